@@ -1,0 +1,53 @@
+# wrk-ansible: two entry points that work on a fresh Debian 12 machine (Python 3.11, make, root).
+#   make demo   create .venv, install wrk, run the main job on the built-in localhost default
+#   make test   install everything the tests need, then run the whole suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help demo test venv lint typecheck unit system-deps clean
+
+help:
+	@echo "make demo   set up .venv and run the main job on localhost"
+	@echo "make test   set up everything the tests need and run every test"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "wrk needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@echo "== wrk contract validate examples/ (the three representative WRKs)"
+	$(BIN)/wrk contract validate examples
+	@echo "== wrk contract show examples/WRK-1342.md"
+	$(BIN)/wrk contract show examples/WRK-1342.md
+	@echo "== demo done; .venv/bin/wrk is ready to use"
+
+system-deps:
+	@./scripts/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check wrk_ansible tests
+	$(BIN)/ruff format --check wrk_ansible tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests
+
+test: $(STAMP) system-deps lint typecheck unit
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

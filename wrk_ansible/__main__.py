@@ -1,0 +1,5 @@
+"""``python -m wrk_ansible`` runs the ``wrk`` command line."""
+
+from wrk_ansible.cli import main
+
+raise SystemExit(main())

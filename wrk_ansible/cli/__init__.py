@@ -1,0 +1,73 @@
+"""The ``wrk`` command line: parse arguments, call one function, print.
+
+Building the parser imports only the standard library, so ``wrk --help`` stays fast; each verb
+group's module imports what it needs when its command actually runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from wrk_ansible import __version__
+from wrk_ansible.errors import ExitCode, UsageError, WrkError
+
+
+class WrkArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error raises :class:`UsageError` (exit 64), never exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def build_parser() -> WrkArgumentParser:
+    """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
+    from wrk_ansible.cli import contract
+
+    parser = WrkArgumentParser(
+        prog="wrk",
+        description="Per-stage execution contracts, readiness gates and handoff evidence "
+        "for work items (WRKs).",
+        epilog="Exit codes: 0 ok/pass, 1 error/fail, 2 pause, 3 fallback, 64 usage error.",
+    )
+    parser.add_argument("--version", action="version", version=f"wrk {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=WrkArgumentParser
+    )
+    contract.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``wrk``; returns the process exit code. Errors become one line on stderr."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(sys.stderr)
+            return int(ExitCode.USAGE)
+        return int(handler(args))
+    except WrkError as exc:
+        print(f"wrk: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("wrk: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # stdout closed early (``wrk ... | head``): not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitCode.OK)
+    except Exception as exc:  # a bug in wrk, not bad input: say so, keep the trace optional
+        if os.environ.get("WRK_DEBUG"):
+            raise
+        print(
+            f"wrk: internal error: {type(exc).__name__}: {exc} "
+            "(set WRK_DEBUG=1 for a traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return int(ExitCode.SOFTWARE)

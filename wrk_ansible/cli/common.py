@@ -1,0 +1,50 @@
+"""Options and output helpers shared by every verb group. Standard library only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+INVENTORY_ENV = "WRK_INVENTORY"
+DEFAULT_INVENTORY = "inventory"
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON on stdout (messages go to stderr)",
+    )
+
+
+def add_inventory(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--inventory",
+        "-i",
+        metavar="DIR",
+        help=f"the workstation registry (default: ${INVENTORY_ENV}, else ./{DEFAULT_INVENTORY})",
+    )
+
+
+def inventory_source(given: str | None) -> tuple[str, str]:
+    """Where the inventory is and why: --inventory wins over $WRK_INVENTORY over ./inventory."""
+    if given:
+        return given, "--inventory"
+    env = os.environ.get(INVENTORY_ENV)
+    if env:
+        return env, f"${INVENTORY_ENV}"
+    return DEFAULT_INVENTORY, "default"
+
+
+def emit_json(value: Any) -> None:
+    """Write ``value`` as the only thing on stdout."""
+    json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def note(message: str) -> None:
+    """A message for people: always stderr, so stdout stays machine-readable."""
+    print(message, file=sys.stderr)

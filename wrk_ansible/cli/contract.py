@@ -1,0 +1,202 @@
+"""``wrk contract``: validate, show, schema, init and migrate work item contracts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from wrk_ansible.cli.common import add_json, emit_json, note
+
+
+def register(commands: Any) -> None:
+    """Add ``wrk contract ...`` to the command tree."""
+    group = commands.add_parser(
+        "contract",
+        help="validate, show, init and migrate per-stage execution contracts",
+        description="Per-stage execution contracts of work items (WRK markdown files).",
+    )
+    verbs = group.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    validate = verbs.add_parser(
+        "validate",
+        help="check WRK files (or folders of them, recursively)",
+        description="Check each WRK file's frontmatter and contract. Exit 0 when every file is "
+        "valid (a derived legacy contract counts as valid), 1 otherwise.",
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    add_json(validate)
+    validate.set_defaults(handler=run_validate)
+
+    show = verbs.add_parser("show", help="print a WRK's seven-row contract")
+    show.add_argument("path", metavar="PATH")
+    add_json(show)
+    show.set_defaults(handler=run_show)
+
+    schema = verbs.add_parser("schema", help="print the JSON Schema of the contract fields")
+    schema.set_defaults(handler=run_schema)
+
+    init = verbs.add_parser(
+        "init",
+        help="write the default seven-row matrix into a WRK (created when missing)",
+    )
+    init.add_argument("path", metavar="WRK.md")
+    init.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    init.set_defaults(handler=run_init)
+
+    migrate = verbs.add_parser(
+        "migrate",
+        help="write the derived contract into legacy WRKs as explicit fields",
+        description="Insert the derived contract before each item's closing '---', leaving "
+        "every other byte as it was.",
+    )
+    migrate.add_argument("paths", nargs="+", metavar="PATH")
+    migrate.add_argument("--dry-run", action="store_true", help="print a diff, write nothing")
+    migrate.set_defaults(handler=run_migrate)
+
+
+def _print_result(result: Any) -> None:
+    label = "ok" if result.valid else "INVALID"
+    kind = " (derived)" if result.derived else ""
+    print(f"{label:8} {result.path}  {result.wrk_id or '-'}{kind}")
+    for severity, issues in (("error", result.errors), ("warning", result.warnings)):
+        for issue in issues:
+            where = issue.field or "-"
+            if issue.file:
+                where = f"{issue.file}: {where}"
+            line = f" (line {issue.line})" if issue.line else ""
+            print(f"  {severity:8} {where}{line}: {issue.message}")
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from wrk_ansible.contract.loader import iter_work_item_paths
+    from wrk_ansible.contract.validate import check_work_item
+    from wrk_ansible.errors import InputError
+
+    paths = list(iter_work_item_paths(args.paths))
+    if not paths:
+        raise InputError("no WRK files found", path=" ".join(args.paths))
+    results = [check_work_item(path) for path in paths]
+    if args.json:
+        emit_json([result.as_dict() for result in results])
+    else:
+        for result in results:
+            _print_result(result)
+    invalid = sum(not r.valid for r in results)
+    derived = sum(r.derived for r in results if r.valid)
+    note(
+        f"{len(results)} file(s): {len(results) - invalid} valid ({derived} derived), "
+        f"{invalid} invalid"
+    )
+    return 1 if invalid else 0
+
+
+def _load_valid(path: str) -> Any:
+    from wrk_ansible.contract.validate import check_work_item
+    from wrk_ansible.errors import InputError
+
+    result = check_work_item(path)
+    if not result.valid or result.contract is None:
+        first = result.errors[0]
+        raise InputError(first.message, path=first.file or path, field=first.field, line=first.line)
+    for warning in result.warnings:
+        note(f"wrk: warning: {path} [{warning.field or '-'}]: {warning.message}")
+    return result.contract
+
+
+def _contract_table(contract: Any) -> Any:
+    from rich.table import Table
+
+    kind = "derived from legacy fields" if contract.derived else f"from {contract.source}"
+    table = Table(
+        title=f"{contract.wrk_id}: {contract.title or ''}",
+        caption=f"contract {kind}; handoff evidence: {contract.handoff_evidence_ref or '-'}",
+    )
+    for column in ("stage", "phase", "agents", "workstations", "fallback", "gates", "needs"):
+        table.add_column(column, overflow="fold")
+    for row in contract.stages:
+        a = row.assignment
+        if a.agents == "any":
+            agents = "any AI agent"
+        elif a.agents is not None:
+            agents = " / ".join(a.agents)
+        else:
+            agents = " > ".join(x for x in (a.primary, a.secondary) if x) or "-"
+        if a.advisory:
+            agents += f" (advisory: {', '.join(a.advisory)})"
+        gates = ", ".join(g.name + (" (advisory)" if g.advisory else "") for g in row.gates)
+        req = row.requirements
+        needs = ", ".join(
+            [t.name + (f">={t.min_version}" if t.min_version else "") for t in req.tools]
+            + [f"{lic.feature} x{lic.seats}" for lic in req.licenses]
+            + [f"{d.free_gb:g} GiB at {d.path}" for d in req.disk]
+            + [f"{n.host}:{n.port}" for n in req.network]
+        )
+        fallback = ", ".join(a.fallback) or (a.on_unavailable or "-")
+        origin = row.origin.get("workstations", "")
+        scope = row.scope_text + (f" [{origin}]" if origin and origin != "frontmatter" else "")
+        table.add_row(row.stage, row.phase, agents, scope, fallback, gates or "-", needs or "-")
+    return table
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from wrk_ansible.contract.export import contract_as_dict
+
+    contract = _load_valid(args.path)
+    if args.json:
+        emit_json(contract_as_dict(contract))
+    else:
+        from rich.console import Console
+
+        width = None if sys.stdout.isatty() else 160
+        Console(width=width).print(_contract_table(contract))
+    return 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    from wrk_ansible.contract.export import json_schema
+
+    emit_json(json_schema())
+    return 0
+
+
+def _apply(plans: list[Any], dry_run: bool) -> int:
+    from wrk_ansible.contract.migrate import apply_migration
+
+    for plan in plans:
+        if not plan.changed:
+            note(f"{plan.path}: already has an explicit contract; nothing to do")
+        elif dry_run:
+            sys.stdout.write(plan.diff())
+        else:
+            apply_migration(plan)
+            note(f"{plan.path}: wrote {', '.join(plan.added_keys)}")
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from wrk_ansible.contract.loader import iter_work_item_paths
+    from wrk_ansible.contract.migrate import plan_migration
+
+    # Plan every file first: one bad file means nothing is written at all.
+    plans = [plan_migration(path) for path in iter_work_item_paths(args.paths)]
+    return _apply(plans, args.dry_run)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wrk_ansible.contract.migrate import new_work_item_text, plan_migration, write_atomically
+
+    if not os.path.exists(args.path):
+        if args.dry_run:
+            note(f"{args.path}: would be created with the default matrix")
+            return 0
+        write_atomically(args.path, new_work_item_text(Path(args.path).stem))
+        try:
+            return _apply([plan_migration(args.path, init=True)], False)
+        except BaseException:
+            os.unlink(args.path)
+            raise
+    return _apply([plan_migration(args.path, init=True)], args.dry_run)

@@ -1,0 +1,1 @@
+"""Work items and their per-stage execution contract: load, validate, derive, migrate."""

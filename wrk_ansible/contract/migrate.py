@@ -1,0 +1,156 @@
+"""Write a contract into a work item without touching any byte it already has.
+
+New fields are inserted as text just before the closing ``---``. A round-trip YAML dump would
+re-indent lists and rewrite ``key:`` nulls in most real items, so nothing is re-dumped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from wrk_ansible import __version__
+from wrk_ansible.contract.models import GroupScope, StageAssignment
+from wrk_ansible.contract.resolve import Contract
+from wrk_ansible.contract.template import DEFAULT_HOST
+from wrk_ansible.contract.validate import check_work_item
+from wrk_ansible.errors import InputError
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    """The text a migration would write, and the text it replaces."""
+
+    path: str
+    before: str
+    after: str
+    added_keys: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.before.splitlines(keepends=True),
+                self.after.splitlines(keepends=True),
+                fromfile=f"a/{self.path}",
+                tofile=f"b/{self.path}",
+            )
+        )
+
+
+def default_handoff_ref(wrk_id: str) -> str:
+    """Where ``wrk`` keeps a WRK's evidence chain by default."""
+    return f".wrk/evidence/{wrk_id}"
+
+
+def _row_data(assignment: StageAssignment) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    if assignment.primary:
+        row["primary"] = assignment.primary
+    if assignment.secondary:
+        row["secondary"] = assignment.secondary
+    if assignment.agents is not None:
+        row["agents"] = assignment.agents if assignment.agents == "any" else list(assignment.agents)
+    if assignment.advisory:
+        row["advisory"] = list(assignment.advisory)
+    ws = assignment.workstations
+    if isinstance(ws, GroupScope):
+        row["workstations"] = {"group": ws.group, "count": ws.count}
+    elif ws is not None:
+        row["workstations"] = list(ws)
+    if assignment.parallel:
+        row["parallel"] = True
+    if assignment.fallback:
+        row["fallback"] = list(assignment.fallback)
+    if assignment.on_unavailable:
+        row["on_unavailable"] = assignment.on_unavailable
+    if assignment.gates is not None:
+        row["gates"] = [
+            {"name": g.name, "advisory": True} if g.advisory else g.name for g in assignment.gates
+        ]
+    return row
+
+
+def contract_fields(contract: Contract, *, execute_default: str | None = None) -> dict[str, Any]:
+    """The new frontmatter fields that make ``contract`` explicit."""
+    rows: dict[str, Any] = {}
+    for row in contract.stages:
+        data = _row_data(row.assignment)
+        if row.stage == "execute" and "workstations" not in data and execute_default:
+            data["workstations"] = [execute_default]
+        rows[row.stage] = data
+    fields: dict[str, Any] = {"stage_assignments": rows}
+    if contract.fields.machine_capability_requirements is None:
+        fields["machine_capability_requirements"] = {}
+    if contract.multi_machine and not contract.handoff_evidence_ref:
+        fields["handoff_evidence_ref"] = default_handoff_ref(contract.wrk_id)
+    return fields
+
+
+def _render(fields: dict[str, Any], newline: str, note: str) -> str:
+    text = yaml.safe_dump(fields, sort_keys=False, default_flow_style=None, width=100)
+    lines = [f"# {note} (wrk {__version__})", *text.splitlines()]
+    return newline.join(lines) + newline
+
+
+def plan_migration(path: str, *, init: bool = False) -> MigrationPlan:
+    """What ``migrate`` (or ``init``) would write into ``path``; raises on invalid input."""
+    result = check_work_item(path)
+    if result.errors or result.contract is None:
+        first = result.errors[0]
+        raise InputError(first.message, path=path, field=first.field, line=first.line)
+    contract, item = result.contract, result.item
+    assert item is not None  # a contract is only built from a loaded item
+    before = item.text
+    if not contract.derived:
+        return MigrationPlan(path, before, before, ())
+    fields = contract_fields(contract, execute_default=DEFAULT_HOST if init else None)
+    note = "execution contract: the default matrix" if init else "execution contract"
+    note += ", derived from legacy fields; review and complete by hand"
+    insert = _render(fields, item.newline, note)
+    after = before[: item.closing_offset] + insert + before[item.closing_offset :]
+    return MigrationPlan(path, before, after, tuple(fields))
+
+
+def new_work_item_text(wrk_id: str) -> str:
+    """A minimal new WRK file for ``wrk contract init`` on a path that does not exist."""
+    return f"---\nid: {wrk_id}\ntitle: {wrk_id}\nstatus: pending\n---\n\n# {wrk_id}\n"
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Replace ``path`` with ``text``: the old file or the new one, never half of one."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".wrk-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if os.path.exists(path):
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def apply_migration(plan: MigrationPlan) -> None:
+    """Write the plan, after checking that the migrated text validates."""
+    check = check_work_item(plan.path, text=plan.after)
+    if check.errors:
+        first = check.errors[0]
+        raise InputError(
+            f"the migrated contract would not validate: {first.message}",
+            path=plan.path,
+            field=first.field,
+        )
+    write_atomically(plan.path, plan.after)

@@ -1,0 +1,279 @@
+"""Pydantic models of the execution contract: what a WRK's frontmatter and an assignment file
+may say. Shapes we own forbid unknown keys; the frontmatter as a whole is the team's and keeps
+every key it has (only the fields read here are validated).
+
+Input shapes are generous (a name or a list, ``"claude,gemini"``); validated values are always
+normalised (tuples, explicit objects), so the rest of the code sees one shape.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from wrk_ansible.contract.stages import STAGE_IDS, closest, normalise_stage_key
+
+SCHEMA_VERSION: Final = 1
+_TEMPLATE_MARKERS: Final = re.compile(r"\{\{|\{%|\{#")
+
+
+def _no_template(value: Any) -> Any:
+    if isinstance(value, str) and _TEMPLATE_MARKERS.search(value):
+        raise ValueError("looks like a Jinja template; contract values are plain data")
+    return value
+
+
+def _name(pattern: str, max_length: int = 128) -> Any:
+    return Annotated[
+        str,
+        BeforeValidator(_no_template),
+        StringConstraints(strip_whitespace=True, pattern=pattern, max_length=max_length),
+    ]
+
+
+#: Machine (inventory host or alias, or group) names: hostname-like.
+MachineName = _name(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 253)
+#: Agent names (claude, codex, agent-router) and gate names.
+AgentName = _name(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 64)
+GateName = _name(r"^[a-z0-9][a-z0-9._-]*$", 64)
+#: Tools: executable names such as ``g++`` or ``python3.11``.
+ToolName = _name(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)
+VersionText = _name(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$", 64)
+FeatureName = _name(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)
+HostText = _name(r"^[A-Za-z0-9_.:\[\]-]+$", 253)
+PathText = Annotated[
+    str,
+    BeforeValidator(_no_template),
+    StringConstraints(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1f]+$"),
+]
+
+
+def _split_list(value: Any) -> Any:
+    """None -> (), ``"a,b"`` -> ("a", "b"), a list stays a list."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+AgentList = Annotated[
+    tuple[AgentName, ...],
+    BeforeValidator(_split_list, json_schema_input_type=str | list[str] | None),
+]
+MachineList = Annotated[
+    tuple[MachineName, ...],
+    BeforeValidator(_split_list, json_schema_input_type=str | list[str] | None),
+]
+
+
+class _Shape(BaseModel):
+    """A shape we own: frozen, no unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _named(value: Any) -> Any:
+    """A bare name is shorthand for ``{name: NAME}``."""
+    return {"name": value} if isinstance(value, str) else value
+
+
+class ToolRequirement(_Shape):
+    """A tool that must be on PATH (or at its declared path), optionally at a minimum version."""
+
+    name: ToolName
+    min_version: VersionText | None = None
+
+
+class LicenseRequirement(_Shape):
+    """A license feature and how many seats the stage needs."""
+
+    feature: FeatureName
+    seats: int = Field(default=1, ge=1, le=10_000)
+
+
+class DiskRequirement(_Shape):
+    """Free space needed at a path, in GiB."""
+
+    path: PathText
+    free_gb: float = Field(gt=0, le=1_000_000)
+
+
+class NetworkRequirement(_Shape):
+    """A TCP endpoint that must accept connections."""
+
+    host: HostText
+    port: int = Field(ge=1, le=65535)
+
+
+Tool = Annotated[
+    ToolRequirement, BeforeValidator(_named, json_schema_input_type=str | ToolRequirement)
+]
+
+
+class StageRequirements(_Shape):
+    """What a stage needs from the machine it runs on."""
+
+    tools: tuple[Tool, ...] = ()
+    licenses: tuple[LicenseRequirement, ...] = ()
+    disk: tuple[DiskRequirement, ...] = ()
+    network: tuple[NetworkRequirement, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.tools or self.licenses or self.disk or self.network)
+
+
+class GroupScope(_Shape):
+    """Any ``count`` hosts of an inventory group, first ready ones in inventory order."""
+
+    group: MachineName
+    count: int = Field(default=1, ge=1, le=1000)
+
+
+class GateRef(_Shape):
+    """A named gate check; an advisory one is shown and recorded but never blocks."""
+
+    name: GateName
+    advisory: bool = False
+
+
+Gate = Annotated[GateRef, BeforeValidator(_named, json_schema_input_type=str | GateRef)]
+
+
+def _scope_kind(value: Any) -> str:
+    return "<group>" if isinstance(value, dict | GroupScope) else "<names>"
+
+
+def _scope_input(value: Any) -> Any:
+    return (value,) if isinstance(value, str) else value
+
+
+Workstations = Annotated[
+    Annotated[tuple[MachineName, ...], Tag("<names>")] | Annotated[GroupScope, Tag("<group>")],
+    Discriminator(_scope_kind),
+    BeforeValidator(_scope_input, json_schema_input_type=str | list[str] | GroupScope),
+]
+
+
+def _agents_kind(value: Any) -> str:
+    return "<any>" if value == "any" else "<names>"
+
+
+AgentPool = Annotated[
+    Annotated[Literal["any"], Tag("<any>")] | Annotated[tuple[AgentName, ...], Tag("<names>")],
+    Discriminator(_agents_kind),
+]
+
+
+class StageAssignment(_Shape):
+    """One row of the matrix: who runs the stage, where, what must pass, what if not."""
+
+    primary: AgentName | None = None
+    secondary: AgentName | None = None
+    agents: AgentPool | None = None
+    advisory: tuple[AgentName, ...] = ()
+    workstations: Workstations | None = None
+    parallel: bool = False
+    fallback: tuple[MachineName, ...] = ()
+    on_unavailable: Literal["pause", "defer", "replan"] | None = None
+    gates: tuple[Gate, ...] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StageAssignment:
+        if self.agents is not None and (self.primary or self.secondary):
+            raise ValueError("give either primary/secondary or agents, not both")
+        if self.parallel and not (
+            isinstance(self.workstations, tuple) and len(self.workstations) >= 2
+        ):
+            raise ValueError("parallel: true needs a list of at least two workstations")
+        return self
+
+
+def _stage_keyed(value: Any) -> Any:
+    """Accept ``impl-review`` for ``impl_review``; refuse unknown stages with a hint."""
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ValueError(f"stage ids are strings, found {key!r}")
+        norm = normalise_stage_key(key)
+        if norm not in STAGE_IDS:
+            hint = closest(norm, STAGE_IDS)
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            raise ValueError(f"unknown stage {key!r}{extra}; stages: {', '.join(STAGE_IDS)}")
+        if norm in out:
+            raise ValueError(f"stage {norm!r} given twice (as {key!r})")
+        out[norm] = item
+    return out
+
+
+StageId = Literal[
+    "resource_intelligence", "plan_draft", "plan_review", "claim", "execute", "impl_review", "close"
+]
+StageAssignments = Annotated[dict[StageId, StageAssignment], BeforeValidator(_stage_keyed)]
+StageRequirementMap = Annotated[dict[StageId, StageRequirements], BeforeValidator(_stage_keyed)]
+
+
+class WorkItemFields(BaseModel):
+    """The frontmatter fields the contract reads. Every other key is kept but not checked."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str | int | None = None
+    title: str | int | float | None = None
+    status: str | None = None
+    orchestrator: AgentName | None = None
+    provider: AgentList = ()
+    provider_alt: AgentList = ()
+    computer: MachineList = ()
+    plan_workstations: MachineList = ()
+    execution_workstations: MachineList = ()
+    stage_assignments_ref: PathText | None = None
+    stage_assignments: StageAssignments | None = None
+    machine_capability_requirements: StageRequirementMap | None = None
+    handoff_evidence_ref: PathText | None = None
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title_text(cls, value: Any) -> Any:
+        return value if value is None or isinstance(value, str | int | float) else str(value)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WorkItemFields:
+        if self.stage_assignments is not None and self.stage_assignments_ref is not None:
+            raise ValueError("give stage_assignments or stage_assignments_ref, not both")
+        return self
+
+
+#: Frontmatter keys the contract reads: a repeated one is an error, not a warning.
+CONTRACT_KEYS: Final = frozenset(WorkItemFields.model_fields)
+#: The fields the plan adds; legacy items lack them.
+NEW_FIELDS: Final = (
+    "stage_assignments_ref",
+    "stage_assignments",
+    "machine_capability_requirements",
+    "handoff_evidence_ref",
+)
+
+
+class AssignmentFile(_Shape):
+    """A file named by ``stage_assignments_ref``: the contract kept beside the WRK."""
+
+    schema_version: Literal[1]
+    stage_assignments: StageAssignments
+    machine_capability_requirements: StageRequirementMap | None = None
+    handoff_evidence_ref: PathText | None = None

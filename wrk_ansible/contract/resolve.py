@@ -1,0 +1,192 @@
+"""The effective contract of a work item: seven rows, every value explicit, each with its origin.
+
+Rows a WRK states come from it; the rest come from the template filled with its legacy fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from wrk_ansible.contract.legacy import derive_row
+from wrk_ansible.contract.models import (
+    GateRef,
+    GroupScope,
+    StageAssignment,
+    StageRequirements,
+    WorkItemFields,
+)
+from wrk_ansible.contract.stages import STAGE_IDS, STAGES
+from wrk_ansible.safeyaml import ParsedYaml
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One validation error or warning: which field, on which line, and what is wrong."""
+
+    field: str | None
+    message: str
+    line: int | None = None
+    file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "line": self.line, "message": self.message}
+        if self.file:
+            out["file"] = self.file
+        return out
+
+
+@dataclass(frozen=True)
+class ResolvedStage:
+    """One row of the effective matrix."""
+
+    stage: str
+    assignment: StageAssignment
+    requirements: StageRequirements
+    #: field -> where its value came from ("frontmatter", "template", a legacy field, a file).
+    origin: Mapping[str, str]
+    explicit: bool
+
+    @property
+    def phase(self) -> str:
+        return STAGES[self.stage]
+
+    @property
+    def gates(self) -> tuple[GateRef, ...]:
+        return self.assignment.gates or ()
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """Every agent named for the row, primary first."""
+        a = self.assignment
+        if a.agents == "any":
+            return ()
+        if a.agents is not None:
+            return tuple(a.agents)
+        return tuple(x for x in (a.primary, a.secondary) if x)
+
+    @property
+    def machines(self) -> tuple[str, ...]:
+        """Named workstations (not groups), assigned first, then fallbacks."""
+        ws = self.assignment.workstations
+        names = tuple(ws) if isinstance(ws, tuple) else ()
+        return names + tuple(self.assignment.fallback)
+
+    @property
+    def scope_text(self) -> str:
+        ws = self.assignment.workstations
+        if ws is None:
+            return "-"
+        if isinstance(ws, GroupScope):
+            return f"any {ws.count} of group {ws.group}"
+        joined = ", ".join(ws)
+        return f"{joined} (parallel)" if self.assignment.parallel else joined
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A work item's complete, validated execution contract."""
+
+    path: str
+    wrk_id: str
+    title: str | None
+    status: str | None
+    derived: bool
+    source: str
+    stages: tuple[ResolvedStage, ...]
+    handoff_evidence_ref: str | None
+    fields: WorkItemFields = field(repr=False)
+
+    def stage(self, stage_id: str) -> ResolvedStage:
+        return next(row for row in self.stages if row.stage == stage_id)
+
+    @property
+    def multi_machine(self) -> bool:
+        """True when a stage runs on several machines or on another than the stage before."""
+        previous: frozenset[str] | None = None
+        for row in self.stages:
+            ws = row.assignment.workstations
+            if not isinstance(ws, tuple) or not ws:
+                continue
+            names = frozenset(name.lower() for name in ws)
+            if len(names) > 1 or (previous is not None and names != previous):
+                return True
+            previous = names
+        return False
+
+
+_TAGS = {
+    "<names>": "expected a name or a list of names",
+    "<group>": "expected {group: NAME, count: N}",
+    "<any>": "expected 'any'",
+}
+
+
+def pydantic_issues(
+    exc: ValidationError,
+    parsed: ParsedYaml | None,
+    *,
+    prefix: tuple[str, ...] = (),
+    file: str | None = None,
+) -> list[Issue]:
+    """One :class:`Issue` per error, located by field path and source line."""
+    issues: list[Issue] = []
+    seen: set[tuple[str, str]] = set()
+    for err in exc.errors(include_url=False):
+        loc: list[str | int] = []
+        hint = None
+        for part in err["loc"]:
+            if isinstance(part, str) and part.startswith("<"):
+                hint = _TAGS.get(part)
+                continue
+            loc.append(part)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if hint and loc and loc[-1] == "agents":
+            hint = "expected 'any' or a list of agent names"
+        if hint and err["type"] in {"tuple_type", "literal_error", "model_type", "dict_type"}:
+            message = hint
+        path = (*prefix, *(str(p) for p in loc))
+        dotted = ".".join(path) or None
+        key = (dotted or "", message)
+        if key in seen:
+            continue
+        seen.add(key)
+        line = parsed.line_of(tuple(loc)) if parsed else None
+        issues.append(Issue(field=dotted, message=message, line=line, file=file))
+    return issues
+
+
+def build_stages(
+    fields: WorkItemFields,
+    explicit: Mapping[str, StageAssignment],
+    requirements: Mapping[str, StageRequirements],
+    explicit_source: str,
+) -> tuple[ResolvedStage, ...]:
+    """All seven rows: the WRK's own where given, else the template with its legacy fields."""
+    rows = []
+    for stage in STAGE_IDS:
+        template_row, template_origin = derive_row(stage, fields)
+        given = explicit.get(stage)
+        if given is None:
+            assignment = StageAssignment.model_validate(template_row)
+            origin = dict(template_origin)
+        else:
+            assignment = given
+            origin = {name: explicit_source for name in given.model_fields_set}
+            if given.gates is None:
+                template = StageAssignment.model_validate(template_row)
+                assignment = given.model_copy(update={"gates": template.gates})
+                origin["gates"] = "template"
+        rows.append(
+            ResolvedStage(
+                stage=stage,
+                assignment=assignment,
+                requirements=requirements.get(stage, StageRequirements()),
+                origin=origin,
+                explicit=given is not None,
+            )
+        )
+    return tuple(rows)

@@ -1,0 +1,279 @@
+"""Check one work item: load it, validate the fields the contract reads, build its contract.
+
+Never raises for bad input: every problem becomes an :class:`Issue` on the result, so a folder
+of 1,000 items reports every broken one instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from pydantic import ValidationError
+
+from wrk_ansible.contract.legacy import contradictions
+from wrk_ansible.contract.loader import WorkItemFile, load_work_item
+from wrk_ansible.contract.models import (
+    CONTRACT_KEYS,
+    AssignmentFile,
+    StageAssignment,
+    StageRequirements,
+    WorkItemFields,
+)
+from wrk_ansible.contract.resolve import Contract, Issue, build_stages, pydantic_issues
+from wrk_ansible.contract.template import BUILTIN_GATES
+from wrk_ansible.errors import InputError
+from wrk_ansible.safeyaml import parse_yaml, read_text
+
+MAX_ASSIGNMENT_BYTES: Final = 1024 * 1024
+
+
+class MachineDirectory(Protocol):
+    """What validation needs from the registry: canonical names and hints."""
+
+    def canonical(self, name: str) -> str | None:
+        """The inventory host (or group) ``name`` refers to, or None when unknown."""
+
+    def suggest(self, name: str) -> str | None:
+        """The closest known host or group name, for error messages."""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The outcome of checking one file."""
+
+    path: str
+    wrk_id: str | None
+    errors: tuple[Issue, ...]
+    warnings: tuple[Issue, ...]
+    contract: Contract | None
+    item: WorkItemFile | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def derived(self) -> bool:
+        return self.contract.derived if self.contract else False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "id": self.wrk_id,
+            "valid": self.valid,
+            "derived": self.derived,
+            "errors": [issue.as_dict() for issue in self.errors],
+            "warnings": [issue.as_dict() for issue in self.warnings],
+        }
+
+
+def repository_root(wrk_path: str) -> Path:
+    """The nearest folder above the WRK holding ``.git``, else the WRK's own folder."""
+    start = Path(os.path.realpath(wrk_path)).parent
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def _load_assignment_file(
+    item: WorkItemFile, ref: str, errors: list[Issue]
+) -> tuple[AssignmentFile | None, str]:
+    field = "stage_assignments_ref"
+    line = item.parsed.line_of((field,))
+    root = repository_root(item.path)
+    if os.path.isabs(ref):
+        errors.append(Issue(field, f"{ref!r} must be relative to the WRK file", line))
+        return None, ref
+    target = os.path.join(os.path.dirname(item.path), ref)
+    real = os.path.realpath(target)
+    if os.path.commonpath([real, str(root)]) != str(root):
+        errors.append(
+            Issue(field, f"{ref!r} leads outside the repository ({root}); refused", line)
+        )
+        return None, target
+    try:
+        text = read_text(target, max_bytes=MAX_ASSIGNMENT_BYTES, what="assignment file")
+        parsed = parse_yaml(text, target)
+    except InputError as exc:
+        errors.append(Issue(field, exc.detail, exc.line or line, file=target))
+        return None, target
+    if not isinstance(parsed.data, dict):
+        errors.append(Issue(field, "assignment file must be a mapping", None, file=target))
+        return None, target
+    try:
+        return AssignmentFile.model_validate(parsed.data), target
+    except ValidationError as exc:
+        errors.extend(pydantic_issues(exc, parsed, file=target))
+        return None, target
+
+
+def _duplicate_issues(item: WorkItemFile) -> tuple[list[Issue], list[Issue]]:
+    errors: list[Issue] = []
+    warnings: list[Issue] = []
+    for dup in item.parsed.duplicates:
+        dotted = ".".join(dup.path)
+        issue = Issue(
+            dotted,
+            f"key {dup.path[-1]!r} is given twice (lines {dup.first_line} and "
+            f"{dup.second_line}); YAML would silently keep the last",
+            dup.second_line,
+        )
+        (errors if dup.path[0] in CONTRACT_KEYS else warnings).append(issue)
+    return errors, warnings
+
+
+def _name_issues(contract: Contract, machines: MachineDirectory) -> list[Issue]:
+    issues: list[Issue] = []
+    reported: set[tuple[str, str]] = set()
+    for row in contract.stages:
+        ws = row.assignment.workstations
+        named: list[tuple[str, str]] = []
+        if isinstance(ws, tuple):
+            named += [(name, "workstations") for name in ws]
+        elif ws is not None:
+            named.append((ws.group, "workstations"))
+        named += [(name, "fallback") for name in row.assignment.fallback]
+        for name, key in named:
+            if machines.canonical(name) is not None:
+                continue
+            origin = row.origin.get(key, "template")
+            field = (
+                f"stage_assignments.{row.stage}.{key}"
+                if origin in {"frontmatter", "assignment file"}
+                else origin.split(" ")[0]
+            )
+            if (field, name) in reported:
+                continue
+            reported.add((field, name))
+            hint = machines.suggest(name)
+            extra = f"; did you mean {hint!r}?" if hint else ""
+            issues.append(
+                Issue(field, f"unknown machine {name!r} (not in the inventory){extra}")
+            )
+    return issues
+
+
+def _gate_issues(contract: Contract, known: Collection[str]) -> list[Issue]:
+    issues = []
+    for row in contract.stages:
+        for gate in row.gates:
+            if gate.name not in known:
+                issues.append(
+                    Issue(
+                        f"stage_assignments.{row.stage}.gates",
+                        f"unknown gate {gate.name!r}; known gates: {', '.join(sorted(known))}",
+                    )
+                )
+    return issues
+
+
+def _contract_warnings(fields: WorkItemFields, contract: Contract) -> list[Issue]:
+    warnings: list[Issue] = []
+    if contract.derived:
+        warnings.append(
+            Issue(
+                None,
+                "no execution contract: derived from legacy fields; "
+                "run `wrk contract migrate` to make it explicit",
+            )
+        )
+        if fields.machine_capability_requirements is None:
+            warnings.append(
+                Issue(
+                    "machine_capability_requirements",
+                    "missing: no stage declares what it needs from its machine",
+                )
+            )
+    warnings += [Issue(field, message) for field, message in contradictions(fields)]
+    return warnings
+
+
+def check_work_item(
+    path: str,
+    *,
+    machines: MachineDirectory | None = None,
+    known_gates: Collection[str] = BUILTIN_GATES,
+    text: str | None = None,
+) -> ValidationResult:
+    """Validate one WRK file and build its contract; problems become issues, never raise.
+
+    ``text`` stands in for the file's content (to check an edit before writing it).
+    """
+    try:
+        item = load_work_item(path, text=text)
+    except InputError as exc:
+        return ValidationResult(path, None, (Issue(exc.field, exc.detail, exc.line),), (), None)
+
+    errors, warnings = _duplicate_issues(item)
+    data = item.data
+    wrk_id = str(data["id"]) if data.get("id") is not None else None
+    if wrk_id is None:
+        wrk_id = Path(path).stem
+        warnings.append(Issue("id", f"missing; using {wrk_id!r} from the file name"))
+    if data.get("status") is None:
+        warnings.append(Issue("status", "missing"))
+    try:
+        fields = WorkItemFields.model_validate(data)
+    except ValidationError as exc:
+        errors += pydantic_issues(exc, item.parsed)
+        return ValidationResult(path, wrk_id, tuple(errors), tuple(warnings), None, item)
+
+    explicit: Mapping[str, StageAssignment] = fields.stage_assignments or {}
+    requirements: Mapping[str, StageRequirements] = fields.machine_capability_requirements or {}
+    handoff_ref = fields.handoff_evidence_ref
+    source = "frontmatter"
+    if fields.stage_assignments_ref is not None:
+        assignment, source = _load_assignment_file(item, fields.stage_assignments_ref, errors)
+        if assignment is not None:
+            explicit = assignment.stage_assignments
+            if assignment.machine_capability_requirements is not None:
+                if fields.machine_capability_requirements is not None:
+                    errors.append(
+                        Issue(
+                            "machine_capability_requirements",
+                            "given both in the frontmatter and in the assignment file",
+                            item.parsed.line_of(("machine_capability_requirements",)),
+                        )
+                    )
+                requirements = assignment.machine_capability_requirements
+            handoff_ref = handoff_ref or assignment.handoff_evidence_ref
+    if errors:
+        return ValidationResult(path, wrk_id, tuple(errors), tuple(warnings), None, item)
+
+    derived = fields.stage_assignments is None and fields.stage_assignments_ref is None
+    stages = build_stages(
+        fields, explicit, requirements, "frontmatter" if source == "frontmatter" else "assignment file"
+    )
+    title = data.get("title")
+    contract = Contract(
+        path=path,
+        wrk_id=wrk_id,
+        title=None if title is None else str(title),
+        status=fields.status,
+        derived=derived,
+        source="derived" if derived else source,
+        stages=stages,
+        handoff_evidence_ref=handoff_ref,
+        fields=fields,
+    )
+    warnings += _contract_warnings(fields, contract)
+    errors += _gate_issues(contract, known_gates)
+    if machines is not None:
+        errors += _name_issues(contract, machines)
+    if contract.stage("execute").assignment.workstations is None:
+        (warnings if derived else errors).append(
+            Issue("execution_workstations", "execute has no workstations (none declared)")
+        )
+    if contract.multi_machine and not handoff_ref:
+        (warnings if derived else errors).append(
+            Issue(
+                "handoff_evidence_ref",
+                "required: stages of this item run on more than one machine",
+            )
+        )
+    return ValidationResult(path, wrk_id, tuple(errors), tuple(warnings), contract, item)
