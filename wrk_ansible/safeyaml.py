@@ -59,9 +59,7 @@ def _inspect(root: yaml.Node, line_offset: int, source: str) -> ParsedYaml:
         node, depth, path = stack.pop()
         line = node.start_mark.line + 1 + line_offset
         if id(node) in seen:
-            raise InputError(
-                f"YAML aliases are not allowed (line {line})", path=source, line=line
-            )
+            raise InputError(f"YAML aliases are not allowed (line {line})", path=source, line=line)
         seen.add(id(node))
         if depth > MAX_DEPTH:
             raise InputError(
@@ -146,9 +144,7 @@ def read_text(path: str, *, max_bytes: int, what: str = "file") -> str:
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror}", path=path) from None
     if len(raw) > max_bytes:
-        raise InputError(
-            f"{what} is larger than the {max_bytes // 1024} KiB limit", path=path
-        )
+        raise InputError(f"{what} is larger than the {max_bytes // 1024} KiB limit", path=path)
     nul = raw.find(b"\x00")
     if nul != -1:
         line = raw.count(b"\n", 0, nul) + 1

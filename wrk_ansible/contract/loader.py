@@ -60,9 +60,7 @@ def load_work_item(path: str | os.PathLike[str], *, text: str | None = None) -> 
     newline = "\r\n" if "\r\n" in text[:4096] else "\n"
     lines = text.splitlines(keepends=True)
     if lines[0].rstrip("\r\n").rstrip() not in _DELIMITERS:
-        raise InputError(
-            "no YAML frontmatter: the first line must be '---'", path=name, line=1
-        )
+        raise InputError("no YAML frontmatter: the first line must be '---'", path=name, line=1)
     offset = len(lines[0])
     closing = None
     for number, line in enumerate(lines[1:], start=2):
@@ -85,7 +83,9 @@ def load_work_item(path: str | os.PathLike[str], *, text: str | None = None) -> 
     if not isinstance(parsed.data, dict):
         kind = type(parsed.data).__name__
         kind = {"list": "a list", "str": "a string", "int": "a number"}.get(kind, kind)
-        raise InputError(f"frontmatter must be a mapping of fields, found {kind}", path=name, line=2)
+        raise InputError(
+            f"frontmatter must be a mapping of fields, found {kind}", path=name, line=2
+        )
     bad_keys = [k for k in parsed.data if not isinstance(k, str)]
     if bad_keys:
         raise InputError(

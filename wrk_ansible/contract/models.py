@@ -35,24 +35,23 @@ def _no_template(value: Any) -> Any:
     return value
 
 
-def _name(pattern: str, max_length: int = 128) -> Any:
-    return Annotated[
-        str,
-        BeforeValidator(_no_template),
-        StringConstraints(strip_whitespace=True, pattern=pattern, max_length=max_length),
-    ]
+def _pattern(pattern: str, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, pattern=pattern, max_length=max_length)
 
+
+_NO_TEMPLATE = BeforeValidator(_no_template)
+_HOSTLIKE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 #: Machine (inventory host or alias, or group) names: hostname-like.
-MachineName = _name(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 253)
-#: Agent names (claude, codex, agent-router) and gate names.
-AgentName = _name(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 64)
-GateName = _name(r"^[a-z0-9][a-z0-9._-]*$", 64)
+MachineName = Annotated[str, _NO_TEMPLATE, _pattern(_HOSTLIKE, 253)]
+#: Agent names (claude, codex, agent-router).
+AgentName = Annotated[str, _NO_TEMPLATE, _pattern(_HOSTLIKE, 64)]
+GateName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[a-z0-9][a-z0-9._-]*$", 64)]
 #: Tools: executable names such as ``g++`` or ``python3.11``.
-ToolName = _name(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)
-VersionText = _name(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$", 64)
-FeatureName = _name(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)
-HostText = _name(r"^[A-Za-z0-9_.:\[\]-]+$", 253)
+ToolName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)]
+VersionText = Annotated[str, _NO_TEMPLATE, _pattern(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$", 64)]
+FeatureName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)]
+HostText = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9_.:\[\]-]+$", 253)]
 PathText = Annotated[
     str,
     BeforeValidator(_no_template),
@@ -221,11 +220,12 @@ def _stage_keyed(value: Any) -> Any:
     return out
 
 
-StageId = Literal[
-    "resource_intelligence", "plan_draft", "plan_review", "claim", "execute", "impl_review", "close"
+# Keys are checked (and hyphens normalised) by _stage_keyed; the schema lists them.
+_STAGE_KEYS = Field(json_schema_extra={"propertyNames": {"enum": list(STAGE_IDS)}})
+StageAssignments = Annotated[dict[str, StageAssignment], BeforeValidator(_stage_keyed), _STAGE_KEYS]
+StageRequirementMap = Annotated[
+    dict[str, StageRequirements], BeforeValidator(_stage_keyed), _STAGE_KEYS
 ]
-StageAssignments = Annotated[dict[StageId, StageAssignment], BeforeValidator(_stage_keyed)]
-StageRequirementMap = Annotated[dict[StageId, StageRequirements], BeforeValidator(_stage_keyed)]
 
 
 class WorkItemFields(BaseModel):

@@ -66,7 +66,7 @@ class ResolvedStage:
             return ()
         if a.agents is not None:
             return tuple(a.agents)
-        return tuple(x for x in (a.primary, a.secondary) if x)
+        return tuple(x for x in (a.primary, a.secondary) if x is not None)
 
     @property
     def machines(self) -> tuple[str, ...]:

@@ -92,9 +92,7 @@ def _load_assignment_file(
     target = os.path.join(os.path.dirname(item.path), ref)
     real = os.path.realpath(target)
     if os.path.commonpath([real, str(root)]) != str(root):
-        errors.append(
-            Issue(field, f"{ref!r} leads outside the repository ({root}); refused", line)
-        )
+        errors.append(Issue(field, f"{ref!r} leads outside the repository ({root}); refused", line))
         return None, target
     try:
         text = read_text(target, max_bytes=MAX_ASSIGNMENT_BYTES, what="assignment file")
@@ -152,9 +150,7 @@ def _name_issues(contract: Contract, machines: MachineDirectory) -> list[Issue]:
             reported.add((field, name))
             hint = machines.suggest(name)
             extra = f"; did you mean {hint!r}?" if hint else ""
-            issues.append(
-                Issue(field, f"unknown machine {name!r} (not in the inventory){extra}")
-            )
+            issues.append(Issue(field, f"unknown machine {name!r} (not in the inventory){extra}"))
     return issues
 
 
@@ -246,9 +242,8 @@ def check_work_item(
         return ValidationResult(path, wrk_id, tuple(errors), tuple(warnings), None, item)
 
     derived = fields.stage_assignments is None and fields.stage_assignments_ref is None
-    stages = build_stages(
-        fields, explicit, requirements, "frontmatter" if source == "frontmatter" else "assignment file"
-    )
+    origin = "frontmatter" if source == "frontmatter" else "assignment file"
+    stages = build_stages(fields, explicit, requirements, origin)
     title = data.get("title")
     contract = Contract(
         path=path,

@@ -1,0 +1,1 @@
+"""The workstation registry: an Ansible inventory, read, edited and imported safely."""
