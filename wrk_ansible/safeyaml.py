@@ -59,11 +59,11 @@ def _inspect(root: yaml.Node, line_offset: int, source: str) -> ParsedYaml:
         node, depth, path = stack.pop()
         line = node.start_mark.line + 1 + line_offset
         if id(node) in seen:
-            raise InputError(f"YAML aliases are not allowed (line {line})", path=source, line=line)
+            raise InputError("YAML aliases are not allowed", path=source, line=line)
         seen.add(id(node))
         if depth > MAX_DEPTH:
             raise InputError(
-                f"YAML nested deeper than {MAX_DEPTH} levels (line {line})",
+                f"YAML nested deeper than {MAX_DEPTH} levels",
                 path=source,
                 line=line,
             )
@@ -73,7 +73,7 @@ def _inspect(root: yaml.Node, line_offset: int, source: str) -> ParsedYaml:
                 if id(key_node) in seen:
                     key_line = key_node.start_mark.line + 1 + line_offset
                     raise InputError(
-                        f"YAML aliases are not allowed (line {key_line})",
+                        "YAML aliases are not allowed",
                         path=source,
                         line=key_line,
                     )
@@ -148,12 +148,12 @@ def read_text(path: str, *, max_bytes: int, what: str = "file") -> str:
     nul = raw.find(b"\x00")
     if nul != -1:
         line = raw.count(b"\n", 0, nul) + 1
-        raise InputError(f"contains a NUL byte (binary data?) at line {line}", path=path, line=line)
+        raise InputError("contains a NUL byte (binary data?)", path=path, line=line)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError(
-            f"is not valid UTF-8 (byte offset {exc.start}, line {line})", path=path, line=line
+            f"is not valid UTF-8 (byte offset {exc.start})", path=path, line=line
         ) from None
     return text.removeprefix("\ufeff")

@@ -113,6 +113,17 @@ def plan_migration(path: str, *, init: bool = False) -> MigrationPlan:
     if not contract.derived:
         return MigrationPlan(path, before, before, ())
     fields = contract_fields(contract, execute_default=DEFAULT_HOST if init else None)
+    for key in [key for key in fields if key in item.data]:
+        # Present but empty (``key:``): inserting it again would repeat the key.
+        if key == "machine_capability_requirements":
+            del fields[key]  # an empty one already says "nothing declared"
+            continue
+        raise InputError(
+            "is in the frontmatter but empty; fill it in or remove that line, then migrate again",
+            path=path,
+            field=key,
+            line=item.parsed.line_of((key,)),
+        )
     note = "execution contract: the default matrix" if init else "execution contract"
     note += ", derived from legacy fields; review and complete by hand"
     insert = _render(fields, item.newline, note)
@@ -125,21 +136,33 @@ def new_work_item_text(wrk_id: str) -> str:
     return f"---\nid: {wrk_id}\ntitle: {wrk_id}\nstatus: pending\n---\n\n# {wrk_id}\n"
 
 
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file (mkstemp's own 0600 would hide it)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(path: str, text: str) -> None:
     """Replace ``path`` with ``text``: the old file or the new one, never half of one."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".wrk-", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".wrk-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write into {folder}: {exc.strerror}", path=path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else _new_file_mode()
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror}", path=path) from None
         raise
 
 
