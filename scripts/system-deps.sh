@@ -1,14 +1,39 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, only when they are missing.
-# Nothing here starts a service: tests start (and stop) their own processes.
+# Nothing here leaves a service running: tests start (and stop) their own sshd instances,
+# so package maintainer scripts are stopped from starting the system sshd on port 22.
 set -euo pipefail
+
 need=()
 command -v git >/dev/null || need+=(git)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "missing Debian packages: ${need[*]} (run as root, or install them)" >&2
-    exit 1
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+command -v ssh >/dev/null || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ip >/dev/null || need+=(iproute2)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "missing Debian packages: ${need[*]} (run as root, or install them first)" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${need[*]}"
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
+  created_policy=1
+fi
+cleanup() { [ "$created_policy" = 1 ] && rm -f "$policy"; }
+trap cleanup EXIT
+export DEBIAN_FRONTEND=noninteractive
+was_running=0
+pgrep -x sshd >/dev/null 2>&1 && was_running=1
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Belt and braces: if the install started a system sshd anyway, stop that one (tests never use
+# port 22); an sshd that was running before is left alone.
+if [ "$was_running" = 0 ] && [ -f /run/sshd.pid ]; then
+  kill "$(cat /run/sshd.pid)" 2>/dev/null || true
 fi
