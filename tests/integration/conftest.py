@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from fleet import SSHD, STANDARD_HOSTS, Fleet  # noqa: E402
+from fleet import SSHD, STANDARD_HOSTS, Fleet
 
 
 @pytest.fixture(scope="session")
