@@ -1,0 +1,97 @@
+"""Shared helpers: run the real ``wrk`` command line in a subprocess, find fixtures, hash trees."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+WORK_QUEUE = FIXTURES / "work-queue"
+BAD = FIXTURES / "bad"
+WARNINGS = FIXTURES / "warnings"
+EXAMPLES = REPO_ROOT / "examples"
+
+#: Generous: a cold interpreter importing pydantic on a busy CI machine.
+TIMEOUT = 60
+
+RunWrk = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def wrk_command() -> list[str]:
+    """How to start ``wrk``: this interpreter's ``-m wrk_ansible``, else the installed script."""
+    if (REPO_ROOT / "wrk_ansible" / "__main__.py").exists():
+        return [sys.executable, "-m", "wrk_ansible"]
+    found = shutil.which("wrk")  # pragma: no cover - only without a source checkout
+    assert found, "neither wrk_ansible/__main__.py nor a wrk script is available"
+    return [found]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.pop("WRK_DEBUG", None)  # tracebacks must never be the answer
+    env.pop("WRK_INVENTORY", None)
+    env["COLUMNS"] = "200"
+    return env
+
+
+def run(
+    *args: str, cwd: str | os.PathLike[str] | None = None, timeout: float = TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    """``wrk ARGS...`` in a fresh process; raises ``TimeoutExpired`` past ``timeout``."""
+    return subprocess.run(
+        [*wrk_command(), *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def run_wrk() -> RunWrk:
+    """``run_wrk("contract", "validate", path, cwd=...)`` -> CompletedProcess (text)."""
+    return run
+
+
+def tree_hash(root: str | os.PathLike[str]) -> dict[str, str]:
+    """sha256 of every file below ``root`` (and the set of names), to prove nothing changed."""
+    base = Path(root)
+    out: dict[str, str] = {}
+    for path in sorted(base.rglob("*")):
+        if path.is_symlink():
+            out[str(path.relative_to(base))] = "-> " + os.readlink(path)
+        elif path.is_file():
+            out[str(path.relative_to(base))] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.is_dir():
+            out[str(path.relative_to(base)) + "/"] = "dir"
+    return out
+
+
+@pytest.fixture(name="tree_hash")
+def tree_hash_fixture() -> Callable[[str | os.PathLike[str]], dict[str, str]]:
+    """The :func:`tree_hash` function, for tests that must prove nothing was written."""
+    return tree_hash
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+def work_queue(tmp_path: Path) -> Path:
+    """A private copy of the team's real work queue (tests never edit fixtures in place)."""
+    return Path(shutil.copytree(WORK_QUEUE, tmp_path / "work-queue"))
