@@ -1,0 +1,795 @@
+# Copyright: wrk-ansible contributors
+# MIT License (see the project's pyproject.toml)
+"""Readiness probe of a workstation: pure check functions, one source for every caller.
+
+Used three ways: as Ansible module_utils (the ``wrk_probe`` module), in process by
+``wrk readiness --local``, and as a stand-alone script (``python3 wrk_probe.py`` reads a JSON
+request on stdin, or ``--request-b64 DATA``, and prints the JSON result) for Windows hosts
+probed through ``ansible.builtin.raw``.  It therefore runs on the *target* host: standard
+library only, Python 3.8+, no POSIX-only calls, every subprocess and socket has a timeout and
+no subprocess goes through a shell.
+
+Every check returns ``{name, kind, required, found, ok, reason}``: ``ok`` is True (passed),
+False (failed) or None (unknown: could not be decided, with the reason; never a silent pass).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+PROBE_VERSION = "1"
+GIB = 1024**3
+DEFAULT_TIMEOUT = 5.0
+#: A tool name from requirements is data: a bare program name, never a path or a template.
+TOOL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
+#: The first dotted version in ``--version`` output ("git version 2.39.2", "OpenSSH_9.2p1").
+DEFAULT_VERSION_RE = r"(\d+(?:\.\d+)+(?:[A-Za-z]+\d*)?|\d+)"
+#: Utilities that report license usage, by license kind.
+LICENSE_UTILITIES = {"flexlm": ("lmutil",), "rlm": ("rlmutil",)}
+
+Check = Dict[str, Any]
+Runner = Callable[[Sequence[str], float], Tuple[int, str]]
+
+
+class ProbeInputError(ValueError):
+    """The request is malformed (wrong types, missing keys): a caller error, not a failed check."""
+
+
+# --------------------------------------------------------------------------------------------
+# Version comparison.
+#
+# Implemented here rather than importing ``packaging`` (absent on target hosts) or
+# ``ansible.module_utils.compat.version.LooseVersion``: this file must also run without Ansible
+# (the raw path on Windows, ``wrk readiness --local``), and LooseVersion raises TypeError on
+# Python 3 when a number meets a letter at the same position ("1.0.1" vs "1.0rc1").
+# Rules: numbers compare as integers ("20.10" > "9.1", "0.10" < "20.10"); missing trailing
+# components are zero ("1.2" == "1.2.0"); a letter run where the other side has a number or
+# nothing marks a pre-release and sorts lower ("1.0rc1" < "1.0" < "1.0.1").
+# --------------------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"\d+|[A-Za-z]+")
+
+
+def version_key(text: str) -> List[Tuple[int, int | str]]:
+    """Split a version into comparable tokens: (1, number) or (0, lowercase letters)."""
+    key: List[Tuple[int, int | str]] = []
+    for token in _TOKEN_RE.findall(str(text)):
+        if token.isdigit():
+            key.append((1, int(token)))
+        else:
+            key.append((0, token.lower()))
+    return key
+
+
+def compare_versions(left: str, right: str) -> int:
+    """Return -1, 0 or 1 as ``left`` is older than, equal to or newer than ``right``."""
+    a, b = version_key(left), version_key(right)
+    if not a or not b:
+        raise ValueError("not a version: %r" % (left if not a else right))
+    length = max(len(a), len(b))
+    pad: Tuple[int, int | str] = (1, 0)
+    a += [pad] * (length - len(a))
+    b += [pad] * (length - len(b))
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        if x[0] != y[0]:
+            return -1 if x[0] < y[0] else 1
+        return -1 if x[1] < y[1] else 1  # type: ignore[operator]
+    return 0
+
+
+def extract_version(output: str, pattern: str | None = None) -> str | None:
+    """The version found in a command's output: group 1 of ``pattern`` (or the whole match)."""
+    match = re.search(pattern or DEFAULT_VERSION_RE, output or "")
+    if not match:
+        return None
+    return match.group(1) if match.groups() else match.group(0)
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def make_check(
+    name: str,
+    kind: str,
+    required: str | None,
+    found: str | None,
+    ok: bool | None,
+    reason: str,
+) -> Check:
+    """One check result, the single shape every check returns."""
+    return {
+        "name": name,
+        "kind": kind,
+        "required": required,
+        "found": found,
+        "ok": ok,
+        "reason": reason,
+    }
+
+
+def run_command(argv: Sequence[str], timeout: float) -> Tuple[int, str]:
+    """Run ``argv`` without a shell; return (rc, stdout+stderr). Raises OSError/TimeoutExpired."""
+    proc = subprocess.run(  # an argv list, never a shell
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=timeout,
+        check=False,
+    )
+    return proc.returncode, proc.stdout.decode("utf-8", "replace")
+
+
+def _as_list(value: Any, what: str) -> List[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ProbeInputError("%s must be a list, got %s" % (what, type(value).__name__))
+    return list(value)
+
+
+def _entry(value: Any, what: str, key: str, shorthand: bool = False) -> Dict[str, Any]:
+    """A request entry as a dict; a bare string is shorthand for ``{key: value}`` if allowed."""
+    if shorthand and isinstance(value, str):
+        value = {key: value}
+    if not isinstance(value, dict):
+        raise ProbeInputError("%s entries must be mappings, got %s" % (what, type(value).__name__))
+    if not isinstance(value.get(key), str) or not value[key]:
+        raise ProbeInputError("%s entry needs a non-empty string %r: %r" % (what, key, value))
+    return value
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ProbeInputError("%s must be a number, got %r" % (what, value))
+    try:
+        return float(value)
+    except ValueError:
+        raise ProbeInputError("%s must be a number, got %r" % (what, value)) from None
+
+
+def _gib(n_bytes: float) -> str:
+    return "%.1f GiB free" % (n_bytes / GIB)
+
+
+# --------------------------------------------------------------------------------------------
+# Tools
+# --------------------------------------------------------------------------------------------
+
+
+def locate_tool(name: str, declared_path: str | None = None) -> Tuple[str | None, str]:
+    """Where the tool is: (path or None, how it was found or why not)."""
+    if declared_path:
+        if os.path.isfile(declared_path):
+            return declared_path, "at its declared path"
+        on_path = shutil.which(name)
+        if on_path:
+            return on_path, "on PATH (declared path %s does not exist)" % declared_path
+        return None, "not at its declared path %s and not on PATH" % declared_path
+    on_path = shutil.which(name)
+    if on_path:
+        return on_path, "on PATH"
+    return None, "not found on PATH"
+
+
+def check_tool(
+    requirement: Dict[str, Any],
+    declared: Dict[str, Any] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    runner: Runner = run_command,
+) -> Check:
+    """A tool is present (PATH or declared path) and, if ``min_version`` is set, new enough.
+
+    The version comes from ``<tool> --version`` or the declared ``version_command`` (argv list
+    or string) and ``version_regex``; it is only run when a version is needed, so GUI-only
+    programs are never started just to be listed.
+    """
+    name = requirement["name"]
+    min_version = requirement.get("min_version")
+    min_version = None if min_version in (None, "") else str(min_version)
+    required = ">= %s" % min_version if min_version else "present"
+    if not TOOL_NAME_RE.match(name):
+        return make_check(
+            name,
+            "tool",
+            required,
+            None,
+            False,
+            "invalid tool name (a bare program name is expected)",
+        )
+    declared = declared or {}
+    path, where = locate_tool(name, declared.get("path"))
+    if path is None:
+        return make_check(name, "tool", required, None, False, where)
+    command = declared.get("version_command")
+    if not min_version and not command:
+        return make_check(name, "tool", required, path, True, "found " + where)
+    if command:
+        argv = (
+            shlex.split(command, posix=os.name != "nt")
+            if isinstance(command, str)
+            else [str(part) for part in command]
+        )
+        if not argv:
+            raise ProbeInputError("version_command of tool %s is empty" % name)
+    else:
+        argv = [path, "--version"]
+    try:
+        rc, output = runner(argv, timeout)
+    except subprocess.TimeoutExpired:
+        return make_check(
+            name, "tool", required, path, None, "version command timed out after %gs" % timeout
+        )
+    except OSError as exc:
+        return make_check(
+            name, "tool", required, path, None, "version command could not run: %s" % exc
+        )
+    version = extract_version(output, declared.get("version_regex"))
+    if version is None:
+        first = output.strip().splitlines()[0][:120] if output.strip() else "no output"
+        return make_check(
+            name,
+            "tool",
+            required,
+            path,
+            None,
+            "no version in output of %s (rc %d): %s" % (argv[0], rc, first),
+        )
+    found = "%s at %s" % (version, path)
+    if not min_version:
+        return make_check(name, "tool", required, found, True, "found " + where)
+    try:
+        order = compare_versions(version, min_version)
+    except ValueError as exc:
+        return make_check(name, "tool", required, found, None, str(exc))
+    if order < 0:
+        return make_check(
+            name,
+            "tool",
+            required,
+            found,
+            False,
+            "version %s is older than the required %s" % (version, min_version),
+        )
+    return make_check(
+        name, "tool", required, found, True, "version %s meets >= %s" % (version, min_version)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Licenses
+# --------------------------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+_USERS_OF_RE = re.compile(
+    r"Users of (?P<feature>[^:\s]+):\s*\(Total of (?P<issued>\d+) licenses? issued;"
+    r"\s*Total of (?P<used>\d+) licenses? in use\)",
+    re.IGNORECASE,
+)
+_UNCOUNTED_RE = re.compile(r"Users of (?P<feature>[^:\s]+):\s*\(Uncounted", re.IGNORECASE)
+_RLM_POOL_RE = re.compile(
+    r"^\s*(?P<feature>\S+) v[\w.]+\s*\n\s*count:\s*(?P<issued>\d+),.*?inuse:\s*(?P<used>\d+)",
+    re.MULTILINE,
+)
+
+
+def parse_license_date(text: str) -> datetime.date | None:
+    """A FlexLM/RLM expiry: ``31-dec-2030`` -> date; ``permanent``, year 0 -> None (never).
+
+    Month names are matched here, not by strptime's locale-dependent ``%b``.
+    Raises ValueError for anything else.
+    """
+    value = text.strip().lower()
+    if value in ("permanent", "0"):
+        return None
+    parts = value.split("-")
+    if len(parts) != 3 or parts[1] not in _MONTHS or not (parts[0] + parts[2]).isdigit():
+        raise ValueError("not a license date: %r" % text)
+    year = int(parts[2])
+    if year == 0:
+        return None
+    return datetime.date(year, _MONTHS[parts[1]], int(parts[0]))
+
+
+def parse_license_file(text: str) -> List[Dict[str, Any]]:
+    """FEATURE/INCREMENT (FlexLM) and LICENSE (RLM) lines: feature, expiry, seats.
+
+    ``seats`` is None for uncounted licenses (count 0 or ``uncounted``); ``expires`` is None
+    for permanent ones.  Lines continued with a trailing backslash are joined.
+    """
+    joined = re.sub(r"\\\r?\n", " ", text)
+    entries: List[Dict[str, Any]] = []
+    for line in joined.splitlines():
+        words = line.split()
+        if len(words) < 6:
+            continue
+        head = words[0].upper()
+        if head in ("FEATURE", "INCREMENT"):
+            feature, expiry, count = words[1], words[4], words[5]
+        elif head == "LICENSE":  # RLM: LICENSE isv product version exp-date count
+            feature, expiry, count = words[2], words[4], words[5]
+        else:
+            continue
+        try:
+            expires = parse_license_date(expiry)
+        except ValueError:
+            continue
+        seats: int | None
+        if count.isdigit():
+            seats = int(count) or None
+        elif count.lower() == "uncounted":
+            seats = None
+        else:
+            continue
+        entries.append({"feature": feature, "expires": expires, "seats": seats})
+    return entries
+
+
+def parse_license_usage(output: str, feature: str) -> Dict[str, int | None] | None:
+    """Issued and in-use seats of ``feature`` from ``lmutil lmstat`` or ``rlmutil rlmstat``.
+
+    Returns {"issued", "used"} (issued None when uncounted) or None when the output has no line
+    for the feature.
+    """
+    for match in _USERS_OF_RE.finditer(output):
+        if match.group("feature") == feature:
+            return {"issued": int(match.group("issued")), "used": int(match.group("used"))}
+    for match in _UNCOUNTED_RE.finditer(output):
+        if match.group("feature") == feature:
+            return {"issued": None, "used": 0}
+    issued = used = 0
+    seen = False
+    for match in _RLM_POOL_RE.finditer(output):  # RLM may list a product in several pools
+        if match.group("feature") == feature:
+            seen = True
+            issued += int(match.group("issued"))
+            used += int(match.group("used"))
+    if seen:
+        return {"issued": issued or None, "used": used}
+    return None
+
+
+def parse_server(spec: str) -> List[Tuple[str, int]]:
+    """``PORT@HOST`` (several separated by ``,`` or ``;``) -> [(host, port)]."""
+    servers = []
+    for part in re.split(r"[,;]", spec or ""):
+        match = re.match(r"^(\d{1,5})@(\[[^\]]+\]|[^@\s]+)$", part.strip())
+        if not match or not 0 < int(match.group(1)) < 65536:
+            raise ProbeInputError("license server must be PORT@HOST, got %r" % spec)
+        servers.append((match.group(2).strip("[]"), int(match.group(1))))
+    return servers
+
+
+def _find_declaration(feature: str, declared: Sequence[Dict[str, Any]]) -> Dict[str, Any] | None:
+    for decl in declared:
+        if decl.get("feature") == feature:
+            return decl
+    for decl in declared:
+        if str(decl.get("feature", "")).lower() == feature.lower():
+            return decl
+    return None
+
+
+def check_license_file(
+    feature: str,
+    seats: int,
+    decl: Dict[str, Any],
+    today: datetime.date | None = None,
+) -> Check:
+    """A license file holds an unexpired FEATURE line granting at least ``seats`` seats."""
+    required = "%d seat%s" % (seats, "" if seats == 1 else "s")
+    path = decl.get("path")
+    if not path:
+        return make_check(
+            feature, "license", required, None, False, "license of kind file declares no path"
+        )
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(4 * 1024 * 1024)
+    except OSError as exc:
+        return make_check(
+            feature,
+            "license",
+            required,
+            None,
+            False,
+            "license file %s cannot be read: %s" % (path, exc.strerror or exc),
+        )
+    today = today or datetime.date.today()
+    lines = [e for e in parse_license_file(text) if e["feature"] == feature]
+    if not lines:
+        return make_check(
+            feature,
+            "license",
+            required,
+            None,
+            False,
+            "no FEATURE line for %s in %s" % (feature, path),
+        )
+    valid = [e for e in lines if e["expires"] is None or e["expires"] >= today]
+    if not valid:
+        last = max(e["expires"] for e in lines)
+        return make_check(
+            feature,
+            "license",
+            required,
+            "expired %s" % last.isoformat(),
+            False,
+            "license for %s in %s expired on %s" % (feature, path, last.isoformat()),
+        )
+    expiry = (
+        "permanent"
+        if any(e["expires"] is None for e in valid)
+        else "until " + max(e["expires"] for e in valid).isoformat()
+    )
+    if any(e["seats"] is None for e in valid):
+        return make_check(
+            feature,
+            "license",
+            required,
+            "uncounted, " + expiry,
+            True,
+            "uncounted license in %s" % path,
+        )
+    granted = sum(e["seats"] for e in valid)
+    found = "%d seat%s granted, %s" % (granted, "" if granted == 1 else "s", expiry)
+    if granted < seats:
+        return make_check(
+            feature,
+            "license",
+            required,
+            found,
+            False,
+            "%s grants %d seats, %d required" % (path, granted, seats),
+        )
+    return make_check(feature, "license", required, found, True, "valid license in %s" % path)
+
+
+def check_license_server(
+    feature: str,
+    seats: int,
+    decl: Dict[str, Any],
+    timeout: float = DEFAULT_TIMEOUT,
+    runner: Runner = run_command,
+) -> Check:
+    """The license server answers on TCP; free seats come from lmstat/rlmstat when present."""
+    kind = decl.get("kind")
+    required = "%d free seat%s" % (seats, "" if seats == 1 else "s")
+    try:
+        servers = parse_server(decl.get("server") or "")
+    except ProbeInputError as exc:
+        return make_check(feature, "license", required, None, False, str(exc))
+    reachable = None
+    errors = []
+    for host, port in servers:
+        error = tcp_connect(host, port, timeout)
+        if error is None:
+            reachable = (host, port)
+            break
+        errors.append("%d@%s: %s" % (port, host, error))
+    if reachable is None:
+        return make_check(
+            feature,
+            "license",
+            required,
+            "server unreachable",
+            False,
+            "license server not reachable: " + "; ".join(errors),
+        )
+    spec = "%d@%s" % (reachable[1], reachable[0])
+    utility = decl.get("utility")
+    if not utility:
+        for candidate in LICENSE_UTILITIES.get(str(kind), ()):
+            utility = shutil.which(candidate)
+            if utility:
+                break
+    if not utility:
+        return make_check(
+            feature,
+            "license",
+            required,
+            "server %s up" % spec,
+            None,
+            "server reachable, but %s is not on PATH: free seats unknown"
+            % "/".join(LICENSE_UTILITIES.get(str(kind), ("a license utility",))),
+        )
+    if kind == "rlm":
+        argv = [utility, "rlmstat", "-a", "-c", spec]
+    else:
+        argv = [utility, "lmstat", "-a", "-c", spec, "-f", feature]
+    try:
+        rc, output = runner(argv, timeout)
+    except subprocess.TimeoutExpired:
+        return make_check(
+            feature,
+            "license",
+            required,
+            "server %s up" % spec,
+            None,
+            "%s timed out after %gs" % (argv[1], timeout),
+        )
+    except OSError as exc:
+        return make_check(
+            feature,
+            "license",
+            required,
+            "server %s up" % spec,
+            None,
+            "%s could not run: %s" % (utility, exc),
+        )
+    usage = parse_license_usage(output, feature)
+    if usage is None:
+        return make_check(
+            feature,
+            "license",
+            required,
+            "server %s up" % spec,
+            None,
+            "%s output (rc %d) has no usage line for %s" % (argv[1], rc, feature),
+        )
+    if usage["issued"] is None:
+        return make_check(
+            feature,
+            "license",
+            required,
+            "uncounted on %s" % spec,
+            True,
+            "uncounted license served by %s" % spec,
+        )
+    free = max(usage["issued"] - (usage["used"] or 0), 0)
+    found = "%d free of %d on %s" % (free, usage["issued"], spec)
+    if free < seats:
+        return make_check(
+            feature, "license", required, found, False, "%d seats free, %d required" % (free, seats)
+        )
+    return make_check(
+        feature, "license", required, found, True, "%d seats free on %s" % (free, spec)
+    )
+
+
+def check_license(
+    requirement: Dict[str, Any],
+    declared: Sequence[Dict[str, Any]],
+    timeout: float = DEFAULT_TIMEOUT,
+    runner: Runner = run_command,
+    today: datetime.date | None = None,
+) -> Check:
+    """A license requirement, checked only against a license the host declares."""
+    feature = requirement["feature"]
+    seats = int(_number(requirement.get("seats", 1), "seats of license %s" % feature))
+    decl = _find_declaration(feature, declared)
+    if decl is None:
+        return make_check(
+            feature,
+            "license",
+            "%d seat%s" % (seats, "" if seats == 1 else "s"),
+            None,
+            False,
+            "host declares no license for %s" % feature,
+        )
+    kind = decl.get("kind")
+    if kind == "file":
+        return check_license_file(feature, seats, decl, today=today)
+    if kind in ("flexlm", "rlm"):
+        return check_license_server(feature, seats, decl, timeout=timeout, runner=runner)
+    return make_check(
+        feature,
+        "license",
+        None,
+        None,
+        False,
+        "license declaration has unknown kind %r (file, flexlm, rlm)" % (kind,),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Disk and network
+# --------------------------------------------------------------------------------------------
+
+
+def check_disk(path: str, free_gb: float | None) -> Check:
+    """Free GiB at ``path``; a missing path fails the check (never raises)."""
+    required = "%g GiB free" % free_gb if free_gb is not None else "exists"
+    if not os.path.exists(path):
+        return make_check(path, "disk", required, None, False, "path does not exist")
+    try:
+        usage = shutil.disk_usage(path)
+    except OSError as exc:
+        return make_check(
+            path, "disk", required, None, None, "free space unknown: %s" % (exc.strerror or exc)
+        )
+    found = _gib(usage.free)
+    if free_gb is None:
+        return make_check(path, "disk", required, found, True, "path exists")
+    if usage.free < free_gb * GIB:
+        return make_check(
+            path, "disk", required, found, False, "%s, %g GiB required" % (found, free_gb)
+        )
+    return make_check(path, "disk", required, found, True, "enough free space")
+
+
+def tcp_connect(host: str, port: int, timeout: float) -> str | None:
+    """None when ``host:port`` accepts a TCP connection within ``timeout``, else the error."""
+    try:
+        conn = socket.create_connection((host, port), timeout=timeout)
+    except socket.timeout:
+        return "timed out after %gs" % timeout
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    conn.close()
+    return None
+
+
+def check_network(host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> Check:
+    """``host:port`` accepts a TCP connection within ``timeout``."""
+    name = "%s:%d" % (host, port)
+    error = tcp_connect(host, port, timeout)
+    if error is None:
+        return make_check(name, "network", "reachable", "reachable", True, "TCP connect succeeded")
+    return make_check(name, "network", "reachable", "unreachable", False, error)
+
+
+# --------------------------------------------------------------------------------------------
+# Facts and the whole probe
+# --------------------------------------------------------------------------------------------
+
+
+def gather_facts() -> Dict[str, str]:
+    """Basic facts: os (linux, windows, macos, ...), hostname, python version."""
+    system = platform.system().lower()
+    return {
+        "os": {"darwin": "macos"}.get(system, system),
+        "hostname": socket.gethostname(),
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "probe_version": PROBE_VERSION,
+    }
+
+
+def _requirement_checks(
+    requirements: Dict[str, Any],
+    declared: Dict[str, Any],
+    timeout: float,
+    runner: Runner,
+) -> List[Check]:
+    declared_tools = {
+        entry["name"]: entry
+        for entry in (
+            _entry(t, "wrk_tools", "name", True)
+            for t in _as_list(declared.get("tools"), "wrk_tools")
+        )
+    }
+    declared_licenses = [
+        _entry(lic, "wrk_licenses", "feature")
+        for lic in _as_list(declared.get("licenses"), "wrk_licenses")
+    ]
+    checks: List[Check] = []
+    for item in _as_list(requirements.get("tools"), "requirements.tools"):
+        tool = _entry(item, "requirements.tools", "name", True)
+        checks.append(check_tool(tool, declared_tools.get(tool["name"]), timeout, runner))
+    for item in _as_list(requirements.get("licenses"), "requirements.licenses"):
+        lic = _entry(item, "requirements.licenses", "feature")
+        checks.append(check_license(lic, declared_licenses, timeout, runner))
+    for item in _as_list(requirements.get("disk"), "requirements.disk"):
+        disk = _entry(item, "requirements.disk", "path")
+        checks.append(check_disk(disk["path"], _number(disk.get("free_gb"), "disk free_gb")))
+    for item in _as_list(requirements.get("network"), "requirements.network"):
+        net = _entry(item, "requirements.network", "host")
+        port = _number(net.get("port"), "network port")
+        if port != int(port) or not 0 < port < 65536:
+            raise ProbeInputError("network port must be 1-65535, got %r" % net.get("port"))
+        checks.append(check_network(net["host"], int(port), timeout))
+    return checks
+
+
+def _declared_checks(declared: Dict[str, Any], timeout: float, runner: Runner) -> List[Check]:
+    checks: List[Check] = []
+    for item in _as_list(declared.get("tools"), "wrk_tools"):
+        tool = _entry(item, "wrk_tools", "name", True)
+        checks.append(check_tool(tool, tool, timeout, runner))
+    licenses = [
+        _entry(lic, "wrk_licenses", "feature")
+        for lic in _as_list(declared.get("licenses"), "wrk_licenses")
+    ]
+    for lic in licenses:
+        seats = lic.get("seats") or 1
+        checks.append(
+            check_license({"feature": lic["feature"], "seats": seats}, [lic], timeout, runner)
+        )
+    for item in _as_list(declared.get("storage"), "wrk_storage"):
+        storage = _entry(item, "wrk_storage", "path", True)
+        free_gb = storage.get("free_gb")
+        checks.append(
+            check_disk(storage["path"], None if free_gb is None else _number(free_gb, "free_gb"))
+        )
+    return checks
+
+
+def run_probe(
+    requirements: Dict[str, Any] | None,
+    declared: Dict[str, Any] | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    runner: Runner = run_command,
+) -> Dict[str, Any]:
+    """Probe this host: {facts, mode, checks, ready}.
+
+    ``requirements`` has the shape of a stage's machine_capability_requirements (tools,
+    licenses, disk, network); when it lists nothing, the host's own declarations (``declared``:
+    tools, licenses, storage, i.e. wrk_tools/wrk_licenses/wrk_storage) are checked instead.
+    ``ready`` is true only when every check passed (an unknown check is not a pass).
+    Raises ProbeInputError on a malformed request.
+    """
+    requirements = requirements or {}
+    declared = declared or {}
+    if not isinstance(requirements, dict) or not isinstance(declared, dict):
+        raise ProbeInputError("requirements and declared must be mappings")
+    unknown = set(requirements) - {"tools", "licenses", "disk", "network"}
+    if unknown:
+        raise ProbeInputError("unknown requirement kinds: %s" % ", ".join(sorted(unknown)))
+    timeout = _number(timeout, "timeout")
+    if not 0 < timeout <= 3600:
+        raise ProbeInputError("timeout must be between 0 and 3600 seconds, got %r" % timeout)
+    if any(requirements.get(k) for k in ("tools", "licenses", "disk", "network")):
+        mode = "requirements"
+        checks = _requirement_checks(requirements, declared, timeout, runner)
+    else:
+        mode = "declared"
+        checks = _declared_checks(declared, timeout, runner)
+    return {
+        "facts": gather_facts(),
+        "mode": mode,
+        "checks": checks,
+        "ready": all(check["ok"] is True for check in checks),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Script entry: JSON request {requirements, declared, timeout} on stdin (or --request-b64).
+
+    Prints the JSON result; exit 0 when it ran (ready or not), 2 on a malformed request.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if len(args) == 2 and args[0] == "--request-b64":
+            raw = base64.b64decode(args[1]).decode("utf-8")
+        elif not args:
+            raw = sys.stdin.read()
+        else:
+            raise ProbeInputError("usage: wrk_probe.py [--request-b64 DATA] < request.json")
+        request = json.loads(raw or "{}")
+        if not isinstance(request, dict):
+            raise ProbeInputError("the request must be a JSON object")
+        result = run_probe(
+            request.get("requirements"),
+            request.get("declared"),
+            request.get("timeout", DEFAULT_TIMEOUT),
+        )
+    except (ProbeInputError, ValueError) as exc:
+        sys.stdout.write(json.dumps({"failed": True, "msg": str(exc)}) + "\n")
+        return 2
+    sys.stdout.write(json.dumps(result, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# Copyright: wrk-ansible contributors
+# MIT License (see the project's pyproject.toml)
+"""Ansible module: probe a workstation's readiness in one execution."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: wrk_probe
+short_description: Observe whether a workstation is ready for a stage of a work item
+description:
+  - Checks, in one module execution, the tools (presence and minimum version), license
+    features (license file and expiry, or FlexLM/RLM server reachability and free seats),
+    free disk space and TCP endpoints a stage needs, and gathers basic facts.
+  - It only observes; it never changes the host and always returns C(changed=false).
+  - A failed check does not fail the task; the result carries O(ignore:ready=false) and a reason
+    per check. The task fails only on malformed arguments.
+  - The checks live in the C(wrk_probe) module_utils file, which also runs as a stand-alone
+    script for hosts probed through M(ansible.builtin.raw).
+version_added: "0.1.0"
+author:
+  - wrk-ansible contributors
+options:
+  requirements:
+    description:
+      - What the stage needs, shaped like a stage's C(machine_capability_requirements).
+      - Keys C(tools) (list of C({name, min_version})), C(licenses) (list of
+        C({feature, seats})), C(disk) (list of C({path, free_gb})) and C(network) (list of
+        C({host, port})).
+      - When it lists nothing, the host's declarations in O(declared) are checked instead.
+    type: dict
+    default: {}
+  declared:
+    description:
+      - What the host declares in the inventory.
+      - C(tools) is the host's C(wrk_tools) (C({name, path, version_command, version_regex})),
+        C(licenses) its C(wrk_licenses) (C({feature, kind, server, path, seats, utility}),
+        kind one of C(file), C(flexlm), C(rlm)), C(storage) its C(wrk_storage) (C({path})).
+      - A license requirement is only checked against a license declared here.
+    type: dict
+    default: {}
+  timeout:
+    description: Seconds allowed for each TCP connection and each version or license command.
+    type: float
+    default: 5.0
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+notes:
+  - Version comparison is numeric per component, so C(20.10) is newer than C(9.1).
+"""
+
+EXAMPLES = r"""
+- name: Probe the host against a stage's requirements
+  wrk_probe:
+    requirements:
+      tools:
+        - name: git
+          min_version: "2.30"
+      disk:
+        - path: /srv/work
+          free_gb: 50
+      network:
+        - host: github.com
+          port: 443
+    declared:
+      tools: "{{ wrk_tools | default([]) }}"
+      licenses: "{{ wrk_licenses | default([]) }}"
+      storage: "{{ wrk_storage | default([]) }}"
+  register: probe
+
+- name: Probe what the host declares
+  wrk_probe:
+    declared:
+      licenses:
+        - feature: aqwa
+          kind: flexlm
+          server: 27000@licsrv
+"""
+
+RETURN = r"""
+ready:
+  description: True when every check passed; a failed or unknown check makes it false.
+  returned: always
+  type: bool
+  sample: false
+mode:
+  description: C(requirements) when O(requirements) listed something, else C(declared).
+  returned: always
+  type: str
+  sample: requirements
+facts:
+  description: Basic facts of the host.
+  returned: always
+  type: dict
+  sample: {"os": "linux", "hostname": "ws1", "python": "3.11.2", "probe_version": "1"}
+checks:
+  description:
+    - One entry per check, in request order. C(ok) is true, false, or null when the
+      outcome could not be decided (the reason says why).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: git
+      kind: tool
+      required: ">= 2.30"
+      found: "2.39.2 at /usr/bin/git"
+      ok: true
+      reason: "version 2.39.2 meets >= 2.30"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.wrk_probe import ProbeInputError, run_probe
+
+
+def run_module() -> None:
+    """Parse arguments, run the probe, report; never changes the host."""
+    module = AnsibleModule(
+        argument_spec={
+            "requirements": {"type": "dict", "default": {}},
+            "declared": {"type": "dict", "default": {}},
+            "timeout": {"type": "float", "default": 5.0},
+        },
+        supports_check_mode=True,
+    )
+    try:
+        result = run_probe(
+            module.params["requirements"], module.params["declared"], module.params["timeout"]
+        )
+    except ProbeInputError as exc:
+        module.fail_json(msg="invalid wrk_probe arguments: %s" % exc, changed=False)
+    module.exit_json(changed=False, **result)
+
+
+def main() -> None:
+    run_module()
+
+
+if __name__ == "__main__":
+    main()
