@@ -1,0 +1,227 @@
+"""Read the workstation registry through Ansible's own inventory machinery.
+
+The only module of wrk that imports ``ansible`` (lazily, inside :func:`load_registry`): YAML,
+INI, ``group_vars``/``host_vars``, inventory plugins and patterns behave exactly as they do for
+``ansible-inventory``. Vars are read raw (``VariableManager.get_vars``, as
+``ansible-inventory --list`` does), never through templated hostvars, so a value such as
+``{{ lookup('pipe', ...) }}`` stays text and never runs. The result is plain frozen data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import sys
+from collections.abc import Mapping
+from contextlib import redirect_stderr
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any, Final
+
+from wrk_ansible.errors import InputError
+from wrk_ansible.registry.patterns import select
+from wrk_ansible.registry.workstation import SHOWN_CONNECTION_VARS, Workstation
+
+#: Ansible's implicit groups: not names a work item may use.
+IMPLICIT_GROUPS: Final = frozenset({"all", "ungrouped"})
+#: Placeholders the queue uses for "anywhere"; the closest real thing is an AI-capable host.
+_ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The workstations of one inventory source, in inventory order, and its groups."""
+
+    source: str
+    workstations: tuple[Workstation, ...]
+    groups: Mapping[str, tuple[str, ...]]
+    _index: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, str] = {}
+        for ws in self.workstations:
+            for name in ws.names:
+                other = index.setdefault(name.casefold(), ws.name)
+                if other != ws.name:
+                    raise InputError(
+                        f"name {name!r} is claimed by both {other!r} and {ws.name!r}",
+                        path=self.source,
+                        field="wrk_aliases",
+                    )
+        for group in self.groups:
+            index.setdefault(group.casefold(), group)
+        object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
+        object.__setattr__(self, "_index", MappingProxyType(index))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Host names in inventory order."""
+        return tuple(ws.name for ws in self.workstations)
+
+    def canonical(self, name: str) -> str | None:
+        """The host name for a host or alias, the group name for a group; None if unknown."""
+        return self._index.get(name.strip().casefold())
+
+    def suggest(self, name: str) -> str | None:
+        """The closest known host, alias or group name, for error messages."""
+        folded = name.strip().casefold()
+        if folded in _ANYWHERE and "ai_capable" in self.groups:
+            return "ai_capable"
+        known = {key: key for key in self._index}
+        for ws in self.workstations:
+            known.update({n.casefold(): n for n in ws.names})
+        known.update({g.casefold(): g for g in self.groups})
+        close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
+        if close:
+            return known[close[0]]
+        # "orcaflex-license-machine": a word naming a declared license or tool points at a host.
+        words = {w for w in folded.replace("_", "-").replace(".", "-").split("-") if w}
+        for ws in self.workstations:
+            if words & {f.casefold() for f in ws.license_features}:
+                return ws.name
+        for ws in self.workstations:
+            if words & {t.casefold() for t in ws.tool_names}:
+                return ws.name
+        return None
+
+    def find(self, name: str) -> Workstation | None:
+        """The workstation named (or aliased) ``name``, or None."""
+        host = self.canonical(name)
+        for ws in self.workstations:
+            if ws.name == host:
+                return ws
+        return None
+
+    def get(self, name: str) -> Workstation:
+        """The workstation named (or aliased) ``name``; InputError naming the closest one."""
+        ws = self.find(name)
+        if ws is None:
+            hint = self.suggest(name)
+            extra = f"; did you mean {hint!r}?" if hint else ""
+            raise InputError(f"unknown workstation {name!r}{extra}", path=self.source)
+        return ws
+
+    def hosts_in(self, pattern: str) -> tuple[str, ...]:
+        """Host names a group, host, alias or Ansible pattern selects, in inventory order."""
+        return select(pattern, self.names, self.groups, self.canonical, self.suggest)
+
+
+def _plain(value: Any) -> Any:
+    """Ansible's tagged values as plain Python data (str, int, float, bool, list, dict)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, datetime):
+        return datetime.fromisoformat(value.isoformat())
+    if isinstance(value, date):
+        return date.fromisoformat(value.isoformat())
+    return str(value)
+
+
+def _origin(value: Any) -> tuple[str | None, int | None]:
+    """File and line Ansible recorded for a loaded value, when it kept one."""
+    try:
+        from ansible._internal._datatag._tags import Origin  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - a future ansible-core without it
+        return None, None
+    tag = Origin.get_tag(value)
+    return (tag.path, tag.line_num) if tag is not None else (None, None)
+
+
+def _validate(host: str, raw: Mapping[str, Any], source: str) -> Any:
+    """The host's ``wrk_*`` vars as :class:`HostVars`; InputError naming file, host and field."""
+    from pydantic import ValidationError
+
+    from wrk_ansible.registry.hostvars import WRK_VARS, HostVars
+
+    for key in raw:
+        if key not in WRK_VARS:
+            path, line = _origin(key)
+            hint = difflib.get_close_matches(key, sorted(WRK_VARS), n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise InputError(
+                f"host {host!r}: unknown host var {key!r}{extra}",
+                path=path or source,
+                field=key,
+                line=line,
+            )
+    try:
+        return HostVars.model_validate({key: _plain(value) for key, value in raw.items()})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        node: Any = raw
+        path, line = _origin(raw[str(loc[0])])
+        for step in loc:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                break
+            path, line = _origin(node) if _origin(node)[0] else (path, line)
+        dotted = ".".join(str(part) for part in loc)
+        raise InputError(
+            f"host {host!r}: {first['msg']}", path=path or source, field=dotted, line=line
+        ) from None
+
+
+def _read(source: str) -> tuple[Any, Any]:
+    """Ansible's InventoryManager and VariableManager over ``source``; InputError if unparsed."""
+    from ansible.errors import AnsibleError  # type: ignore[import-untyped]
+    from ansible.inventory.manager import InventoryManager  # type: ignore[import-untyped]
+    from ansible.parsing.dataloader import DataLoader  # type: ignore[import-untyped]
+    from ansible.vars.manager import VariableManager  # type: ignore[import-untyped]
+
+    loader = DataLoader()
+    captured = io.StringIO()
+    try:
+        with redirect_stderr(captured):
+            inventory = InventoryManager(loader=loader, sources=[source])
+    except AnsibleError as exc:
+        raise InputError(f"cannot read the inventory: {exc.message}", path=source) from None
+    said = captured.getvalue().strip()
+    if not inventory._inventory.processed_sources:
+        reason = " ".join(line.strip() for line in said.splitlines() if line.strip())
+        raise InputError(
+            f"cannot read the inventory: {reason or 'no plugin parsed it'}", path=source
+        )
+    if said:  # Ansible's own warnings about an inventory that did load: pass them on.
+        print(said, file=sys.stderr)
+    return inventory, VariableManager(loader=loader, inventory=inventory)
+
+
+def load_registry(source: str) -> Registry:
+    """Read the inventory at ``source`` (a directory, file or plugin config) as a Registry."""
+    if "," not in source and not os.path.exists(source):
+        raise InputError("no such inventory (file or directory)", path=source)
+    inventory, variables = _read(source)
+    group_order = [name for name in inventory.groups if name not in IMPLICIT_GROUPS]
+    members: dict[str, list[str]] = {name: [] for name in group_order}
+    workstations: list[Workstation] = []
+    for host in inventory.get_hosts("all"):
+        raw = variables.get_vars(host=host, include_hostvars=False, stage="all")
+        wrk = {str(k): v for k, v in raw.items() if str(k).startswith("wrk_")}
+        host_vars = _validate(host.name, wrk, source)
+        own = {group.name for group in host.get_groups()}
+        groups = tuple(name for name in group_order if name in own)
+        for name in groups:
+            members[name].append(host.name)
+        connection = {k: _plain(raw[k]) for k in SHOWN_CONNECTION_VARS if k in raw}
+        workstations.append(
+            Workstation.from_host_vars(host.name, host_vars, groups=groups, connection=connection)
+        )
+    return Registry(
+        source=source,
+        workstations=tuple(workstations),
+        groups={name: tuple(hosts) for name, hosts in members.items()},
+    )
