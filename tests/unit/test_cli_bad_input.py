@@ -79,6 +79,7 @@ def _check_one_bad_file(
     tree_hash: Callable[[Path], dict[str, str]],
     top: Path,
     wrk: Path,
+    *,
     case: Case,
     timeout: float = 60,
 ) -> None:
@@ -138,7 +139,7 @@ def test_bad_file_is_refused_with_one_message(
     shutil.copyfile(BAD / case.name, wrk)
     # The alias bomb must be refused long before this; a hang would fail the test.
     timeout = 10 if "bomb" in case.name else 60
-    _check_one_bad_file(run_wrk, tree_hash, repo, wrk, case, timeout=timeout)
+    _check_one_bad_file(run_wrk, tree_hash, repo, wrk, case=case, timeout=timeout)
 
 
 def test_file_over_the_size_cap_is_refused_before_reading(
@@ -154,7 +155,7 @@ def test_file_over_the_size_cap_is_refused_before_reading(
             handle.write(chunk)
     assert wrk.stat().st_size > 50_000_000
     case = Case("WRK-50.md", ("larger than", "limit"))
-    _check_one_bad_file(run_wrk, tree_hash, repo, wrk, case, timeout=30)
+    _check_one_bad_file(run_wrk, tree_hash, repo, wrk, case=case, timeout=30)
 
 
 def _write_ref_item(path: Path, ref: str) -> None:
@@ -204,7 +205,7 @@ def test_assignment_ref_leaving_the_repository_is_refused(
     case = Case(
         "WRK-41.md", ("leads outside the repository", "refused"), "stage_assignments_ref", 5
     )
-    _check_one_bad_file(run_wrk, tree_hash, repo.parent, wrk, case)
+    _check_one_bad_file(run_wrk, tree_hash, repo.parent, wrk, case=case)
 
 
 def test_assignment_ref_through_a_symlink_leaving_the_repository_is_refused(
@@ -219,7 +220,7 @@ def test_assignment_ref_through_a_symlink_leaving_the_repository_is_refused(
     case = Case(
         "WRK-42.md", ("leads outside the repository", "refused"), "stage_assignments_ref", 5
     )
-    _check_one_bad_file(run_wrk, tree_hash, repo.parent, wrk, case)
+    _check_one_bad_file(run_wrk, tree_hash, repo.parent, wrk, case=case)
 
 
 def test_absolute_assignment_ref_is_refused(
@@ -232,7 +233,7 @@ def test_absolute_assignment_ref_is_refused(
     wrk = repo / "queue" / "WRK-43.md"
     _write_ref_item(wrk, str(target))
     case = Case("WRK-43.md", ("must be relative",), "stage_assignments_ref", 5)
-    _check_one_bad_file(run_wrk, tree_hash, repo, wrk, case)
+    _check_one_bad_file(run_wrk, tree_hash, repo, wrk, case=case)
 
 
 def test_missing_file_is_one_message(
