@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import io
 import os
+import re
 import sys
 from collections.abc import Mapping
 from contextlib import redirect_stderr
@@ -84,7 +85,8 @@ class Registry:
         for ws in self.workstations:
             if words & {t.casefold() for t in ws.tool_names}:
                 return ws.name
-        return None
+        loose = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.3)
+        return known[loose[0]] if loose else None
 
     def find(self, name: str) -> Workstation | None:
         """The workstation named (or aliased) ``name``, or None."""
@@ -175,6 +177,18 @@ def _validate(host: str, raw: Mapping[str, Any], source: str) -> Any:
         ) from None
 
 
+def _why_unparsed(said: str) -> str:
+    """Ansible's reasons for not parsing a source, condensed to the plugins that matter."""
+    found = re.findall(r"Failed to parse inventory with '(\w+)' plugin: (.+)", said)
+    reasons = {plugin: reason.strip() for plugin, reason in found}
+    # A plugin config (``plugin: x``) fails in 'auto' with the real reason; the yaml and ini
+    # attempts on it only add noise. Otherwise every plugin's reason is worth reading.
+    if "auto" in reasons and not reasons["auto"].startswith("no root 'plugin' key"):
+        return str(reasons["auto"])
+    text = "; ".join(f"{plugin}: {reason}" for plugin, reason in reasons.items())
+    return text or "no inventory plugin accepted it"
+
+
 def _read(source: str) -> tuple[Any, Any]:
     """Ansible's InventoryManager and VariableManager over ``source``; InputError if unparsed."""
     from ansible.errors import AnsibleError  # type: ignore[import-untyped]
@@ -191,10 +205,7 @@ def _read(source: str) -> tuple[Any, Any]:
         raise InputError(f"cannot read the inventory: {exc.message}", path=source) from None
     said = captured.getvalue().strip()
     if not inventory._inventory.processed_sources:
-        reason = " ".join(line.strip() for line in said.splitlines() if line.strip())
-        raise InputError(
-            f"cannot read the inventory: {reason or 'no plugin parsed it'}", path=source
-        )
+        raise InputError(f"cannot read the inventory: {_why_unparsed(said)}", path=source)
     if said:  # Ansible's own warnings about an inventory that did load: pass them on.
         print(said, file=sys.stderr)
     return inventory, VariableManager(loader=loader, inventory=inventory)
