@@ -60,7 +60,7 @@ def run(
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run_wrk() -> RunWrk:
     """``run_wrk("contract", "validate", path, cwd=...)`` -> CompletedProcess (text)."""
     return run
