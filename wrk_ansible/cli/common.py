@@ -48,3 +48,26 @@ def emit_json(value: Any) -> None:
 def note(message: str) -> None:
     """A message for people: always stderr, so stdout stays machine-readable."""
     print(message, file=sys.stderr)
+
+
+def open_registry(given: str | None, *, required: bool = True) -> Any:
+    """Load the registry named by --inventory, $WRK_INVENTORY or ./inventory.
+
+    A missing inventory is an error when it was named (flag or environment) or ``required``;
+    otherwise (only the default ./inventory is missing) it returns None and says so on stderr.
+    Imports Ansible, through :mod:`wrk_ansible.registry.inventory`, only when there is one.
+    """
+    from wrk_ansible.errors import InputError
+
+    source, why = inventory_source(given)
+    if "," not in source and not os.path.exists(source):
+        if why == "default" and not required:
+            note(
+                f"wrk: note: no ./{DEFAULT_INVENTORY} here, so machine names are not checked "
+                f"(give --inventory DIR or set ${INVENTORY_ENV})"
+            )
+            return None
+        raise InputError(f"no such inventory (from {why})", path=source)
+    from wrk_ansible.registry.inventory import load_registry
+
+    return load_registry(source)

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from wrk_ansible.cli.common import add_json, emit_json, note
+from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note, open_registry
 
 
 def register(commands: Any) -> None:
@@ -27,11 +27,13 @@ def register(commands: Any) -> None:
     )
     validate.add_argument("paths", nargs="+", metavar="PATH")
     add_json(validate)
+    add_inventory(validate)
     validate.set_defaults(handler=run_validate)
 
     show = verbs.add_parser("show", help="print a WRK's seven-row contract")
     show.add_argument("path", metavar="PATH")
     add_json(show)
+    add_inventory(show)
     show.set_defaults(handler=run_show)
 
     schema = verbs.add_parser("schema", help="print the JSON Schema of the contract fields")
@@ -77,7 +79,9 @@ def run_validate(args: argparse.Namespace) -> int:
     paths = list(iter_work_item_paths(args.paths))
     if not paths:
         raise InputError("no WRK files found", path=" ".join(args.paths))
-    results = [check_work_item(path) for path in paths]
+    # Machine names resolve through the registry (host, alias or group) when there is one.
+    machines = open_registry(args.inventory, required=False)
+    results = [check_work_item(path, machines=machines) for path in paths]
     if args.json:
         emit_json([result.as_dict() for result in results])
     else:
@@ -92,11 +96,12 @@ def run_validate(args: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
-def _load_valid(path: str) -> Any:
+def _load_valid(path: str, inventory: str | None = None) -> Any:
     from wrk_ansible.contract.validate import check_work_item
     from wrk_ansible.errors import InputError
 
-    result = check_work_item(path)
+    machines = open_registry(inventory, required=False)
+    result = check_work_item(path, machines=machines)
     if not result.valid or result.contract is None:
         first = result.errors[0]
         raise InputError(first.message, path=first.file or path, field=first.field, line=first.line)
@@ -143,7 +148,7 @@ def _contract_table(contract: Any) -> Any:
 def run_show(args: argparse.Namespace) -> int:
     from wrk_ansible.contract.export import contract_as_dict
 
-    contract = _load_valid(args.path)
+    contract = _load_valid(args.path, args.inventory)
     if args.json:
         emit_json(contract_as_dict(contract))
     else:
