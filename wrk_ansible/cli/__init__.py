@@ -26,6 +26,7 @@ class WrkArgumentParser(argparse.ArgumentParser):
 def build_parser() -> WrkArgumentParser:
     """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
     from wrk_ansible.cli import contract
+    from wrk_ansible.cli import inventory as inventory_cli
 
     parser = WrkArgumentParser(
         prog="wrk",
@@ -38,6 +39,7 @@ def build_parser() -> WrkArgumentParser:
         dest="command", metavar="COMMAND", parser_class=WrkArgumentParser
     )
     contract.register(commands)
+    inventory_cli.register(commands)
     return parser
 
 
