@@ -1,0 +1,265 @@
+"""The pure decision: plain data in, a verdict out. No Ansible, no files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from wrk_ansible.contract.models import StageAssignment, StageRequirements
+from wrk_ansible.contract.resolve import ResolvedStage
+from wrk_ansible.decision.candidates import stage_candidates
+from wrk_ansible.decision.outcomes import (
+    VERDICT_EXIT,
+    Check,
+    Outcome,
+    Verdict,
+    worst,
+)
+from wrk_ansible.decision.verdict import HostReadiness, decide
+from wrk_ansible.registry.hostvars import HostVars
+from wrk_ansible.registry.workstation import Workstation
+
+
+class Hosts:
+    """A plain-data host directory (the registry's find/hosts_in, nothing else)."""
+
+    def __init__(self, *hosts: Workstation, groups: dict[str, tuple[str, ...]] | None = None):
+        self.by_name = {h.name: h for h in hosts}
+        self.order = tuple(h.name for h in hosts)
+        self.groups = groups or {}
+
+    def find(self, name: str) -> Workstation | None:
+        return next((h for h in self.by_name.values() if h.answers_to(name)), None)
+
+    def hosts_in(self, pattern: str) -> tuple[str, ...]:
+        return self.groups.get(pattern, ())
+
+
+def ws(name: str, **vars: Any) -> Workstation:
+    return Workstation.from_host_vars(name, HostVars.model_validate(vars))
+
+
+def row(
+    stage: str = "execute", requirements: dict[str, Any] | None = None, **assign: Any
+) -> ResolvedStage:
+    return ResolvedStage(
+        stage=stage,
+        assignment=StageAssignment.model_validate(assign),
+        requirements=StageRequirements.model_validate(requirements or {}),
+        origin={},
+        explicit=True,
+    )
+
+
+def ready(host: str) -> HostReadiness:
+    check = Check("tool:git", "present", "/usr/bin/git", Outcome.PASS, "found", host)
+    return HostReadiness(host, True, (check,), "probe")
+
+
+def not_ready(host: str, why: str = "git not found") -> HostReadiness:
+    check = Check("tool:git", "present", None, Outcome.FAIL, why, host)
+    return HostReadiness(host, True, (check,), "probe")
+
+
+def unreachable(host: str) -> HostReadiness:
+    check = Check("reachable", "ssh", "refused", Outcome.FAIL, "connection refused", host)
+    return HostReadiness(host, False, (check,), "probe")
+
+
+FLEET = Hosts(
+    ws("a", wrk_agents=["claude"], wrk_tools=["git"]),
+    ws("b", wrk_agents=["claude"], wrk_tools=["git"]),
+    ws("c", wrk_agents=["claude"], wrk_tools=["git"], wrk_aliases=["old-c"]),
+    ws("d", wrk_agents=["claude"], wrk_tools=["git"]),
+    ws("drained", wrk_state="drained", wrk_state_reason="disk swap"),
+    ws(
+        "lic",
+        wrk_licenses=[{"feature": "orcaflex", "kind": "flexlm", "server": "27000@lic", "seats": 2}],
+        wrk_tools=[{"name": "solver", "version": "1.2.0"}],
+    ),
+    groups={"ai": ("a", "b", "c", "d")},
+)
+
+
+def run(
+    r: ResolvedStage,
+    readiness: dict[str, HostReadiness],
+    *,
+    here: str = "a",
+    local: HostReadiness | None = None,
+    handoff: str | None = "ev",
+) -> Any:
+    cands = stage_candidates(r, FLEET)
+    return decide(
+        wrk="WRK-1",
+        row=r,
+        candidates=cands,
+        readiness=readiness,
+        hosts=FLEET,
+        all_hosts=FLEET.order,
+        here=here,
+        local=local,
+        handoff_ref=handoff,
+    )
+
+
+def test_worst_follows_the_priority_order() -> None:
+    assert worst([Verdict.PASS, Verdict.FALLBACK]) is Verdict.FALLBACK
+    assert worst([Verdict.FALLBACK, Verdict.PAUSE, Verdict.PASS]) is Verdict.PAUSE
+    assert worst([Verdict.PAUSE, Verdict.FAIL]) is Verdict.FAIL
+    assert worst([]) is Verdict.PASS
+    assert VERDICT_EXIT == {Verdict.PASS: 0, Verdict.FALLBACK: 3, Verdict.PAUSE: 2, Verdict.FAIL: 1}
+
+
+def test_pass_on_the_local_assigned_host() -> None:
+    d = run(row(workstations=["a"], fallback=["b"]), {"a": ready("a"), "b": ready("b")})
+    assert d.verdict is Verdict.PASS
+    assert d.hosts == ("a",)
+
+
+def test_list_takes_the_first_ready_assigned_host_without_falling_back() -> None:
+    d = run(row(workstations=["a", "b"]), {"a": not_ready("a"), "b": ready("b")}, here="b")
+    assert d.verdict is Verdict.PASS
+    assert d.hosts == ("b",)
+
+
+def test_fallback_names_the_ready_fallback() -> None:
+    d = run(
+        row(workstations=["a"], fallback=["b", "c"]),
+        {"a": unreachable("a"), "b": not_ready("b"), "c": ready("c")},
+        here="c",
+    )
+    assert d.verdict is Verdict.FALLBACK
+    assert d.hosts == ("c",)
+    assert "c" in d.reason
+
+
+def test_parallel_every_member_ready_passes() -> None:
+    r = row(workstations=["a", "b"], parallel=True, requirements={"tools": ["git"]})
+    local = not_ready("a", "no solver")
+    d = run(r, {"a": ready("a"), "b": ready("b")}, local=local)
+    assert d.verdict is Verdict.PASS
+    assert d.hosts == ("a", "b")
+
+
+def test_parallel_each_missing_member_takes_the_next_unused_fallback() -> None:
+    r = row(
+        workstations=["a", "b", "c"],
+        parallel=True,
+        fallback=["d", "old-c"],
+        requirements={"tools": ["git"]},
+    )
+    d = run(
+        r,
+        {"a": ready("a"), "b": unreachable("b"), "c": not_ready("c"), "d": ready("d")},
+        local=not_ready("a"),
+    )
+    # c is both an assigned member (not ready) and a fallback via its alias: counted once
+    assert d.verdict is Verdict.PAUSE
+    r2 = row(
+        workstations=["a", "b"], parallel=True, fallback=["c", "d"], requirements={"tools": ["git"]}
+    )
+    d2 = run(
+        r2,
+        {"a": ready("a"), "b": unreachable("b"), "c": not_ready("c"), "d": ready("d")},
+        local=not_ready("a"),
+    )
+    assert d2.verdict is Verdict.FALLBACK
+    assert d2.hosts == ("a", "d")
+
+
+def test_pause_is_a_p1_gap_with_checked_proposals_and_the_on_unavailable_action() -> None:
+    r = row(
+        workstations=["a"],
+        on_unavailable="defer",
+        requirements={"tools": ["git"]},
+        primary="claude",
+    )
+    d = run(r, {"a": unreachable("a")}, here="b", local=ready("b"))
+    assert d.verdict is Verdict.PAUSE
+    (gap,) = d.gaps
+    assert gap.priority == "P1"
+    assert "a: connection refused" in gap.summary
+    assert any(p.startswith("assign b") for p in gap.proposals)
+    assert not any("drained" in p or "lic" in p for p in gap.proposals)  # lic declares no git
+    assert gap.proposals[-1].startswith("defer WRK-1")
+
+
+def test_drained_host_is_screened_out_with_its_reason() -> None:
+    d = run(row(workstations=["drained"], fallback=["b"]), {"b": ready("b")}, here="b")
+    assert d.verdict is Verdict.FALLBACK
+    state = next(c for c in d.checks if c.name == "state")
+    assert state.outcome is Outcome.FAIL
+    assert "disk swap" in state.reason
+
+
+def test_declared_license_and_version_contradictions_screen_out() -> None:
+    r = row(workstations=["a"], requirements={"licenses": [{"feature": "orcaflex"}]})
+    d = run(r, {"a": ready("a")})
+    assert d.verdict is Verdict.PAUSE
+    assert any(
+        c.name == "declared-license:orcaflex" and c.outcome is Outcome.FAIL for c in d.checks
+    )
+    r2 = row(
+        workstations=["lic"], requirements={"tools": [{"name": "solver", "min_version": "1.10"}]}
+    )
+    d2 = run(r2, {"lic": ready("lic")}, here="lic")
+    tool = next(c for c in d2.checks if c.name == "declared-tool:solver")
+    assert tool.outcome is Outcome.FAIL  # 1.2.0 < 1.10 as versions, not as strings
+    assert d2.verdict is Verdict.PAUSE
+
+
+def test_unknown_check_is_not_a_pass() -> None:
+    unknown = Check("license:orcaflex", "1 seat", None, Outcome.UNKNOWN, "lmutil missing", "a")
+    d = run(row(workstations=["a"]), {"a": HostReadiness("a", True, (unknown,), "probe")})
+    assert d.verdict is Verdict.PAUSE
+
+
+def test_group_scope_takes_the_first_ready_members_in_inventory_order() -> None:
+    r = row(workstations={"group": "ai", "count": 2}, requirements={"tools": ["git"]})
+    d = run(
+        r,
+        {"a": not_ready("a"), "b": ready("b"), "c": ready("c"), "d": ready("d")},
+        here="b",
+        local=ready("b"),
+    )
+    # c is remote but came from a group, not named explicitly: rule 1 fails
+    assert d.hosts == ("b", "c")
+    assert d.verdict is Verdict.FAIL
+    assert "rule 1" in d.reason
+
+
+@pytest.mark.parametrize(
+    ("local", "handoff", "rule"),
+    [
+        (ready("a"), "ev", "rule 2"),  # the local host could run it
+        (not_ready("a"), None, "rule 3"),  # no handoff evidence
+    ],
+)
+def test_remote_run_needs_each_rule(local: HostReadiness, handoff: str | None, rule: str) -> None:
+    r = row(workstations=["b"], requirements={"tools": ["git"]})
+    d = run(r, {"b": ready("b")}, here="a", local=local, handoff=handoff)
+    assert d.verdict is Verdict.FAIL
+    assert rule in d.reason
+
+
+def test_remote_run_allowed_when_all_three_rules_hold() -> None:
+    r = row(workstations=["b"], requirements={"tools": ["git"]})
+    d = run(r, {"b": ready("b")}, here="a", local=not_ready("a"), handoff="ev")
+    assert d.verdict is Verdict.PASS
+    assert [c.outcome for c in d.checks if c.kind == "policy"] == [Outcome.PASS] * 3
+
+
+def test_single_machine_without_fallback_warns() -> None:
+    d = run(row(workstations=["a"]), {"a": ready("a")})
+    warn = next(c for c in d.checks if c.name == "fallback-defined")
+    assert warn.outcome is Outcome.WARN
+    assert d.verdict is Verdict.PASS
+    d2 = run(row(workstations=["a"], on_unavailable="pause"), {"a": ready("a")})
+    assert not any(c.name == "fallback-defined" for c in d2.checks)
+
+
+def test_no_existing_workstation_fails() -> None:
+    d = run(row(workstations=["ghost"]), {})
+    assert d.verdict is Verdict.FAIL

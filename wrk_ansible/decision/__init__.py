@@ -1,0 +1,1 @@
+"""The pure core: candidates, policy and verdict. No I/O, no Ansible."""

@@ -1,0 +1,1 @@
+"""Readiness: probe workstations (through Ansible or locally) and type what is observed."""
