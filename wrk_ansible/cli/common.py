@@ -10,6 +10,10 @@ from typing import Any
 
 INVENTORY_ENV = "WRK_INVENTORY"
 DEFAULT_INVENTORY = "inventory"
+UNCHECKED_NAMES = (
+    f"wrk: note: no ./{DEFAULT_INVENTORY} here, so machine names were not checked "
+    f"(give --inventory DIR or set ${INVENTORY_ENV})"
+)
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +58,7 @@ def open_registry(given: str | None, *, required: bool = True) -> Any:
     """Load the registry named by --inventory, $WRK_INVENTORY or ./inventory.
 
     A missing inventory is an error when it was named (flag or environment) or ``required``;
-    otherwise (only the default ./inventory is missing) it returns None and says so on stderr.
+    otherwise (only the default ./inventory is missing) it returns None.
     Imports Ansible, through :mod:`wrk_ansible.registry.inventory`, only when there is one.
     """
     from wrk_ansible.errors import InputError
@@ -62,11 +66,7 @@ def open_registry(given: str | None, *, required: bool = True) -> Any:
     source, why = inventory_source(given)
     if "," not in source and not os.path.exists(source):
         if why == "default" and not required:
-            note(
-                f"wrk: note: no ./{DEFAULT_INVENTORY} here, so machine names are not checked "
-                f"(give --inventory DIR or set ${INVENTORY_ENV})"
-            )
-            return None
+            return None  # the caller says so (UNCHECKED_NAMES) when names were there to check
         raise InputError(f"no such inventory (from {why})", path=source)
     from wrk_ansible.registry.inventory import load_registry
 

@@ -7,7 +7,14 @@ import os
 import sys
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note, open_registry
+from wrk_ansible.cli.common import (
+    UNCHECKED_NAMES,
+    add_inventory,
+    add_json,
+    emit_json,
+    note,
+    open_registry,
+)
 
 
 def register(commands: Any) -> None:
@@ -87,6 +94,8 @@ def run_validate(args: argparse.Namespace) -> int:
     else:
         for result in results:
             _print_result(result)
+    if machines is None and any(r.contract is not None for r in results):
+        note(UNCHECKED_NAMES)
     invalid = sum(not r.valid for r in results)
     derived = sum(r.derived for r in results if r.valid)
     note(
@@ -107,6 +116,8 @@ def _load_valid(path: str, inventory: str | None = None) -> Any:
         raise InputError(first.message, path=first.file or path, field=first.field, line=first.line)
     for warning in result.warnings:
         note(f"wrk: warning: {path} [{warning.field or '-'}]: {warning.message}")
+    if machines is None:
+        note(UNCHECKED_NAMES)
     return result.contract
 
 

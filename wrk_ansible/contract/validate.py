@@ -154,6 +154,25 @@ def _name_issues(contract: Contract, machines: MachineDirectory) -> list[Issue]:
     return issues
 
 
+def _legacy_name_issues(
+    fields: WorkItemFields, machines: MachineDirectory, reported: list[Issue]
+) -> list[Issue]:
+    """Unknown names in legacy machine fields the derived contract did not use (``computer``
+    beside ``execution_workstations``): they still name machines, so they are errors too."""
+    issues: list[Issue] = []
+    for key in ("computer", "plan_workstations", "execution_workstations"):
+        for name in getattr(fields, key):
+            if machines.canonical(name) is not None:
+                continue
+            said = f"unknown machine {name!r}"
+            if any(i.field == key and i.message.startswith(said) for i in (*reported, *issues)):
+                continue
+            hint = machines.suggest(name)
+            extra = f"; did you mean {hint!r}?" if hint else ""
+            issues.append(Issue(key, f"{said} (not in the inventory){extra}"))
+    return issues
+
+
 def _gate_issues(contract: Contract, known: Collection[str]) -> list[Issue]:
     issues = []
     for row in contract.stages:
@@ -260,6 +279,7 @@ def check_work_item(
     errors += _gate_issues(contract, known_gates)
     if machines is not None:
         errors += _name_issues(contract, machines)
+        errors += _legacy_name_issues(fields, machines, errors)
     if contract.stage("execute").assignment.workstations is None:
         (warnings if derived else errors).append(
             Issue("execution_workstations", "execute has no workstations (none declared)")

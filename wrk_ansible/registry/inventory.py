@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from contextlib import redirect_stderr
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -28,6 +29,7 @@ from wrk_ansible.registry.workstation import SHOWN_CONNECTION_VARS, Workstation
 #: Ansible's implicit groups: not names a work item may use.
 IMPLICIT_GROUPS: Final = frozenset({"all", "ungrouped"})
 #: Placeholders the queue uses for "anywhere"; the closest real thing is an AI-capable host.
+_PLUGINS: Final = Path(__file__).resolve().parents[2] / "plugins" / "inventory"
 _ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
 
 
@@ -194,8 +196,13 @@ def _read(source: str) -> tuple[Any, Any]:
     from ansible.errors import AnsibleError  # type: ignore[import-untyped]
     from ansible.inventory.manager import InventoryManager  # type: ignore[import-untyped]
     from ansible.parsing.dataloader import DataLoader  # type: ignore[import-untyped]
+    from ansible.plugins.loader import inventory_loader  # type: ignore[import-untyped]
     from ansible.vars.manager import VariableManager  # type: ignore[import-untyped]
 
+    # The checkout's own plugins (wrk_registry), so `plugin: wrk_registry` configs load from any
+    # working directory, not only where ansible.cfg is; the 'auto' plugin finds them by name.
+    if _PLUGINS.is_dir():
+        inventory_loader.add_directory(str(_PLUGINS))
     loader = DataLoader()
     captured = io.StringIO()
     try:
