@@ -61,9 +61,20 @@ def run(
 
 
 @pytest.fixture(scope="session")
-def run_wrk() -> RunWrk:
-    """``run_wrk("contract", "validate", path, cwd=...)`` -> CompletedProcess (text)."""
-    return run
+def run_wrk(tmp_path_factory: pytest.TempPathFactory) -> RunWrk:
+    """``run_wrk("contract", "validate", path, cwd=...)`` -> CompletedProcess (text).
+
+    Without ``cwd`` it runs in an empty folder: no ``./inventory``, so contract tests do not
+    depend on the project's own inventory (machine names are then not checked, by design).
+    """
+    neutral = tmp_path_factory.mktemp("neutral-cwd")
+
+    def run_in(
+        *args: str, cwd: str | os.PathLike[str] | None = None, timeout: float = TIMEOUT
+    ) -> subprocess.CompletedProcess[str]:
+        return run(*args, cwd=neutral if cwd is None else cwd, timeout=timeout)
+
+    return run_in
 
 
 def tree_hash(root: str | os.PathLike[str]) -> dict[str, str]:

@@ -116,6 +116,7 @@ def _check_one_bad_file(
     assert proc.returncode == 1
     assert proc.stdout == ""
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("wrk: note:")]
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("wrk: error: ")
     assert "Traceback" not in proc.stderr
@@ -241,7 +242,8 @@ def test_missing_file_is_one_message(
 ) -> None:
     proc = run_wrk("contract", "show", "WRK-404.md", cwd=tmp_path)
     assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines() == ["wrk: error: WRK-404.md: no such work item file"]
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("wrk: note:")]
+    assert lines == ["wrk: error: WRK-404.md: no such work item file"]
 
 
 def test_folder_without_wrk_files_is_an_error(
