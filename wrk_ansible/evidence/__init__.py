@@ -1,0 +1,1 @@
+"""Evidence: hash-chained records of gates, handoffs and readiness."""

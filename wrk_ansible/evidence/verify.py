@@ -1,0 +1,182 @@
+"""Recompute every chain and name the first record edited, removed, reordered or inserted.
+
+Also checks that each record's links (the heads of other chains it saw) still match, and, for
+writers that have a signing key in the inventory, that every record is signed by that key.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from wrk_ansible.evidence.ledger import Ledger, Record, Signer, read_head, read_record
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a chain, pointing at the first record concerned."""
+
+    chain: str
+    record: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.record or self.chain
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    chain: str
+    records: int
+    signed: int
+    problems: tuple[Problem, ...]
+
+
+def _verify_signature(record: Record, writer: str, key: str) -> str | None:
+    """None when ``record`` carries a valid signature by ``key`` for ``writer``."""
+    if not record.signature.is_file():
+        return "not signed, but its writer has a signing key in the inventory"
+    with tempfile.NamedTemporaryFile("w", suffix=".allowed", delete=False) as allowed:
+        allowed.write(f'{writer} namespaces="{Signer.namespace}" {key}\n')
+    try:
+        with record.path.open("rb") as data:
+            done = subprocess.run(
+                [
+                    "ssh-keygen",
+                    "-Y",
+                    "verify",
+                    "-f",
+                    allowed.name,
+                    "-I",
+                    writer,
+                    "-n",
+                    Signer.namespace,
+                    "-s",
+                    str(record.signature),
+                ],
+                stdin=data,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+    finally:
+        Path(allowed.name).unlink(missing_ok=True)
+    if done.returncode != 0:
+        return "signature does not verify against the writer's key: " + (
+            done.stderr.strip() or done.stdout.strip()
+        )
+    return None
+
+
+def verify_chain(
+    ledger: Ledger, wrk: str, writer: str, signing_keys: Mapping[str, str]
+) -> ChainReport:
+    chain = f"{wrk}/{writer}"
+    files = ledger.files(wrk, writer)
+    problems: list[Problem] = []
+    previous: Record | None = None
+    signed = 0
+    key = signing_keys.get(writer.casefold())
+    for expected, path in enumerate(files, start=1):
+        record = read_record(path)
+        rid = f"{chain}/{path.name[:6]}"
+        data = record.data
+        if not data:
+            problems.append(Problem(chain, rid, "is not a JSON record (edited or truncated)"))
+            break
+        if record.seq != expected or int(path.name[:6]) != expected:
+            what = "removed" if record.seq > expected else "inserted or reordered"
+            problems.append(
+                Problem(
+                    chain,
+                    rid,
+                    f"sequence {record.seq} where {expected} was expected (a record was {what})",
+                )
+            )
+            break
+        if (
+            data.get("wrk") != wrk
+            or data.get("writer") != writer
+            or not path.name.endswith(f"-{record.kind}.json")
+        ):
+            problems.append(Problem(chain, rid, "its wrk, writer or kind do not match its place"))
+            break
+        want_prev = previous.sha256 if previous else None
+        if data.get("prev") != want_prev:
+            target = f"{chain}/{previous.seq:06d}" if previous else rid
+            problems.append(
+                Problem(chain, target, "edited: the next record's prev hash does not match it")
+            )
+            break
+        if key:
+            failure = _verify_signature(record, writer, key)
+            if failure:
+                problems.append(Problem(chain, rid, failure))
+                break
+        if record.signature.is_file():
+            signed += 1
+        previous = record
+    if not problems:
+        problems += _check_head(ledger, wrk, writer, previous)
+    return ChainReport(chain, len(files), signed, tuple(problems))
+
+
+def _check_head(ledger: Ledger, wrk: str, writer: str, last: Record | None) -> list[Problem]:
+    chain = f"{wrk}/{writer}"
+    head = read_head(ledger.chain_dir(wrk, writer))
+    if last is None:
+        return [Problem(chain, None, "HEAD names records that are gone")] if head else []
+    if head is None:
+        return [Problem(chain, None, "HEAD is missing")]
+    seq, digest = head
+    if seq > last.seq:
+        return [Problem(chain, f"{chain}/{seq:06d}", "removed: HEAD names a newer record")]
+    if seq == last.seq and digest != last.sha256:
+        return [Problem(chain, f"{chain}/{seq:06d}", "edited: it no longer matches HEAD")]
+    if seq == last.seq - 1 and last.data.get("prev") == digest:
+        return []  # a write interrupted before HEAD moved; the next writer repairs it
+    if seq != last.seq:
+        return [Problem(chain, f"{chain}/{last.seq:06d}", "HEAD does not match the chain")]
+    return []
+
+
+def verify_links(ledger: Ledger, wrk: str) -> list[Problem]:
+    """Every link to another chain's record must still match that record."""
+    problems: list[Problem] = []
+    for record in ledger.records(wrk):
+        for link in record.data.get("links") or []:
+            if not isinstance(link, dict):
+                continue
+            writer, seq = str(link.get("writer")), link.get("seq")
+            files = (
+                [p for p in ledger.files(wrk, writer) if p.name.startswith(f"{seq:06d}-")]
+                if isinstance(seq, int)
+                else []
+            )
+            if files and read_record(files[0]).sha256 != link.get("sha256"):
+                problems.append(
+                    Problem(
+                        f"{wrk}/{writer}",
+                        f"{wrk}/{writer}/{seq:06d}",
+                        f"edited: {record.id} linked it with another hash",
+                    )
+                )
+    return problems
+
+
+def verify(
+    ledger: Ledger, wrk: str | None = None, signing_keys: Mapping[str, str] | None = None
+) -> list[ChainReport]:
+    """Reports for every chain (of one WRK, or all)."""
+    keys = {k.casefold(): v for k, v in (signing_keys or {}).items()}
+    reports = [verify_chain(ledger, w, writer, keys) for w, writer in ledger.chains(wrk)]
+    wrks = sorted({r.chain.split("/")[0] for r in reports})
+    extra = [p for w in wrks for p in verify_links(ledger, w)]
+    if extra:
+        reports.append(ChainReport("links", 0, 0, tuple(extra)))
+    return reports
