@@ -55,7 +55,8 @@ class ProbeInputError(ValueError):
 # Python 3 when a number meets a letter at the same position ("1.0.1" vs "1.0rc1").
 # Rules: numbers compare as integers ("20.10" > "9.1", "0.10" < "20.10"); missing trailing
 # components are zero ("1.2" == "1.2.0"); a letter run where the other side has a number or
-# nothing marks a pre-release and sorts lower ("1.0rc1" < "1.0" < "1.0.1").
+# nothing marks a pre-release and sorts lower ("1.0rc1" < "1.0" < "1.0.1"); letters before the
+# first number are a prefix and ignored ("v3.11" == "3.11").
 # --------------------------------------------------------------------------------------------
 
 _TOKEN_RE = re.compile(r"\d+|[A-Za-z]+")
@@ -65,6 +66,8 @@ def version_key(text: str) -> List[Tuple[int, int | str]]:
     """Split a version into comparable tokens: (1, number) or (0, lowercase letters)."""
     key: List[Tuple[int, int | str]] = []
     for token in _TOKEN_RE.findall(str(text)):
+        if not key and not token.isdigit():
+            continue  # a prefix such as "v" in "v3.11.7"
         if token.isdigit():
             key.append((1, int(token)))
         else:
@@ -161,6 +164,11 @@ def _number(value: Any, what: str) -> float:
         return float(value)
     except ValueError:
         raise ProbeInputError("%s must be a number, got %r" % (what, value)) from None
+
+
+def _num(value: float) -> str:
+    """A number without an exponent or trailing zeros: 10000, 0.5, 0.001."""
+    return ("%.6f" % value).rstrip("0").rstrip(".")
 
 
 def _gib(n_bytes: float) -> str:
@@ -609,7 +617,7 @@ def check_license(
 
 def check_disk(path: str, free_gb: float | None) -> Check:
     """Free GiB at ``path``; a missing path fails the check (never raises)."""
-    required = "%g GiB free" % free_gb if free_gb is not None else "exists"
+    required = "%s GiB free" % _num(free_gb) if free_gb is not None else "exists"
     if not os.path.exists(path):
         return make_check(path, "disk", required, None, False, "path does not exist")
     try:
@@ -623,7 +631,7 @@ def check_disk(path: str, free_gb: float | None) -> Check:
         return make_check(path, "disk", required, found, True, "path exists")
     if usage.free < free_gb * GIB:
         return make_check(
-            path, "disk", required, found, False, "%s, %g GiB required" % (found, free_gb)
+            path, "disk", required, found, False, "%s, %s GiB required" % (found, _num(free_gb))
         )
     return make_check(path, "disk", required, found, True, "enough free space")
 
@@ -739,8 +747,8 @@ def run_probe(
     ``ready`` is true only when every check passed (an unknown check is not a pass).
     Raises ProbeInputError on a malformed request.
     """
-    requirements = requirements or {}
-    declared = declared or {}
+    requirements = {} if requirements is None else requirements
+    declared = {} if declared is None else declared
     if not isinstance(requirements, dict) or not isinstance(declared, dict):
         raise ProbeInputError("requirements and declared must be mappings")
     unknown = set(requirements) - {"tools", "licenses", "disk", "network"}

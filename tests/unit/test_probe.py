@@ -1,0 +1,685 @@
+"""The probe's pure functions (plugins/module_utils/wrk_probe.py), without Ansible.
+
+The file runs on target hosts, so it is loaded by path, exactly as a host would see it.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import datetime
+import importlib.util
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROBE_FILE = REPO_ROOT / "plugins" / "module_utils" / "wrk_probe.py"
+LICENSES = REPO_ROOT / "tests" / "fixtures" / "licenses"
+TODAY = datetime.date(2026, 1, 15)
+CANARY_NAME = "{{ lookup('pipe','touch %s') }}"
+
+
+@pytest.fixture(scope="module")
+def probe() -> ModuleType:
+    """The module_utils file imported by path, as a plain module (no Ansible involved)."""
+    spec = importlib.util.spec_from_file_location("wrk_probe_under_test", PROBE_FILE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert "ansible" not in getattr(module, "__dict__", {})
+    return module
+
+
+def write_tool(directory: Path, name: str, output: str, rc: int = 0) -> Path:
+    """An executable that prints ``output`` whatever its arguments."""
+    path = directory / name
+    path.write_text(f"#!/bin/sh\ncat <<'EOF'\n{output}\nEOF\nexit {rc}\n", encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+@pytest.fixture
+def tool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory on PATH (and only it, plus /bin for sh) holding fake tools."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    monkeypatch.setenv("PATH", os.pathsep.join([str(bindir), "/bin", "/usr/bin"]))
+    return bindir
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    """A loopback port that accepts connections."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+# ------------------------------------------------------------------------------------------
+# The file itself: Python 3.8, standard library only, no POSIX-only calls
+# ------------------------------------------------------------------------------------------
+
+
+def test_source_parses_as_python_38() -> None:
+    ast.parse(PROBE_FILE.read_text(encoding="utf-8"), feature_version=(3, 8))
+
+
+def test_imports_only_the_standard_library() -> None:
+    tree = ast.parse(PROBE_FILE.read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported, "no imports found: the parse is wrong"
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+@pytest.mark.parametrize(
+    "forbidden",
+    ["statvfs", "fcntl", "import pwd", "import grp", "SIGALRM", "shell=True", "os.fork", "termios"],
+)
+def test_no_posix_only_calls(forbidden: str) -> None:
+    assert forbidden not in PROBE_FILE.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------
+# Versions
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ("20.10", "9.1", 1),
+        ("0.10", "20.10", -1),
+        ("9.1", "20.10", -1),
+        ("1.10", "1.9", 1),
+        ("1.2", "1.2.0", 0),
+        ("1.2.0", "1.2", 0),
+        ("2.39.5", "2.30", 1),
+        ("2.30", "2.30", 0),
+        ("1.0rc1", "1.0", -1),
+        ("1.0.1", "1.0rc1", 1),
+        ("1.0a1", "1.0b1", -1),
+        ("9.2p1", "9.1", 1),
+        ("v3.11.7", "3.8", 1),
+        ("2024.0630", "2024.1", 1),
+    ],
+)
+def test_compare_versions(probe: ModuleType, left: str, right: str, expected: int) -> None:
+    assert probe.compare_versions(left, right) == expected
+    assert probe.compare_versions(right, left) == -expected
+
+
+@pytest.mark.parametrize("bad", ["", "---", "   "])
+def test_compare_versions_refuses_non_versions(probe: ModuleType, bad: str) -> None:
+    with pytest.raises(ValueError, match="not a version"):
+        probe.compare_versions(bad, "1.0")
+
+
+@pytest.mark.parametrize(
+    ("output", "pattern", "expected"),
+    [
+        ("git version 2.39.2", None, "2.39.2"),
+        ("GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)", None, "5.2.15"),
+        ("OpenSSH_9.2p1 Debian-2+deb12u3, OpenSSL 3.0.15", None, "9.2p1"),
+        ("Python 3.11.7", None, "3.11.7"),
+        ("uv 0.4.18 (7b55e9790 2024-10-01)", None, "0.4.18"),
+        ("tool build 7", None, "7"),
+        ("OrcaFlex 11.4c (build 2024-03-01)", r"OrcaFlex (\S+)", "11.4c"),
+        ("no digits here", None, None),
+    ],
+)
+def test_extract_version(
+    probe: ModuleType, output: str, pattern: str | None, expected: str | None
+) -> None:
+    assert probe.extract_version(output, pattern) == expected
+
+
+# ------------------------------------------------------------------------------------------
+# Tools
+# ------------------------------------------------------------------------------------------
+
+
+def test_tool_on_path_meets_min_version(probe: ModuleType, tool_dir: Path) -> None:
+    write_tool(tool_dir, "faketool", "faketool version 20.10.3")
+    check = probe.check_tool({"name": "faketool", "min_version": "9.1"}, timeout=30)
+    assert check["ok"] is True, check
+    assert check["required"] == ">= 9.1"
+    assert check["found"].startswith("20.10.3 at ")
+    assert set(check) == {"name", "kind", "required", "found", "ok", "reason"}
+
+
+def test_tool_too_old_says_found_and_required(probe: ModuleType, tool_dir: Path) -> None:
+    write_tool(tool_dir, "faketool", "faketool version 0.10")
+    check = probe.check_tool({"name": "faketool", "min_version": "20.10"}, timeout=30)
+    assert check["ok"] is False
+    assert "0.10" in check["reason"]
+    assert "20.10" in check["reason"]
+
+
+def test_tool_missing(probe: ModuleType, tool_dir: Path) -> None:
+    check = probe.check_tool({"name": "wrk-no-such-tool"}, timeout=30)
+    assert check == {
+        "name": "wrk-no-such-tool",
+        "kind": "tool",
+        "required": "present",
+        "found": None,
+        "ok": False,
+        "reason": "not found on PATH",
+    }
+
+
+def test_tool_without_min_version_is_not_run(probe: ModuleType, tool_dir: Path) -> None:
+    write_tool(tool_dir, "guitool", "never printed")
+
+    def runner(argv: Sequence[str], timeout: float) -> tuple[int, str]:
+        raise AssertionError(f"ran {argv}")
+
+    check = probe.check_tool({"name": "guitool"}, runner=runner)
+    assert check["ok"] is True
+    assert check["found"] == str(tool_dir / "guitool")
+
+
+def test_tool_at_declared_path(probe: ModuleType, tmp_path: Path, tool_dir: Path) -> None:
+    elsewhere = tmp_path / "opt"
+    elsewhere.mkdir()
+    path = write_tool(elsewhere, "solver", "Solver 2024.1")
+    check = probe.check_tool(
+        {"name": "solver", "min_version": "2023"}, {"name": "solver", "path": str(path)}, 30
+    )
+    assert check["ok"] is True, check
+    assert "declared path" in check["reason"] or "meets" in check["reason"]
+    assert check["found"] == f"2024.1 at {path}"
+
+
+def test_tool_declared_path_missing(probe: ModuleType, tmp_path: Path, tool_dir: Path) -> None:
+    check = probe.check_tool({"name": "solver"}, {"path": str(tmp_path / "nope" / "solver")})
+    assert check["ok"] is False
+    assert "declared path" in check["reason"]
+
+
+def test_tool_declared_version_command_and_regex(probe: ModuleType, tool_dir: Path) -> None:
+    write_tool(tool_dir, "orcaflex", "ignored")
+    calls: list[list[str]] = []
+
+    def runner(argv: Sequence[str], timeout: float) -> tuple[int, str]:
+        calls.append(list(argv))
+        return 0, "OrcaFlex 11.4c"
+
+    declared = {
+        "name": "orcaflex",
+        "version_command": ["orcaflex", "/v"],
+        "version_regex": r"OrcaFlex (\S+)",
+    }
+    check = probe.check_tool({"name": "orcaflex", "min_version": "11.2"}, declared, 5, runner)
+    assert calls == [["orcaflex", "/v"]]
+    assert check["ok"] is True
+    assert check["found"].startswith("11.4c at ")
+
+
+def test_tool_version_timeout_is_unknown(probe: ModuleType, tool_dir: Path) -> None:
+    write_tool(tool_dir, "slow", "1.0")
+
+    def runner(argv: Sequence[str], timeout: float) -> tuple[int, str]:
+        raise subprocess.TimeoutExpired(list(argv), timeout)
+
+    check = probe.check_tool({"name": "slow", "min_version": "1"}, timeout=0.5, runner=runner)
+    assert check["ok"] is None
+    assert "timed out" in check["reason"]
+
+
+def test_real_version_command_times_out(probe: ModuleType, tool_dir: Path) -> None:
+    path = tool_dir / "hangs"
+    path.write_text("#!/bin/sh\nexec sleep 30\n", encoding="utf-8")
+    path.chmod(0o755)
+    check = probe.check_tool({"name": "hangs", "min_version": "1"}, timeout=0.5)
+    assert check["ok"] is None
+    assert "timed out after 0.5s" in check["reason"]
+
+
+def test_tool_without_version_output_is_unknown(probe: ModuleType, tool_dir: Path) -> None:
+    write_tool(tool_dir, "quiet", "usage: quiet [options]", rc=1)
+    check = probe.check_tool({"name": "quiet", "min_version": "1.0"}, timeout=30)
+    assert check["ok"] is None
+    assert "no version" in check["reason"]
+
+
+@pytest.mark.parametrize(
+    "name", ["../../bin/sh", "/bin/sh", "a b", "{{ x }}", "$(touch x)", "", "-rf"]
+)
+def test_tool_names_are_bare_program_names(probe: ModuleType, name: str) -> None:
+    if not name:
+        with pytest.raises(probe.ProbeInputError):
+            probe.run_probe({"tools": [{"name": name}]}, {})
+        return
+    check = probe.check_tool({"name": name, "min_version": "1"})
+    assert check["ok"] is False
+    assert "invalid tool name" in check["reason"]
+
+
+def test_canary_tool_name_is_data(probe: ModuleType, tmp_path: Path) -> None:
+    canary = tmp_path / "CANARY"
+    result = probe.run_probe({"tools": [{"name": CANARY_NAME % canary}]}, {}, 5)
+    assert not canary.exists()
+    assert result["ready"] is False
+    assert result["checks"][0]["name"] == CANARY_NAME % canary
+
+
+# ------------------------------------------------------------------------------------------
+# License usage output (lmstat / rlmstat)
+# ------------------------------------------------------------------------------------------
+
+
+def fixture_text(name: str) -> str:
+    return (LICENSES / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "feature", "expected"),
+    [
+        ("lmstat_available.txt", "aqwa", {"issued": 10, "used": 3}),
+        ("lmstat_exhausted.txt", "OrcaFlex", {"issued": 1, "used": 1}),
+        ("lmstat_exhausted.txt", "OrcaWave", {"issued": 2, "used": 0}),
+        ("lmstat_uncounted.txt", "MATLAB", {"issued": None, "used": 0}),
+        ("rlmstat_pool.txt", "rlm_demo", {"issued": 5, "used": 2}),
+        ("rlmstat_pool.txt", "gmsh_pro", {"issued": 2, "used": 2}),
+        ("lmstat_available.txt", "fluent", None),
+        ("lmstat_down.txt", "aqwa", None),
+        ("lmstat_exhausted.txt", "Orca", None),
+    ],
+)
+def test_parse_license_usage(
+    probe: ModuleType, fixture: str, feature: str, expected: dict[str, Any] | None
+) -> None:
+    assert probe.parse_license_usage(fixture_text(fixture), feature) == expected
+
+
+# ------------------------------------------------------------------------------------------
+# License files
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("31-dec-2030", datetime.date(2030, 12, 31)),
+        ("31-DEC-2030", datetime.date(2030, 12, 31)),
+        ("1-jan-2020", datetime.date(2020, 1, 1)),
+        ("permanent", None),
+        ("1-jan-0", None),
+        ("1-jan-0000", None),
+        ("0", None),
+    ],
+)
+def test_parse_license_date(probe: ModuleType, text: str, expected: datetime.date | None) -> None:
+    assert probe.parse_license_date(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["2030-12-31", "31-foo-2030", "tomorrow", "31-dec-20x0"])
+def test_parse_license_date_refuses(probe: ModuleType, bad: str) -> None:
+    with pytest.raises(ValueError, match="not a license date"):
+        probe.parse_license_date(bad)
+
+
+def test_parse_flexlm_file(probe: ModuleType) -> None:
+    entries = probe.parse_license_file(fixture_text("flexlm.lic"))
+    assert entries == [
+        {"feature": "aqwa", "expires": datetime.date(2030, 12, 31), "seats": 4},
+        {"feature": "aqwa", "expires": datetime.date(2026, 6, 30), "seats": 2},
+        {"feature": "OrcaFlex", "expires": None, "seats": 1},
+        {"feature": "oldsolver", "expires": datetime.date(2020, 1, 1), "seats": 8},
+        {"feature": "nodelocked", "expires": None, "seats": None},
+    ]
+
+
+def test_parse_rlm_file(probe: ModuleType) -> None:
+    assert probe.parse_license_file(fixture_text("rlm.lic")) == [
+        {"feature": "rlm_demo", "expires": datetime.date(2030, 12, 31), "seats": 5},
+        {"feature": "gmsh_pro", "expires": None, "seats": None},
+    ]
+
+
+def file_decl(feature: str, name: str = "flexlm.lic") -> dict[str, Any]:
+    return {"feature": feature, "kind": "file", "path": str(LICENSES / name)}
+
+
+@pytest.mark.parametrize(
+    ("feature", "seats", "today", "ok", "in_reason"),
+    [
+        ("aqwa", 6, TODAY, True, "valid license"),  # 4 + 2 seats while both lines are valid
+        ("aqwa", 7, TODAY, False, "grants 6 seats, 7 required"),
+        ("aqwa", 5, datetime.date(2027, 1, 1), False, "grants 4 seats, 5 required"),
+        ("OrcaFlex", 1, TODAY, True, "valid license"),
+        ("oldsolver", 1, TODAY, False, "expired on 2020-01-01"),
+        ("nodelocked", 50, TODAY, True, "uncounted"),
+        ("missing", 1, TODAY, False, "no FEATURE line for missing"),
+    ],
+)
+def test_check_license_file(  # noqa: PLR0917 - one argument per parameter column
+    probe: ModuleType, feature: str, seats: int, today: datetime.date, ok: bool, in_reason: str
+) -> None:
+    check = probe.check_license_file(feature, seats, file_decl(feature), today=today)
+    assert check["ok"] is ok, check
+    assert in_reason in check["reason"]
+    assert check["kind"] == "license"
+
+
+def test_license_expiry_is_inclusive(probe: ModuleType) -> None:
+    last_day = datetime.date(2030, 12, 31)
+    check = probe.check_license_file("rlm_demo", 5, file_decl("rlm_demo", "rlm.lic"), last_day)
+    assert check["ok"] is True
+    assert check["found"] == "5 seats granted, until 2030-12-31"
+    day_after = last_day + datetime.timedelta(days=1)
+    check = probe.check_license_file("rlm_demo", 5, file_decl("rlm_demo", "rlm.lic"), day_after)
+    assert check["ok"] is False
+
+
+def test_license_file_missing(probe: ModuleType, tmp_path: Path) -> None:
+    decl = {"feature": "aqwa", "kind": "file", "path": str(tmp_path / "absent.lic")}
+    check = probe.check_license_file("aqwa", 1, decl)
+    assert check["ok"] is False
+    assert "cannot be read" in check["reason"]
+
+
+def test_license_not_declared(probe: ModuleType) -> None:
+    check = probe.check_license({"feature": "ansys", "seats": 2}, [file_decl("aqwa")])
+    assert check["ok"] is False
+    assert check["reason"] == "host declares no license for ansys"
+    assert check["required"] == "2 seats"
+
+
+def test_license_unknown_kind_fails_the_check(probe: ModuleType) -> None:
+    check = probe.check_license({"feature": "x"}, [{"feature": "x", "kind": "dongle"}])
+    assert check["ok"] is False
+    assert "unknown kind" in check["reason"]
+
+
+# ------------------------------------------------------------------------------------------
+# License servers
+# ------------------------------------------------------------------------------------------
+
+
+def test_license_server_closed_port(probe: ModuleType, closed_port: int) -> None:
+    decl = {"feature": "aqwa", "kind": "flexlm", "server": f"{closed_port}@127.0.0.1"}
+    check = probe.check_license({"feature": "aqwa"}, [decl], timeout=1.0)
+    assert check["ok"] is False
+    assert "not reachable" in check["reason"]
+
+
+def test_license_server_without_utility_is_unknown(
+    probe: ModuleType, listening_port: int, tool_dir: Path
+) -> None:
+    decl = {"feature": "aqwa", "kind": "flexlm", "server": f"{listening_port}@127.0.0.1"}
+    check = probe.check_license({"feature": "aqwa"}, [decl], timeout=5)
+    assert check["ok"] is None
+    assert "lmutil is not on PATH" in check["reason"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "utility", "fixture", "feature", "seats", "ok", "found"),
+    [
+        ("flexlm", "lmutil", "lmstat_available.txt", "aqwa", 7, True, "7 free of 10"),
+        ("flexlm", "lmutil", "lmstat_available.txt", "aqwa", 8, False, "7 free of 10"),
+        ("flexlm", "lmutil", "lmstat_exhausted.txt", "OrcaFlex", 1, False, "0 free of 1"),
+        ("flexlm", "lmutil", "lmstat_uncounted.txt", "MATLAB", 3, True, "uncounted"),
+        ("flexlm", "lmutil", "lmstat_down.txt", "aqwa", 1, None, "up"),
+        ("rlm", "rlmutil", "rlmstat_pool.txt", "rlm_demo", 3, True, "3 free of 5"),
+        ("rlm", "rlmutil", "rlmstat_pool.txt", "gmsh_pro", 1, False, "0 free of 2"),
+    ],
+)
+def test_license_server_seats_from_a_real_utility(  # noqa: PLR0917 - parameter columns
+    probe: ModuleType,
+    listening_port: int,
+    tool_dir: Path,
+    kind: str,
+    utility: str,
+    fixture: str,
+    feature: str,
+    seats: int,
+    ok: bool | None,
+    found: str,
+) -> None:
+    write_tool(tool_dir, utility, fixture_text(fixture))
+    decl = {"feature": feature, "kind": kind, "server": f"{listening_port}@127.0.0.1"}
+    check = probe.check_license({"feature": feature, "seats": seats}, [decl], timeout=30)
+    assert check["ok"] is ok, check
+    assert found in check["found"]
+
+
+def test_license_server_command_line(probe: ModuleType, listening_port: int) -> None:
+    calls: list[list[str]] = []
+
+    def runner(argv: Sequence[str], timeout: float) -> tuple[int, str]:
+        calls.append(list(argv))
+        return 0, fixture_text("lmstat_available.txt")
+
+    decl = {
+        "feature": "aqwa",
+        "kind": "flexlm",
+        "server": f"1@127.0.0.2,{listening_port}@127.0.0.1",
+        "utility": "/opt/flexlm/lmutil",
+    }
+    check = probe.check_license({"feature": "aqwa", "seats": 1}, [decl], 2, runner)
+    assert check["ok"] is True
+    assert calls == [
+        ["/opt/flexlm/lmutil", "lmstat", "-a", "-c", f"{listening_port}@127.0.0.1", "-f", "aqwa"]
+    ]
+
+
+@pytest.mark.parametrize("server", ["licsrv", "27000", "port@host", "99999@host", ""])
+def test_license_server_spec_invalid(probe: ModuleType, server: str) -> None:
+    check = probe.check_license(
+        {"feature": "x"}, [{"feature": "x", "kind": "rlm", "server": server}]
+    )
+    assert check["ok"] is False
+    assert "PORT@HOST" in check["reason"]
+
+
+# ------------------------------------------------------------------------------------------
+# Disk and network
+# ------------------------------------------------------------------------------------------
+
+
+def test_disk_missing_path_fails_without_raising(probe: ModuleType, tmp_path: Path) -> None:
+    check = probe.check_disk(str(tmp_path / "not" / "there"), 1)
+    assert check["ok"] is False
+    assert check["reason"] == "path does not exist"
+
+
+def test_disk_enough_and_not_enough(probe: ModuleType, tmp_path: Path) -> None:
+    assert probe.check_disk(str(tmp_path), 0.001)["ok"] is True
+    check = probe.check_disk(str(tmp_path), 10_000_000)
+    assert check["ok"] is False
+    assert "GiB free" in check["found"]
+    assert "10000000 GiB required" in check["reason"]
+
+
+def test_network_closed_port_short_timeout(probe: ModuleType, closed_port: int) -> None:
+    check = probe.check_network("127.0.0.1", closed_port, timeout=0.5)
+    assert check["ok"] is False
+    assert check["name"] == f"127.0.0.1:{closed_port}"
+
+
+def test_network_open_port(probe: ModuleType, listening_port: int) -> None:
+    assert probe.check_network("127.0.0.1", listening_port, timeout=5)["ok"] is True
+
+
+def test_network_unresolvable_host(probe: ModuleType) -> None:
+    assert probe.check_network("no-such-host.invalid", 22, timeout=2)["ok"] is False
+
+
+# ------------------------------------------------------------------------------------------
+# The whole probe
+# ------------------------------------------------------------------------------------------
+
+
+def test_run_probe_requirements(
+    probe: ModuleType, tmp_path: Path, tool_dir: Path, listening_port: int
+) -> None:
+    write_tool(tool_dir, "git", "git version 2.39.2")
+    result = probe.run_probe(
+        {
+            "tools": [{"name": "git", "min_version": "2.30"}, "faketool"],
+            "licenses": [{"feature": "OrcaFlex", "seats": 1}],
+            "disk": [{"path": str(tmp_path), "free_gb": 0.001}],
+            "network": [{"host": "127.0.0.1", "port": listening_port}],
+        },
+        {"licenses": [file_decl("OrcaFlex")], "tools": ["git"]},
+        10,
+    )
+    assert result["mode"] == "requirements"
+    assert [c["name"] for c in result["checks"]] == [
+        "git",
+        "faketool",
+        "OrcaFlex",
+        str(tmp_path),
+        f"127.0.0.1:{listening_port}",
+    ]
+    assert [c["ok"] for c in result["checks"]] == [True, False, True, True, True]
+    assert result["ready"] is False
+    assert set(result["facts"]) >= {"os", "hostname", "python"}
+    json.dumps(result)  # plain data only
+
+
+def test_run_probe_declared_mode(probe: ModuleType, tmp_path: Path, tool_dir: Path) -> None:
+    write_tool(tool_dir, "uv", "uv 0.4.18")
+    result = probe.run_probe(
+        {},
+        {
+            "tools": [{"name": "uv"}],
+            "licenses": [file_decl("OrcaFlex")],
+            "storage": [{"path": str(tmp_path), "purpose": "work"}],
+        },
+    )
+    assert result["mode"] == "declared"
+    assert [c["kind"] for c in result["checks"]] == ["tool", "license", "disk"]
+    assert result["ready"] is True
+
+
+def test_unknown_makes_the_host_not_ready(probe: ModuleType, tool_dir: Path) -> None:
+    write_tool(tool_dir, "quiet", "no version here")
+    result = probe.run_probe({"tools": [{"name": "quiet", "min_version": "1"}]}, {}, 30)
+    assert result["checks"][0]["ok"] is None
+    assert result["ready"] is False
+
+
+def test_nothing_to_check_is_ready(probe: ModuleType) -> None:
+    result = probe.run_probe(None, None)
+    assert result["checks"] == []
+    assert result["ready"] is True
+
+
+@pytest.mark.parametrize(
+    ("requirements", "declared", "timeout", "message"),
+    [
+        ({"tools": "git"}, {}, 5, "must be a list"),
+        ({"tools": [{"min_version": "1"}]}, {}, 5, "'name'"),
+        ({"gpus": [{}]}, {}, 5, "unknown requirement kinds: gpus"),
+        ({"disk": [{"path": "/", "free_gb": "lots"}]}, {}, 5, "must be a number"),
+        ({"network": [{"host": "h", "port": 70000}]}, {}, 5, "1-65535"),
+        ({"network": [{"host": "h", "port": True}]}, {}, 5, "must be a number"),
+        ({}, {"licenses": [{"kind": "file"}]}, 5, "'feature'"),
+        ({}, {}, 0, "timeout"),
+        ({}, {}, "soon", "timeout"),
+        ([], {}, 5, "mappings"),
+    ],
+)
+def test_run_probe_bad_input(
+    probe: ModuleType, requirements: Any, declared: Any, timeout: Any, message: str
+) -> None:
+    with pytest.raises(probe.ProbeInputError, match=message):
+        probe.run_probe(requirements, declared, timeout)
+
+
+# ------------------------------------------------------------------------------------------
+# Script mode (the raw path for Windows hosts)
+# ------------------------------------------------------------------------------------------
+
+
+def run_script(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PROBE_FILE), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_script_reads_stdin(tmp_path: Path) -> None:
+    request = {"requirements": {"disk": [{"path": str(tmp_path), "free_gb": 0.001}]}}
+    proc = run_script(stdin=json.dumps(request))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["ready"] is True
+    assert result["checks"][0]["kind"] == "disk"
+
+
+def test_script_reads_base64_argument(tmp_path: Path) -> None:
+    canary = tmp_path / "CANARY"
+    request = {"requirements": {"tools": [{"name": CANARY_NAME % canary}]}, "timeout": 2}
+    encoded = base64.b64encode(json.dumps(request).encode()).decode()
+    proc = run_script("--request-b64", encoded)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["ready"] is False
+    assert not canary.exists()
+
+
+@pytest.mark.parametrize("stdin", ["[1, 2]", "{not json", '{"requirements": {"tools": 3}}'])
+def test_script_bad_request(stdin: str) -> None:
+    proc = run_script(stdin=stdin)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["failed"] is True
+
+
+def test_script_compressed_like_the_raw_task(tmp_path: Path) -> None:
+    """The exact bootstrap the role sends through ansible.builtin.raw."""
+    import zlib
+
+    payload = base64.b64encode(zlib.compress(PROBE_FILE.read_bytes(), 9)).decode()
+    request = base64.b64encode(
+        json.dumps({"requirements": {"disk": [{"path": str(tmp_path), "free_gb": 1e-3}]}}).encode()
+    ).decode()
+    code = (
+        "import base64,zlib;exec(compile(zlib.decompress(base64.b64decode("
+        f"'{payload}')),'wrk_probe.py','exec'))"
+    )
+    assert len(code) < 32_000, "the Windows command line would be too long"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "--request-b64", request],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["ready"] is True

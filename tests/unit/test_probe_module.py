@@ -1,0 +1,109 @@
+"""The wrk_probe Ansible module through a fake AnsibleModule exit (no playbook, no Ansible run).
+
+The module imports ``ansible.module_utils.wrk_probe``; the checkout keeps that file in
+plugins/module_utils (ansible.cfg's module_utils), so the test registers it under that name.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ExitJson(Exception):
+    """exit_json was called."""
+
+
+class FailJson(Exception):
+    """fail_json was called."""
+
+
+def load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def module(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    monkeypatch.delitem(sys.modules, "ansible.module_utils.wrk_probe", raising=False)
+    load("ansible.module_utils.wrk_probe", REPO_ROOT / "plugins/module_utils/wrk_probe.py")
+    loaded = load("wrk_probe_module_under_test", REPO_ROOT / "plugins/modules/wrk_probe.py")
+
+    def exit_json(self: basic.AnsibleModule, **kwargs: Any) -> None:
+        raise ExitJson(kwargs)
+
+    def fail_json(self: basic.AnsibleModule, msg: str, **kwargs: Any) -> None:
+        raise FailJson({"msg": msg, **kwargs})
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+    yield loaded
+    sys.modules.pop("ansible.module_utils.wrk_probe", None)
+    sys.modules.pop("wrk_probe_module_under_test", None)
+
+
+def run(module: ModuleType, args: dict[str, Any]) -> dict[str, Any]:
+    with patch_module_args(args), pytest.raises(ExitJson) as exc:
+        module.main()
+    result: dict[str, Any] = exc.value.args[0]
+    return result
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_reports_without_changing(module: ModuleType, tmp_path: Path, check_mode: bool) -> None:
+    result = run(
+        module,
+        {
+            "requirements": {"disk": [{"path": str(tmp_path), "free_gb": 0.001}]},
+            "_ansible_check_mode": check_mode,
+        },
+    )
+    assert result["changed"] is False
+    assert result["ready"] is True
+    assert result["checks"][0]["ok"] is True
+    json.dumps(result)
+
+
+def test_failed_check_does_not_fail_the_task(module: ModuleType, tmp_path: Path) -> None:
+    result = run(module, {"requirements": {"disk": [{"path": str(tmp_path / "x"), "free_gb": 1}]}})
+    assert result["ready"] is False
+    assert "failed" not in result
+
+
+def test_declared_mode(module: ModuleType, tmp_path: Path) -> None:
+    result = run(module, {"declared": {"storage": [{"path": str(tmp_path)}]}, "timeout": 2})
+    assert result["mode"] == "declared"
+    assert result["ready"] is True
+
+
+def test_bad_arguments_fail(module: ModuleType) -> None:
+    with patch_module_args({"requirements": {"tools": "git"}}), pytest.raises(FailJson) as exc:
+        module.main()
+    assert "invalid wrk_probe arguments" in exc.value.args[0]["msg"]
+    assert exc.value.args[0]["changed"] is False
+
+
+def test_documentation_is_yaml(module: ModuleType) -> None:
+    import yaml
+
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    assert doc["module"] == "wrk_probe"
+    assert set(doc["options"]) == {"requirements", "declared", "timeout"}
+    assert yaml.safe_load(module.RETURN)["ready"]["type"] == "bool"
+    assert yaml.safe_load(module.EXAMPLES)
