@@ -151,7 +151,7 @@ def _validate(host: str, raw: Mapping[str, Any], source: str) -> Any:
 
     for key in raw:
         if key not in WRK_VARS:
-            path, line = _origin(key)
+            path, line = _origin(raw[key])  # keys carry no origin; their values do
             hint = difflib.get_close_matches(key, sorted(WRK_VARS), n=1)
             extra = f"; did you mean {hint[0]!r}?" if hint else ""
             raise InputError(
@@ -224,7 +224,10 @@ def load_registry(source: str) -> Registry:
         raise InputError("no such inventory (file or directory)", path=source)
     inventory, variables = _read(source)
     group_order = [name for name in inventory.groups if name not in IMPLICIT_GROUPS]
-    members: dict[str, list[str]] = {name: [] for name in group_order}
+    # Members in the group's own order (as ``ansible-inventory --list`` shows them).
+    members = {
+        name: tuple(h.name for h in inventory.groups[name].get_hosts()) for name in group_order
+    }
     workstations: list[Workstation] = []
     for host in inventory.get_hosts("all"):
         raw = variables.get_vars(host=host, include_hostvars=False, stage="all")
@@ -232,8 +235,6 @@ def load_registry(source: str) -> Registry:
         host_vars = _validate(host.name, wrk, source)
         own = {group.name for group in host.get_groups()}
         groups = tuple(name for name in group_order if name in own)
-        for name in groups:
-            members[name].append(host.name)
         connection = {k: _plain(raw[k]) for k in SHOWN_CONNECTION_VARS if k in raw}
         workstations.append(
             Workstation.from_host_vars(host.name, host_vars, groups=groups, connection=connection)
@@ -241,5 +242,5 @@ def load_registry(source: str) -> Registry:
     return Registry(
         source=source,
         workstations=tuple(workstations),
-        groups={name: tuple(hosts) for name, hosts in members.items()},
+        groups=members,
     )
