@@ -1,0 +1,153 @@
+"""Gather readiness: one playbook run over many hosts, or the same probe in this process.
+
+Requirements reach Ansible as data only: they are written to an extra-vars file in which every
+string is tagged ``!unsafe``, so no value from a work item is ever templated.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from wrk_ansible.contract.models import StageRequirements
+from wrk_ansible.errors import WrkError
+from wrk_ansible.evidence.ledger import utc_now
+from wrk_ansible.readiness.results import HostObservation, ProbeOutputError, parse_probe_result
+from wrk_ansible.readiness.runner import ProgressCallback, run_playbook
+from wrk_ansible.registry.workstation import Workstation
+
+PLAYBOOK: Final = "playbooks/readiness.yml"
+STATS_KEY: Final = "wrk_readiness"
+DEFAULT_TIMEOUT: Final = 10.0
+CONTENT_ENV: Final = "WRK_CONTENT_DIR"
+
+
+def content_dir() -> Path:
+    """Where the Ansible content (playbooks/, roles/, plugins/, ansible.cfg) lives."""
+    given = os.environ.get(CONTENT_ENV)
+    folder = Path(given) if given else Path(__file__).resolve().parents[2]
+    if not (folder / PLAYBOOK).is_file():
+        raise WrkError(
+            f"cannot find {PLAYBOOK} under {folder}; set ${CONTENT_ENV} to the wrk checkout"
+        )
+    return folder
+
+
+class _UnsafeDumper(yaml.SafeDumper):
+    """Dumps every string as ``!unsafe``: Ansible reads it as data, never as a template."""
+
+
+def _unsafe_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("!unsafe", value, style="'")
+
+
+_UnsafeDumper.add_representer(str, _unsafe_str)
+
+
+def unsafe_yaml(data: Mapping[str, Any]) -> str:
+    """YAML for ``-e @file`` with every string tagged ``!unsafe``."""
+    return yaml.dump(dict(data), Dumper=_UnsafeDumper, sort_keys=False, allow_unicode=True)
+
+
+def requirements_data(requirements: StageRequirements | None) -> dict[str, Any]:
+    return requirements.model_dump(mode="json", exclude_none=True) if requirements else {}
+
+
+def declared_data(ws: Workstation | None) -> dict[str, Any]:
+    """A host's declarations in the probe's ``declared`` shape."""
+    if ws is None:
+        return {}
+    return {
+        "tools": [t.model_dump(exclude_none=True) for t in ws.tools],
+        "licenses": [lic.model_dump(exclude_none=True) for lic in ws.licenses],
+        "storage": [s.model_dump() for s in ws.storage],
+    }
+
+
+def probe_local(
+    host: str,
+    ws: Workstation | None,
+    requirements: StageRequirements | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> HostObservation:
+    """Run the probe in this process (``wrk readiness --local``): no Ansible involved."""
+    from wrk_ansible.readiness import probe
+
+    try:
+        result = probe.run_probe(requirements_data(requirements), declared_data(ws), timeout)
+    except probe.ProbeInputError as exc:
+        raise WrkError(f"the local probe refused its input: {exc}") from None
+    return parse_probe_result(host, result, source="local probe", observed_at=utc_now())
+
+
+def probe_hosts(
+    hosts: Sequence[str],
+    *,
+    inventory: str,
+    requirements: StageRequirements | None,
+    work_dir: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+) -> dict[str, HostObservation]:
+    """Probe ``hosts`` in ONE ansible-runner run; every host gets an observation."""
+    if not hosts:
+        return {}
+    content = content_dir()
+    with tempfile.TemporaryDirectory(prefix="wrk-run-") as scratch:
+        run_dir = work_dir or Path(scratch)
+        vars_file = Path(scratch) / "requirements.yml"
+        vars_file.write_text(
+            unsafe_yaml(
+                {
+                    "wrk_readiness_requirements": requirements_data(requirements),
+                    "wrk_readiness_timeout": timeout,
+                    "ansible_timeout": max(1, int(timeout)),
+                }
+            ),
+            encoding="utf-8",
+        )
+        run = run_playbook(
+            content / PLAYBOOK,
+            inventory=os.path.abspath(inventory),
+            content_dir=content,
+            work_dir=run_dir,
+            extra_vars_file=vars_file,
+            limit=",".join(hosts),
+            progress=progress,
+        )
+    published = run.custom_stats.get(STATS_KEY)
+    results: Mapping[str, Any] = published if isinstance(published, Mapping) else {}
+    when = utc_now()
+    observed: dict[str, HostObservation] = {}
+    for host in hosts:
+        outcome = run.hosts.get(host)
+        if host in results:
+            try:
+                observed[host] = parse_probe_result(
+                    host, results[host], source="probe", observed_at=when
+                )
+                continue
+            except ProbeOutputError as exc:
+                message = str(exc)
+        elif outcome is None:
+            message = f"not in the run (ansible-runner status {run.status})"
+        elif not outcome.reachable:
+            message = f"unreachable: {outcome.message}"
+        else:
+            message = f"the probe failed: {outcome.message or 'no result'}"
+        observed[host] = HostObservation(
+            host,
+            reachable=bool(outcome and outcome.reachable and host in results),
+            checks=(),
+            facts={},
+            message=message,
+            source="probe",
+            observed_at=when,
+        )
+    return observed
