@@ -47,7 +47,15 @@ def register(commands: Any) -> None:
 
     add = verb("add", "add a workstation to one or more groups", run_add)
     add.add_argument("host", metavar="HOST")
-    add.add_argument("--group", "-g", action="append", required=True, metavar="GROUP")
+    add.add_argument(
+        "--group",
+        "-g",
+        action="extend",
+        nargs="+",
+        required=True,
+        metavar="GROUP",
+        help="one or more groups (KEY=VALUE items may follow them)",
+    )
     add.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
     _allow(add)
     add_json(add)
@@ -137,12 +145,16 @@ def _report(args: argparse.Namespace, summary: dict[str, Any]) -> int:
 def run_add(args: argparse.Namespace) -> int:
     from wrk_ansible.registry import ops
 
-    assignments = ops.parse_assignments(args.assignments)
+    # argparse cannot take positionals after an option, so KEY=VALUE items that follow
+    # --group land in it: anything with '=' is an assignment, never a group name.
+    groups = [g for g in args.group if "=" not in g]
+    given = [*args.assignments, *(g for g in args.group if "=" in g)]
+    assignments = ops.parse_assignments(given)
     with _editing(args, create=True) as edit:
         ops.add_host(
             edit,
             args.host,
-            args.group,
+            groups,
             assignments,
             allow_connection_vars=args.allow_connection_vars,
         )

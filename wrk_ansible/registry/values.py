@@ -154,8 +154,9 @@ def check_value(
     """
     kind = key_kind(key, host=host, path=path, allow_connection_vars=allow_connection_vars)
     candidates = [value]
-    if key in LIST_VARS and isinstance(value, str) and not TEMPLATE_MARKERS.search(value):
-        candidates = [[part.strip() for part in value.split(",") if part.strip()]]
+    if key in LIST_VARS and isinstance(value, str):
+        parts = [value] if TEMPLATE_MARKERS.search(value) else value.split(",")
+        candidates = [[part.strip() for part in parts if part.strip()]]
     if raw is not None and raw not in candidates:
         candidates.append(raw)
     reasons = [_problem(key, c, kind, allow_connection_vars) for c in candidates]

@@ -30,7 +30,7 @@ _DOC_START: Final = re.compile(r"^---[ \t]*(#.*)?$")
 _BLOCK_SCALAR: Final = re.compile(r":\s*[|>][-+0-9]*\s*(#.*)?$")
 
 
-def _guess_indent(text: str) -> tuple[int, int, int]:
+def guess_indent(text: str) -> tuple[int, int, int]:
     """(mapping, sequence, offset) indentation as ruamel's ``YAML.indent`` takes them."""
     mapping = sequence = offset = None
     opener: int | None = None  # indent of the last line that opened a block ("key:")
@@ -60,7 +60,7 @@ def _guess_indent(text: str) -> tuple[int, int, int]:
     return mapping, max(sequence, offset + 2), offset
 
 
-def _split_preamble(text: str) -> tuple[str, str]:
+def split_preamble(text: str) -> tuple[str, str]:
     """Comments and a ``---`` line before the document, kept verbatim, and the rest."""
     lines = text.splitlines(keepends=True)
     for index, line in enumerate(lines):
@@ -111,8 +111,8 @@ def load_document(path: Path, *, what: str = "inventory file") -> Document:
     if not path.exists():
         return Document(path, None, CommentedMap(), "---\n", _yaml((2, 2, 0)))
     text = read_text(str(path), max_bytes=MAX_FILE_BYTES, what=what)
-    preamble, body = _split_preamble(text)
-    yaml = _yaml(_guess_indent(body))
+    preamble, body = split_preamble(text)
+    yaml = _yaml(guess_indent(body))
     try:
         data = yaml.load(body)
     except MarkedYAMLError as exc:
