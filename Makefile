@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test venv lint typecheck unit system-deps clean
+.PHONY: help demo test venv lint lint-ansible molecule typecheck unit system-deps clean
 
 help:
 	@echo "make demo   set up .venv and run the main job on localhost"
@@ -38,8 +38,17 @@ system-deps:
 	@./scripts/system-deps.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check wrk_ansible tests
-	$(BIN)/ruff format --check wrk_ansible tests
+	$(BIN)/ruff check wrk_ansible tests plugins
+	$(BIN)/ruff format --check wrk_ansible tests plugins
+
+# ansible-lint (production profile, offline) and the role's molecule scenarios; both look up
+# ansible-config etc. on PATH, hence the venv first on it.
+lint-ansible: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --offline
+
+molecule: $(STAMP)
+	cd roles/wrk_readiness && for s in default impossible; do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/molecule test -s $$s || exit 1; done
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -47,7 +56,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests
 
-test: $(STAMP) system-deps lint typecheck unit
+test: $(STAMP) system-deps lint lint-ansible typecheck unit molecule
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
