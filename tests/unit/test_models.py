@@ -308,3 +308,21 @@ def test_hyphenated_stage_key_in_a_file(tmp_path: Path) -> None:
     row = result.contract.stage("impl_review")
     assert row.explicit
     assert row.scope_text == "any 2 of group ai_capable"
+
+
+def test_plain_union_errors_are_one_issue_on_the_field(tmp_path: Path) -> None:
+    """``id: str | int`` given a list: one error on ``id``, not ``id.str`` and ``id.int``."""
+    path = tmp_path / "WRK-201.md"
+    path.write_text("---\nid: [1]\nstatus: pending\ncomputer: a\n---\n", encoding="utf-8")
+    result = check_work_item(str(path))
+    assert [(e.field, e.line) for e in result.errors] == [("id", 2)]
+    assert result.errors[0].message == "Input should be a valid string or a valid integer"
+
+
+def test_unknown_key_named_like_a_type_keeps_its_name(tmp_path: Path) -> None:
+    path = _wrk(
+        tmp_path,
+        "stage_assignments:\n  execute:\n    primary: claude\n    workstations: [a]\n    str: 1\n",
+    )
+    result = check_work_item(path)
+    assert [e.field for e in result.errors] == ["stage_assignments.execute.str"]

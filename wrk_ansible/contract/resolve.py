@@ -6,7 +6,7 @@ Rows a WRK states come from it; the rest come from the template filled with its 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -123,6 +123,9 @@ _TAGS = {
     "<group>": "expected {group: NAME, count: N}",
     "<any>": "expected 'any'",
 }
+#: pydantic names the member of a plain union (``id: str | int``) in the location; that is
+#: not a field, so it is dropped and the members' messages are joined into one issue.
+_UNION_MEMBERS = frozenset({"str", "int", "float", "bool"})
 
 
 def pydantic_issues(
@@ -142,6 +145,8 @@ def pydantic_issues(
             if isinstance(part, str) and part.startswith("<"):
                 hint = _TAGS.get(part)
                 continue
+            if part in _UNION_MEMBERS and loc and err["type"] != "extra_forbidden":
+                continue
             loc.append(part)
         message = str(err["msg"]).removeprefix("Value error, ")
         if hint and loc and loc[-1] == "agents":
@@ -154,6 +159,11 @@ def pydantic_issues(
         if key in seen:
             continue
         seen.add(key)
+        if issues and issues[-1].field == dotted and message.startswith("Input should be "):
+            # Another member of the same union: one issue, "a valid string or a valid integer".
+            joined = f"{issues[-1].message} or {message.removeprefix('Input should be ')}"
+            issues[-1] = replace(issues[-1], message=joined)
+            continue
         line = parsed.line_of(tuple(loc)) if parsed else None
         issues.append(Issue(field=dotted, message=message, line=line, file=file))
     return issues
