@@ -259,3 +259,16 @@ def test_init_on_an_explicit_file_changes_nothing(
     assert proc.returncode == 0
     assert "nothing to do" in proc.stderr
     assert tree_hash(tmp_path) == before
+
+
+def test_migrate_writes_through_a_symlink(tmp_path: Path, run_wrk: RunWrk) -> None:
+    target = tmp_path / "real" / "WRK-640.md"
+    target.parent.mkdir()
+    shutil.copyfile(WORK_QUEUE / "done" / "WRK-640.md", target)
+    link = tmp_path / "WRK-640.md"
+    link.symlink_to(target)
+    proc = run_wrk("contract", "migrate", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink()
+    assert "stage_assignments:" in target.read_text(encoding="utf-8")
+    assert_no_new_field_warnings(target)

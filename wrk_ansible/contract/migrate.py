@@ -144,8 +144,12 @@ def _new_file_mode() -> int:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` with ``text``: the old file or the new one, never half of one."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Replace ``path`` with ``text``: the old file or the new one, never half of one.
+
+    A symlinked WRK is written through its link, which stays a link.
+    """
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".wrk-", suffix=".tmp", dir=folder)
     except OSError as exc:
@@ -155,9 +159,9 @@ def write_atomically(path: str, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else _new_file_mode()
+        mode = os.stat(target).st_mode & 0o7777 if os.path.exists(target) else _new_file_mode()
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
