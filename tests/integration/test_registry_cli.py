@@ -180,3 +180,14 @@ def test_canary_values_are_never_templated(run_wrk: RunWrk, tmp_path: Path) -> N
 
     Environment().from_string(value).render(lookup=lambda *a: canary.touch())
     assert canary.exists()
+
+
+def test_checked_in_inventory_is_the_newest_registry_imported(
+    run_wrk: RunWrk, tmp_path: Path
+) -> None:
+    inventory = Path(shutil.copytree(REPO / "inventory", tmp_path / "inventory"))
+    before = {p: p.read_bytes() for p in inventory.rglob("*.yml")}
+    registry = REPO / "tests" / "fixtures" / "registry" / "registry-2026-08-01.yaml"
+    proc = run_wrk("inventory", "import", str(registry), "-i", str(inventory))
+    assert proc.returncode == 0, proc.stderr
+    assert {p: p.read_bytes() for p in inventory.rglob("*.yml")} == before
