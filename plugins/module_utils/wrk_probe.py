@@ -26,11 +26,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 PROBE_VERSION = "1"
 GIB = 1024**3
 DEFAULT_TIMEOUT = 5.0
+#: Bytes of command output read; version and lmstat output is far smaller.
+MAX_OUTPUT = 1024 * 1024
 #: A tool name from requirements is data: a bare program name, never a path or a template.
 TOOL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
 #: The first dotted version in ``--version`` output ("git version 2.39.2", "OpenSSH_9.2p1").
@@ -125,17 +128,25 @@ def make_check(
     }
 
 
-def run_command(argv: Sequence[str], timeout: float) -> Tuple[int, str]:
-    """Run ``argv`` without a shell; return (rc, stdout+stderr). Raises OSError/TimeoutExpired."""
-    proc = subprocess.run(  # an argv list, never a shell
-        list(argv),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        timeout=timeout,
-        check=False,
-    )
-    return proc.returncode, proc.stdout.decode("utf-8", "replace")
+def run_command(argv: Sequence[str], timeout: float) -> tuple[int, str]:
+    """Run ``argv`` without a shell; return (rc, stdout+stderr). Raises OSError/TimeoutExpired.
+
+    Output goes to a temporary file, not a pipe: a grandchild that keeps the pipe open (a
+    ``.cmd`` wrapper's real program, a daemonising tool) would otherwise block the read after
+    the timeout killed the child.
+    """
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(  # an argv list, never a shell
+            list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        out.seek(0)
+        return rc, out.read(MAX_OUTPUT).decode("utf-8", "replace")
 
 
 def _as_list(value: Any, what: str) -> List[Any]:
@@ -596,6 +607,7 @@ def check_license(
             "host declares no license for %s" % feature,
         )
     kind = decl.get("kind")
+    feature = decl["feature"]  # the declared spelling is the one the license files use
     if kind == "file":
         return check_license_file(feature, seats, decl, today=today)
     if kind in ("flexlm", "rlm"):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import datetime
 import importlib.util
 import json
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -263,6 +265,35 @@ def test_real_version_command_times_out(probe: ModuleType, tool_dir: Path) -> No
     check = probe.check_tool({"name": "hangs", "min_version": "1"}, timeout=0.5)
     assert check["ok"] is None
     assert "timed out after 0.5s" in check["reason"]
+
+
+def test_timeout_does_not_wait_for_grandchildren(tmp_path: Path) -> None:
+    """A wrapper whose child keeps stdout open must not hold the probe past its timeout.
+
+    Run in a subprocess with a generous limit: a hang fails the test instead of stalling it.
+    """
+    pidfile = tmp_path / "grandchild.pid"
+    wrapper = tmp_path / "wrapper"
+    wrapper.write_text(f"#!/bin/sh\nsleep 600 &\necho $! > {pidfile}\nexec sleep 600\n")
+    wrapper.chmod(0o755)
+    code = (
+        "import importlib.util, subprocess, sys\n"
+        f"spec = importlib.util.spec_from_file_location('p', {str(PROBE_FILE)!r})\n"
+        "p = importlib.util.module_from_spec(spec); spec.loader.exec_module(p)\n"
+        "try:\n"
+        f"    p.run_command([{str(wrapper)!r}], 0.5)\n"
+        "except subprocess.TimeoutExpired:\n"
+        "    print('timed out')\n"
+    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert proc.stdout.strip() == "timed out", proc.stderr
+    finally:
+        if pidfile.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
 
 
 def test_tool_without_version_output_is_unknown(probe: ModuleType, tool_dir: Path) -> None:
@@ -683,3 +714,9 @@ def test_script_compressed_like_the_raw_task(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ready"] is True
+
+
+def test_license_declaration_matches_case_insensitively(probe: ModuleType) -> None:
+    check = probe.check_license({"feature": "orcaflex"}, [file_decl("OrcaFlex")], today=TODAY)
+    assert check["ok"] is True, check
+    assert check["name"] == "OrcaFlex"
