@@ -26,7 +26,7 @@ from wrk_ansible.contract.models import (
 from wrk_ansible.contract.resolve import Contract, Issue, build_stages, pydantic_issues
 from wrk_ansible.contract.template import BUILTIN_GATES
 from wrk_ansible.errors import InputError
-from wrk_ansible.safeyaml import parse_yaml, read_text
+from wrk_ansible.safeyaml import DuplicateKey, parse_yaml, read_text
 
 MAX_ASSIGNMENT_BYTES: Final = 1024 * 1024
 
@@ -103,6 +103,11 @@ def _load_assignment_file(
     if not isinstance(parsed.data, dict):
         errors.append(Issue(field, "assignment file must be a mapping", None, file=target))
         return None, target
+    # Every key of an assignment file is one the contract reads: repeating one is an error.
+    repeated = [_duplicate_issue(dup, file=target) for dup in parsed.duplicates]
+    if repeated:
+        errors.extend(repeated)
+        return None, target
     try:
         return AssignmentFile.model_validate(parsed.data), target
     except ValidationError as exc:
@@ -110,18 +115,21 @@ def _load_assignment_file(
         return None, target
 
 
+def _duplicate_issue(dup: DuplicateKey, *, file: str | None = None) -> Issue:
+    return Issue(
+        ".".join(dup.path),
+        f"key {dup.path[-1]!r} is given twice (lines {dup.first_line} and "
+        f"{dup.second_line}); YAML would silently keep the last",
+        dup.second_line,
+        file=file,
+    )
+
+
 def _duplicate_issues(item: WorkItemFile) -> tuple[list[Issue], list[Issue]]:
     errors: list[Issue] = []
     warnings: list[Issue] = []
     for dup in item.parsed.duplicates:
-        dotted = ".".join(dup.path)
-        issue = Issue(
-            dotted,
-            f"key {dup.path[-1]!r} is given twice (lines {dup.first_line} and "
-            f"{dup.second_line}); YAML would silently keep the last",
-            dup.second_line,
-        )
-        (errors if dup.path[0] in CONTRACT_KEYS else warnings).append(issue)
+        (errors if dup.path[0] in CONTRACT_KEYS else warnings).append(_duplicate_issue(dup))
     return errors, warnings
 
 
