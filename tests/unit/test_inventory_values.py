@@ -156,9 +156,14 @@ def _copy(tmp_path: Path) -> Path:
 def test_error_inside_an_edit_writes_nothing(tmp_path: Path) -> None:
     inv = _copy(tmp_path)
     before = (inv / "host_vars" / "ws_one.yml").read_bytes()
-    with pytest.raises(InputError), edit_inventory(str(inv)) as edit:
-        ops.set_vars(edit, "ws_one", ops.parse_assignments(["wrk_notes=changed"]))
-        ops.set_vars(edit, "ws_one", ops.parse_assignments(["wrk_access=telnet"]))
+
+    def two_sets() -> None:
+        with edit_inventory(str(inv)) as edit:
+            ops.set_vars(edit, "ws_one", ops.parse_assignments(["wrk_notes=changed"]))
+            ops.set_vars(edit, "ws_one", ops.parse_assignments(["wrk_access=telnet"]))
+
+    with pytest.raises(InputError):
+        two_sets()
     assert (inv / "host_vars" / "ws_one.yml").read_bytes() == before
 
 
