@@ -272,3 +272,22 @@ def test_migrate_writes_through_a_symlink(tmp_path: Path, run_wrk: RunWrk) -> No
     assert link.is_symlink()
     assert "stage_assignments:" in target.read_text(encoding="utf-8")
     assert_no_new_field_warnings(target)
+
+
+def test_an_item_that_would_not_validate_after_migration_stops_all_writes(
+    work_queue: Path, run_wrk: RunWrk, tree_hash: TreeHash
+) -> None:
+    """No machine anywhere: the migrated row would be invalid. Sorted after the real items
+    (``zz``), so earlier files must not be written before it is found."""
+    (work_queue / "zz").mkdir()
+    (work_queue / "zz" / "WRK-999.md").write_text(
+        "---\nid: WRK-999\nstatus: pending\nprovider: claude\n---\n", encoding="utf-8"
+    )
+    before = tree_hash(work_queue)
+    proc = run_wrk("contract", "migrate", str(work_queue))
+    assert proc.returncode == 1
+    [line] = [x for x in proc.stderr.splitlines() if x.startswith("wrk: error:")]
+    assert "WRK-999.md" in line
+    assert "[execution_workstations]" in line
+    assert "would not validate" in line
+    assert tree_hash(work_queue) == before

@@ -128,7 +128,9 @@ def plan_migration(path: str, *, init: bool = False) -> MigrationPlan:
     note += ", derived from legacy fields; review and complete by hand"
     insert = _render(fields, item.newline, note)
     after = before[: item.closing_offset] + insert + before[item.closing_offset :]
-    return MigrationPlan(path, before, after, tuple(fields))
+    plan = MigrationPlan(path, before, after, tuple(fields))
+    _check_after(plan)  # now, so that one such file means no file is written at all
+    return plan
 
 
 def new_work_item_text(wrk_id: str) -> str:
@@ -170,8 +172,8 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
-def apply_migration(plan: MigrationPlan) -> None:
-    """Write the plan, after checking that the migrated text validates."""
+def _check_after(plan: MigrationPlan) -> None:
+    """Raise :class:`InputError` unless the migrated text validates."""
     check = check_work_item(plan.path, text=plan.after)
     if check.errors:
         first = check.errors[0]
@@ -180,4 +182,9 @@ def apply_migration(plan: MigrationPlan) -> None:
             path=plan.path,
             field=first.field,
         )
+
+
+def apply_migration(plan: MigrationPlan) -> None:
+    """Write the plan, after checking that the migrated text validates."""
+    _check_after(plan)
     write_atomically(plan.path, plan.after)
