@@ -25,7 +25,7 @@ class WrkArgumentParser(argparse.ArgumentParser):
 
 def build_parser() -> WrkArgumentParser:
     """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
-    from wrk_ansible.cli import contract, readiness
+    from wrk_ansible.cli import contract, evidence, gate, readiness
     from wrk_ansible.cli import inventory as inventory_cli
 
     parser = WrkArgumentParser(
@@ -41,6 +41,8 @@ def build_parser() -> WrkArgumentParser:
     contract.register(commands)
     inventory_cli.register(commands)
     readiness.register(commands)
+    gate.register(commands)
+    evidence.register(commands)
     return parser
 
 

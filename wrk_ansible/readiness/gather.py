@@ -1,7 +1,8 @@
 """Gather readiness: one playbook run over many hosts, or the same probe in this process.
 
-Requirements reach Ansible as data only: they are written to an extra-vars file in which every
-string is tagged ``!unsafe``, so no value from a work item is ever templated.
+Requirements reach Ansible as data only: they are written to an extra-vars file in which any
+string holding a Jinja marker is tagged ``!unsafe``, so no value from a work item is ever
+templated.
 """
 
 from __future__ import annotations
@@ -38,19 +39,28 @@ def content_dir() -> Path:
     return folder
 
 
+_MARKERS: Final = ("{{", "{%", "{#")
+
+
 class _UnsafeDumper(yaml.SafeDumper):
-    """Dumps every string as ``!unsafe``: Ansible reads it as data, never as a template."""
+    """Tags strings that Jinja could act on as ``!unsafe``: Ansible reads them as data.
+
+    Only those: Ansible re-resolves an ``!unsafe`` scalar's type even when quoted ('1.10'
+    would become 1.1, '~' None), and a string without a marker is never templated anyway.
+    """
 
 
 def _unsafe_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("!unsafe", value, style="'")
+    if any(marker in value for marker in _MARKERS):
+        return dumper.represent_scalar("!unsafe", value, style="'")
+    return dumper.represent_str(value)
 
 
 _UnsafeDumper.add_representer(str, _unsafe_str)
 
 
 def unsafe_yaml(data: Mapping[str, Any]) -> str:
-    """YAML for ``-e @file`` with every string tagged ``!unsafe``."""
+    """YAML for ``-e @file``, any string Jinja could act on tagged ``!unsafe``."""
     return yaml.dump(dict(data), Dumper=_UnsafeDumper, sort_keys=False, allow_unicode=True)
 
 

@@ -8,6 +8,7 @@ Nothing else in wrk imports ``ansible_runner``. Its ``run(**kwargs)`` is hidden 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,10 +108,15 @@ def run_playbook(
         return True
 
     cmdline = f"-e @{extra_vars_file}" if extra_vars_file else None
+    # The ansible-playbook installed beside this Python (a venv's bin is often not on PATH).
+    bin_dir = os.path.dirname(sys.executable)
     envvars = {
+        "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", os.defpath)]),
         "ANSIBLE_CONFIG": str(content_dir / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        # ansible-runner turns host key checking off unless told otherwise: keep it on.
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
     }
     work_dir.mkdir(parents=True, exist_ok=True)
     try:

@@ -1,0 +1,123 @@
+"""``wrk evidence list | show ID | verify [WRK]``: read and check the evidence chains."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note
+
+
+def register(commands: Any) -> None:
+    group = commands.add_parser("evidence", help="list, show and verify evidence records")
+    verbs = group.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for name, helptext in (
+        ("list", "records of one WRK (or all), oldest first"),
+        ("show", "one record by id (WRK/WRITER/SEQ)"),
+        ("verify", "recompute every chain; exit 1 naming the first bad record"),
+    ):
+        verb = verbs.add_parser(name, help=helptext)
+        if name == "show":
+            verb.add_argument("id", metavar="ID")
+        else:
+            verb.add_argument("wrk", nargs="?", metavar="WRK")
+        verb.add_argument(
+            "--evidence-dir",
+            metavar="DIR",
+            help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
+        )
+        if name == "verify":
+            add_inventory(verb)
+        add_json(verb)
+        verb.set_defaults(handler={"list": run_list, "show": run_show, "verify": run_verify}[name])
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from wrk_ansible.evidence.ledger import Ledger
+
+    ledger = Ledger.at(args.evidence_dir)
+    records = [r for wrk, writer in ledger.chains(args.wrk) for r in ledger.records(wrk, writer)]
+    records.sort(key=lambda r: (r.time, r.id))
+    if args.json:
+        emit_json(
+            [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "time": r.time,
+                    "sha256": r.sha256,
+                    "verdict": r.body.get("verdict"),
+                    "stage": r.body.get("stage"),
+                }
+                for r in records
+            ]
+        )
+        return 0
+    for r in records:
+        extra = " ".join(str(r.body.get(k)) for k in ("stage", "verdict") if r.body.get(k))
+        print(f"{r.id}  {r.time}  {r.kind:12} {extra}")
+    note(f"{len(records)} record(s) in {ledger.root}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    import json
+
+    from wrk_ansible.evidence.ledger import Ledger
+
+    record = Ledger.at(args.evidence_dir).get(args.id)
+    if args.json:
+        emit_json(
+            {
+                "id": record.id,
+                "sha256": record.sha256,
+                "signed": record.signature.is_file(),
+                "record": dict(record.data),
+            }
+        )
+    else:
+        sys.stdout.write(json.dumps(dict(record.data), indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+def _signing_keys(given: str | None) -> dict[str, str]:
+    from wrk_ansible.cli.common import open_registry
+
+    registry = open_registry(given, required=False)
+    if registry is None:
+        return {}
+    return {ws.name: ws.signing_key for ws in registry.workstations if ws.signing_key}
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.evidence.verify import verify
+
+    ledger = Ledger.at(args.evidence_dir)
+    reports = verify(ledger, args.wrk, _signing_keys(args.inventory))
+    broken = [r for r in reports if r.problems]
+    if args.json:
+        emit_json(
+            {
+                "ok": not broken,
+                "chains": [
+                    {
+                        "chain": r.chain,
+                        "records": r.records,
+                        "signed": r.signed,
+                        "problems": [str(p) for p in r.problems],
+                    }
+                    for r in reports
+                ],
+            }
+        )
+    else:
+        for r in reports:
+            state = "ok" if not r.problems else "BROKEN"
+            print(f"{state:7} {r.chain}: {r.records} record(s), {r.signed} signed")
+            for problem in r.problems:
+                print(f"  {problem}")
+    if not reports:
+        note(f"no evidence under {ledger.root}" + (f" for {args.wrk}" if args.wrk else ""))
+    return 1 if broken else 0

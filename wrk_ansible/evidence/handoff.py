@@ -1,0 +1,146 @@
+"""Handoffs: work moving from one machine to another, with the artifacts it carries.
+
+A handoff record lists each artifact's path (relative to the repository), sha256 and size; the
+next gate on the receiving machine checks that every artifact still matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from wrk_ansible.decision.outcomes import Check, Outcome
+from wrk_ansible.errors import InputError
+from wrk_ansible.evidence.ledger import Ledger, Record, Signer
+
+KIND: Final = "handoff"
+MAX_ARTIFACT_BYTES: Final = 8 * 1024**3
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def artifact_entry(root: Path, given: str) -> dict[str, Any]:
+    """An artifact inside the repository: its relative path, sha256 and size."""
+    real_root = Path(os.path.realpath(root))
+    target = Path(os.path.realpath(given))
+    if os.path.commonpath([str(target), str(real_root)]) != str(real_root):
+        raise InputError(
+            f"artifact leads outside the repository ({real_root}); refused",
+            path=given,
+            field="--artifact",
+        )
+    if not target.is_file():
+        raise InputError("artifact is not a file", path=given, field="--artifact")
+    size = target.stat().st_size
+    if size > MAX_ARTIFACT_BYTES:
+        raise InputError("artifact is larger than 8 GiB", path=given, field="--artifact")
+    return {
+        "path": target.relative_to(real_root).as_posix(),
+        "sha256": _sha256_file(target),
+        "size": size,
+    }
+
+
+def record_handoff(
+    ledger: Ledger,
+    *,
+    wrk: str,
+    writer: str,
+    source: str,
+    target: str,
+    artifacts: Sequence[dict[str, Any]],
+    note: str | None,
+    stage: str | None,
+    signer: Signer | None = None,
+) -> Record:
+    body = {
+        "from": source,
+        "to": target,
+        "for_stage": stage,
+        "artifacts": list(artifacts),
+        "note": note,
+        "sender_chain": ledger.heads(wrk, exclude=None),
+    }
+    return ledger.append(wrk, writer, KIND, body, signer=signer)
+
+
+def latest_handoff(ledger: Ledger, wrk: str, host: str) -> Record | None:
+    """The newest handoff of ``wrk`` to ``host`` across every writer's chain."""
+    found = [
+        r
+        for r in ledger.records(wrk)
+        if r.kind == KIND and str(r.body.get("to", "")).casefold() == host.casefold()
+    ]
+    return max(found, key=lambda r: r.time) if found else None
+
+
+def artifact_checks(
+    ledger: Ledger, wrk: str, hosts: Sequence[str], root: Path, stage: str | None = None
+) -> list[Check]:
+    """For each receiving host, every artifact of its latest handoff must still match."""
+    checks: list[Check] = []
+    real_root = Path(os.path.realpath(root))
+    for host in hosts:
+        record = latest_handoff(ledger, wrk, host)
+        if record is None:
+            continue
+        for_stage = record.body.get("for_stage")
+        if stage and for_stage and for_stage != stage:
+            continue
+        for item in record.body.get("artifacts") or []:
+            if not isinstance(item, dict):
+                continue
+            rel = str(item.get("path", ""))
+            path = Path(os.path.realpath(real_root / rel))
+            name = f"artifact:{rel}"
+            want = str(item.get("sha256"))
+            if os.path.commonpath([str(path), str(real_root)]) != str(real_root):
+                checks.append(
+                    Check(
+                        name,
+                        want,
+                        "outside the repository",
+                        Outcome.FAIL,
+                        f"artifact {rel} of {record.id} leads outside the repository",
+                        host,
+                        "handoff",
+                    )
+                )
+            elif not path.is_file():
+                checks.append(
+                    Check(
+                        name,
+                        want,
+                        "missing",
+                        Outcome.FAIL,
+                        f"artifact {rel} handed over in {record.id} is missing",
+                        host,
+                        "handoff",
+                    )
+                )
+            else:
+                found = _sha256_file(path)
+                ok = found == want
+                checks.append(
+                    Check(
+                        name,
+                        want,
+                        found,
+                        Outcome.PASS if ok else Outcome.FAIL,
+                        f"artifact {rel} matches {record.id}"
+                        if ok
+                        else f"artifact {rel} changed since the handoff {record.id}",
+                        host,
+                        "handoff",
+                    )
+                )
+    return checks

@@ -1,0 +1,313 @@
+"""``wrk gate``: contract -> candidates -> screen -> readiness -> decision -> evidence.
+
+The orchestration around the pure decision: it reads the WRK and the registry, reuses fresh
+readiness evidence or probes every surviving host in one ansible-runner run, decides, and
+appends the gate's record to the WRK's evidence chain.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from wrk_ansible.contract.resolve import Contract, ResolvedStage
+from wrk_ansible.contract.stages import resolve_stage
+from wrk_ansible.contract.validate import ValidationResult, check_work_item, repository_root
+from wrk_ansible.decision.candidates import stage_candidates
+from wrk_ansible.decision.outcomes import Check, Outcome, Verdict, worst
+from wrk_ansible.decision.verdict import Decision, HostReadiness, decide
+from wrk_ansible.evidence import handoff, reservations
+from wrk_ansible.evidence.ledger import Ledger, Record, Signer
+from wrk_ansible.evidence.readiness import (
+    DEFAULT_FRESH_HOURS,
+    fresh_observation,
+    record_observation,
+)
+from wrk_ansible.readiness.gather import probe_hosts, probe_local, requirements_data
+from wrk_ansible.readiness.results import HostObservation
+from wrk_ansible.registry.inventory import Registry
+from wrk_ansible.registry.workstation import Workstation
+
+OUTPUT_SCHEMA_VERSION: Final = 1
+Note = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """How to gate: where wrk runs, how fresh evidence must be, what to record."""
+
+    here: str | None = None
+    force_probe: bool = False
+    fresh_hours: float = DEFAULT_FRESH_HOURS
+    timeout: float = 10.0
+    record: bool = True
+    signer: Signer | None = None
+    reservation_ttl_hours: float = 72.0
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """Every row's decision, the evidence written, and the overall verdict."""
+
+    wrk: str
+    stage: str
+    decisions: tuple[Decision, ...]
+    evidence: tuple[str, ...] = ()
+    errors: tuple[Check, ...] = field(default=())
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.errors:
+            return Verdict.FAIL
+        return worst(d.verdict for d in self.decisions)
+
+    def as_dict(self) -> dict[str, Any]:
+        first = self.decisions[0] if len(self.decisions) == 1 else None
+        checks = [c.as_dict() for c in self.errors] + [
+            c.as_dict() for d in self.decisions for c in d.checks
+        ]
+        return {
+            "schema_version": OUTPUT_SCHEMA_VERSION,
+            "wrk": self.wrk,
+            "stage": self.stage,
+            "verdict": self.verdict.value,
+            "host": first.hosts[0] if first and first.hosts else None,
+            "hosts": list(first.hosts) if first else [],
+            "agent": first.agent if first else None,
+            "reason": first.reason if first else _summary(self),
+            "checks": checks,
+            "gaps": [g.as_dict() for d in self.decisions for g in d.gaps],
+            "evidence": list(self.evidence),
+            "stages": [d.as_dict() for d in self.decisions],
+        }
+
+
+def _summary(outcome: GateOutcome) -> str:
+    if outcome.errors:
+        return "the contract is invalid: " + "; ".join(c.reason for c in outcome.errors[:3])
+    return "; ".join(f"{d.stage}: {d.verdict.value}" for d in outcome.decisions)
+
+
+def invalid_contract(result: ValidationResult, stage: str) -> GateOutcome:
+    """A gate on an invalid contract fails before anything else, writing nothing."""
+    errors = tuple(
+        Check(
+            issue.field or "contract",
+            "a valid contract",
+            f"line {issue.line}" if issue.line else None,
+            Outcome.FAIL,
+            issue.message,
+            None,
+            "contract",
+        )
+        for issue in result.errors
+    )
+    return GateOutcome(result.wrk_id or Path(result.path).stem, stage, (), (), errors)
+
+
+def _files_digest(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path).encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
+
+
+def inventory_digest(source: str) -> str:
+    root = Path(source)
+    files = (
+        [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        if root.is_dir()
+        else [root]
+    )
+    return _files_digest(files)
+
+
+def git_revision(folder: Path) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _no_access(ws: Workstation) -> HostReadiness:
+    check = Check(
+        "attestation",
+        "a fresh signed local attestation",
+        "none",
+        Outcome.FAIL,
+        f"{ws.name} has no remote access and no fresh attestation: run "
+        f"`wrk readiness --local --here {ws.name}` (with this stage's --requirements) on "
+        f"{ws.name} and commit its evidence",
+        ws.name,
+    )
+    return HostReadiness(ws.name, False, (check,), "none")
+
+
+class Gate:
+    """Gates the stages of one WRK against one registry, writing to one ledger."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        inventory: str,
+        ledger: Ledger,
+        options: GateOptions,
+        note: Note,
+    ) -> None:
+        self.registry = registry
+        self.inventory = inventory
+        self.ledger = ledger
+        self.options = options
+        self.note = note
+
+    def run(self, wrk_path: str, stage: str) -> GateOutcome:
+        stages = resolve_stage(stage)
+        result = check_work_item(wrk_path, machines=self.registry)
+        if not result.valid or result.contract is None:
+            return invalid_contract(result, stage)
+        contract = result.contract
+        from wrk_ansible.here import identify_here
+
+        here = identify_here(self.registry, self.options.here)
+        decisions, evidence = [], []
+        for stage_id in stages:
+            decision = self._decide(contract, contract.stage(stage_id), here)
+            decisions.append(decision)
+            if self.options.record:
+                evidence.append(self._record(contract, decision, here).id)
+        return GateOutcome(contract.wrk_id, stage, tuple(decisions), tuple(evidence))
+
+    # -- readiness -------------------------------------------------------------------------
+    def _readiness(
+        self, row: ResolvedStage, hosts: Sequence[Workstation]
+    ) -> dict[str, HostReadiness]:
+        wanted = requirements_data(row.requirements)
+        readiness: dict[str, HostReadiness] = {}
+        to_probe: list[str] = []
+        for ws in hosts:
+            fresh = None
+            if not self.options.force_probe or ws.access == "none":
+                fresh = fresh_observation(
+                    self.ledger,
+                    ws.name,
+                    wanted,
+                    max_age_hours=self.options.fresh_hours,
+                    own_only=ws.access == "none",
+                )
+            if fresh is not None:
+                obs, record = fresh
+                self.note(f"  {ws.name}: fresh evidence {record.id} ({record.time})")
+                readiness[ws.name] = obs.for_decision()
+            elif ws.access == "none":
+                readiness[ws.name] = _no_access(ws)
+            else:
+                to_probe.append(ws.name)
+        if to_probe:
+            self.note(f"probing {', '.join(to_probe)} in one playbook run...")
+            found = probe_hosts(
+                to_probe,
+                inventory=self.inventory,
+                requirements=row.requirements,
+                timeout=self.options.timeout,
+                progress=lambda h, o, m: self.note(f"  {h}: {o}" + (f" ({m})" if m else "")),
+            )
+            for name, obs in found.items():
+                readiness[name] = obs.for_decision()
+                self._remember(obs, wanted)
+        return readiness
+
+    def _remember(self, obs: HostObservation, wanted: Mapping[str, Any]) -> None:
+        if self.options.record and obs.reachable:
+            record_observation(self.ledger, self._writer(), obs, wanted)
+
+    def _writer(self) -> str:
+        from wrk_ansible.here import writer_name
+
+        return writer_name(self.registry, self.options.here)
+
+    # -- decision ------------------------------------------------------------------------
+    def _decide(self, contract: Contract, row: ResolvedStage, here: Workstation) -> Decision:
+        candidates = stage_candidates(row, self.registry)
+        survivors = [c.workstation for c in candidates if not c.excluded and c.workstation]
+        readiness = self._readiness(row, survivors)
+        readiness = reservations.apply(self.ledger, row, readiness, exclude_wrk=contract.wrk_id)
+        local = readiness.get(here.name)
+        if (
+            local is None
+            and not row.requirements.empty
+            and any(c.name != here.name for c in candidates)
+        ):
+            local = probe_local(here.name, here, row.requirements).for_decision()
+        decision = decide(
+            wrk=contract.wrk_id,
+            row=row,
+            candidates=candidates,
+            readiness=readiness,
+            hosts=self.registry,
+            all_hosts=self.registry.names,
+            here=here.name,
+            local=local,
+            handoff_ref=contract.handoff_evidence_ref,
+        )
+        artifacts = handoff.artifact_checks(
+            self.ledger, contract.wrk_id, decision.hosts, repository_root(contract.path), row.stage
+        )
+        if artifacts:
+            failed = [c for c in artifacts if c.outcome is Outcome.FAIL]
+            decision = Decision(
+                decision.wrk,
+                decision.stage,
+                Verdict.FAIL if failed else decision.verdict,
+                decision.hosts,
+                decision.agent,
+                decision.checks + tuple(artifacts),
+                decision.gaps,
+                "; ".join(c.reason for c in failed) if failed else decision.reason,
+            )
+        return decision
+
+    def _record(self, contract: Contract, decision: Decision, here: Workstation) -> Record:
+        files = [Path(contract.path)]
+        body = {
+            "stage": decision.stage,
+            "verdict": decision.verdict.value,
+            "reason": decision.reason,
+            "for_hosts": list(decision.hosts),
+            "ran_on": here.name,
+            "agent": decision.agent,
+            "user": _user(),
+            "inventory_sha256": inventory_digest(self.inventory),
+            "contract_sha256": _files_digest(files),
+            "git_revision": git_revision(repository_root(contract.path)),
+            "checks": [c.as_dict() for c in decision.checks],
+            "gaps": [g.as_dict() for g in decision.gaps],
+            "reservations": reservations.claims(
+                contract.stage(decision.stage), decision, self.options.reservation_ttl_hours
+            ),
+        }
+        return self.ledger.append(
+            contract.wrk_id, here.name, "gate", body, signer=self.options.signer
+        )
+
+
+def _user() -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = os.environ.get("USER", "unknown")
+    return re.sub(r"[^\w.@-]", "_", name)[:64]
