@@ -166,6 +166,13 @@ def test_raw_path_for_windows_hosts(tmp_path: Path) -> None:
     assert "localhost: READY (requirements, 1 checks" in proc.stdout
 
 
+def test_host_without_access_is_skipped_with_a_reason(tmp_path: Path) -> None:
+    proc = run_playbook(tmp_path, "-e", "wrk_access=none")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "localhost: SKIPPED (wrk_access none" in proc.stdout
+    assert "Probe the host" not in proc.stdout
+
+
 def test_requirements_file_must_be_a_mapping(tmp_path: Path) -> None:
     req = write_requirements(tmp_path, ["git"])
     proc = run_playbook(tmp_path, "-e", f"wrk_readiness_requirements_file={req}")
