@@ -628,12 +628,18 @@ def check_license(
 
 
 def check_disk(path: str, free_gb: float | None) -> Check:
-    """Free GiB at ``path``; a missing path fails the check (never raises)."""
+    """Free GiB at ``path``; a missing path fails the check (never raises).
+
+    ``~`` and ``~user`` are expanded on the host that runs the probe, so a requirement can
+    name the home directory of whoever the probe runs as.
+    """
     required = "%s GiB free" % _num(free_gb) if free_gb is not None else "exists"
-    if not os.path.exists(path):
-        return make_check(path, "disk", required, None, False, "path does not exist")
+    local = os.path.expanduser(path)
+    if not os.path.exists(local):
+        where = "" if local == path else " (%s)" % local
+        return make_check(path, "disk", required, None, False, "path does not exist" + where)
     try:
-        usage = shutil.disk_usage(path)
+        usage = shutil.disk_usage(local)
     except OSError as exc:
         return make_check(
             path, "disk", required, None, None, "free space unknown: %s" % (exc.strerror or exc)

@@ -553,6 +553,21 @@ def test_disk_enough_and_not_enough(probe: ModuleType, tmp_path: Path) -> None:
     assert "10000000 GiB required" in check["reason"]
 
 
+def test_disk_expands_the_home_directory(
+    probe: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))  # what expanduser reads on Windows
+    check = probe.check_disk("~", 0.001)
+    assert check["ok"] is True, check
+    assert check["name"] == "~"  # reported as required, measured where it points
+    missing = probe.check_disk("~/not-there", 0.001)
+    assert missing["ok"] is False
+    assert missing["reason"] == f"path does not exist ({home / 'not-there'})"
+
+
 def test_network_closed_port_short_timeout(probe: ModuleType, closed_port: int) -> None:
     check = probe.check_network("127.0.0.1", closed_port, timeout=0.5)
     assert check["ok"] is False
