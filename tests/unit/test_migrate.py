@@ -291,3 +291,19 @@ def test_an_item_that_would_not_validate_after_migration_stops_all_writes(
     assert "[execution_workstations]" in line
     assert "would not validate" in line
     assert tree_hash(work_queue) == before
+
+
+def test_init_adds_the_handoff_ref_its_default_execute_machine_makes_necessary(
+    tmp_path: Path, run_wrk: RunWrk
+) -> None:
+    """Planned on dev-primary, no execute machine: init puts execute on the template's host,
+    which makes the item multi-machine, so the handoff ref must be written too."""
+    path = tmp_path / "WRK-903.md"
+    path.write_text(
+        "---\nid: WRK-903\nstatus: pending\nplan_workstations: [dev-primary]\n---\n",
+        encoding="utf-8",
+    )
+    proc = run_wrk("contract", "init", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "handoff_evidence_ref: .wrk/evidence/WRK-903" in path.read_text(encoding="utf-8")
+    assert_no_new_field_warnings(path)

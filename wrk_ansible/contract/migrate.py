@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -79,14 +79,23 @@ def _row_data(assignment: StageAssignment) -> dict[str, Any]:
     return row
 
 
+def _execute_on(contract: Contract, machine: str) -> Contract:
+    """``contract`` with execute placed on ``machine`` (it had no workstations)."""
+    stages = tuple(
+        replace(row, assignment=row.assignment.model_copy(update={"workstations": (machine,)}))
+        if row.stage == "execute"
+        else row
+        for row in contract.stages
+    )
+    return replace(contract, stages=stages)
+
+
 def contract_fields(contract: Contract, *, execute_default: str | None = None) -> dict[str, Any]:
     """The new frontmatter fields that make ``contract`` explicit."""
-    rows: dict[str, Any] = {}
-    for row in contract.stages:
-        data = _row_data(row.assignment)
-        if row.stage == "execute" and "workstations" not in data and execute_default:
-            data["workstations"] = [execute_default]
-        rows[row.stage] = data
+    if execute_default and contract.stage("execute").assignment.workstations is None:
+        # Before anything else: the default machine decides whether a handoff ref is needed.
+        contract = _execute_on(contract, execute_default)
+    rows = {row.stage: _row_data(row.assignment) for row in contract.stages}
     fields: dict[str, Any] = {"stage_assignments": rows}
     if contract.fields.machine_capability_requirements is None:
         fields["machine_capability_requirements"] = {}
