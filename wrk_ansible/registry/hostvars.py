@@ -28,6 +28,10 @@ class ToolDecl(_Shape):
     name: ToolName
     version: str | None = None
     path: PathText | None = None
+    #: How the probe reads the version when ``--version`` does not work (argv list or string).
+    version_command: str | tuple[str, ...] | None = None
+    #: A regex whose first group (or whole match) is the version in that command's output.
+    version_regex: str | None = None
 
 
 class LicenseDecl(_Shape):
@@ -38,6 +42,8 @@ class LicenseDecl(_Shape):
     server: Annotated[str, Field(pattern=r"^\d{1,5}@[A-Za-z0-9_.:\[\]-]+$")] | None = None
     path: PathText | None = None
     seats: int | None = Field(default=None, ge=0)
+    #: The lmutil/rlmutil to ask for free seats, when it is not on the host's PATH.
+    utility: PathText | None = None
     #: True when the importer guessed it from a tool name, role or note.
     inferred: bool = False
 
