@@ -283,6 +283,8 @@ class Gate:
 
     def _record(self, contract: Contract, decision: Decision, here: Workstation) -> Record:
         files = [Path(contract.path)]
+        if contract.source not in ("frontmatter", "derived"):
+            files.append(Path(contract.source))  # the stage_assignments_ref file
         body = {
             "stage": decision.stage,
             "verdict": decision.verdict.value,

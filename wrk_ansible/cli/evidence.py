@@ -82,12 +82,20 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def _signing_keys(given: str | None) -> dict[str, str]:
-    from wrk_ansible.cli.common import open_registry
+    """Each host's public signing key; a key given as a path is read from its file."""
+    from pathlib import Path
+
+    from wrk_ansible.cli.common import inventory_source, open_registry
+    from wrk_ansible.evidence.verify import public_key
 
     registry = open_registry(given, required=False)
     if registry is None:
         return {}
-    return {ws.name: ws.signing_key for ws in registry.workstations if ws.signing_key}
+    source = Path(inventory_source(given)[0])
+    base = source if source.is_dir() else source.parent
+    return {
+        ws.name: public_key(ws.signing_key, base) for ws in registry.workstations if ws.signing_key
+    }
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -6,12 +6,14 @@ writers that have a signing key in the inventory, that every record is signed by
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger, Record, Signer, read_head, read_record
 
 
@@ -34,6 +36,38 @@ class ChainReport:
     records: int
     signed: int
     problems: tuple[Problem, ...]
+
+
+KEY_TYPES = ("ssh-", "ecdsa-", "sk-ssh-", "sk-ecdsa-")
+
+
+def public_key(value: str, base: Path) -> str:
+    """A ``wrk_signing_key`` value as key text: the key itself, or the file it names.
+
+    A relative path is taken from ``base`` (the inventory's folder).
+    """
+    text = value.strip()
+    if text.startswith(KEY_TYPES):
+        if "\n" in text or "\r" in text:  # one allowed-signers line, never more
+            raise InputError("a public key is one line", field="wrk_signing_key")
+        return text
+    path = Path(os.path.expanduser(text))
+    if not path.is_absolute():
+        path = base / path
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"not a public key and not a readable key file ({exc.__class__.__name__})",
+            path=str(path),
+            field="wrk_signing_key",
+        ) from None
+    key = next((line.strip() for line in lines if line.strip()), "")
+    if not key.startswith(KEY_TYPES):
+        raise InputError(
+            "the file holds no SSH public key", path=str(path), field="wrk_signing_key"
+        )
+    return key
 
 
 def _verify_signature(record: Record, writer: str, key: str) -> str | None:
