@@ -28,11 +28,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 demo: $(STAMP)
-	@echo "== wrk contract validate examples/ (the three representative WRKs)"
-	$(BIN)/wrk contract validate examples
-	@echo "== wrk contract show examples/WRK-1342.md"
-	$(BIN)/wrk contract show examples/WRK-1342.md
-	@echo "== demo done; .venv/bin/wrk is ready to use"
+	@./scripts/demo.sh
 
 system-deps:
 	@./scripts/system-deps.sh

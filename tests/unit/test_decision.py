@@ -263,3 +263,11 @@ def test_single_machine_without_fallback_warns() -> None:
 def test_no_existing_workstation_fails() -> None:
     d = run(row(workstations=["ghost"]), {})
     assert d.verdict is Verdict.FAIL
+
+
+def test_parallel_members_elsewhere_satisfy_rule_2_even_when_local_could_run_one() -> None:
+    r = row(workstations=["a", "b"], parallel=True, requirements={"tools": ["git"]})
+    d = run(r, {"a": ready("a"), "b": ready("b")}, here="a", local=ready("a"))
+    assert d.verdict is Verdict.PASS
+    rule2 = next(c for c in d.checks if c.name == "remote-capability")
+    assert "parallel" in (rule2.found or "")

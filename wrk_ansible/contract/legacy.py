@@ -62,6 +62,9 @@ def derive_row(stage: str, fields: WorkItemFields) -> tuple[dict[str, Any], Orig
                 row[key] = agent
             else:
                 row.pop(key)
+    if row.get("secondary") and row.get("secondary") == row.get("primary"):
+        row.pop("secondary")  # e.g. close: orchestrator codex > codex
+        origin["secondary"] = "dropped (same as primary)"
     if stage in _PLAN_ROWS and fields.plan_workstations:
         row["workstations"] = list(fields.plan_workstations)
         origin["workstations"] = "plan_workstations"

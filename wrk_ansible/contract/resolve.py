@@ -99,6 +99,8 @@ class Contract:
     stages: tuple[ResolvedStage, ...]
     handoff_evidence_ref: str | None
     fields: WorkItemFields = field(repr=False)
+    #: Lowercased machine name -> the registry's canonical host (aliases are the same machine).
+    canonical_names: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def stage(self, stage_id: str) -> ResolvedStage:
         return next(row for row in self.stages if row.stage == stage_id)
@@ -111,7 +113,7 @@ class Contract:
             ws = row.assignment.workstations
             if not isinstance(ws, tuple) or not ws:
                 continue
-            names = frozenset(name.lower() for name in ws)
+            names = frozenset(self.canonical_names.get(n.lower(), n.lower()) for n in ws)
             if len(names) > 1 or (previous is not None and names != previous):
                 return True
             previous = names

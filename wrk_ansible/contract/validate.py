@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -181,6 +181,18 @@ def _legacy_name_issues(
     return issues
 
 
+def _canonical_names(contract: Contract, machines: MachineDirectory) -> dict[str, str]:
+    """Every named machine, lowercased, mapped to its registry host (lowercased)."""
+    names: dict[str, str] = {}
+    for row in contract.stages:
+        ws = row.assignment.workstations
+        for name in (*(ws if isinstance(ws, tuple) else ()), *row.assignment.fallback):
+            known = machines.canonical(name)
+            if known:
+                names[name.lower()] = known.lower()
+    return names
+
+
 def _gate_issues(contract: Contract, known: Collection[str]) -> list[Issue]:
     issues = []
     for row in contract.stages:
@@ -288,6 +300,7 @@ def check_work_item(
     if machines is not None:
         errors += _name_issues(contract, machines)
         errors += _legacy_name_issues(fields, machines, errors)
+        contract = replace(contract, canonical_names=_canonical_names(contract, machines))
     if contract.stage("execute").assignment.workstations is None:
         (warnings if derived else errors).append(
             Issue("execution_workstations", "execute has no workstations (none declared)")

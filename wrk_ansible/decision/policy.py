@@ -28,6 +28,8 @@ def _explicit(row: ResolvedStage, host: str) -> bool:
 
 def _local_lacks(row: ResolvedStage, local: HostReadiness | None) -> tuple[bool, str]:
     """Does the local host lack something the stage needs? (and what was found)"""
+    if row.assignment.parallel:
+        return True, "a parallel stage needs its machines at once; one host cannot be all of them"
     if row.requirements.empty:
         return False, "the stage declares no requirements"
     if local is None:
