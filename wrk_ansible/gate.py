@@ -233,7 +233,7 @@ class Gate:
 
     def _remember(self, obs: HostObservation, wanted: Mapping[str, Any]) -> None:
         if self.options.record and obs.reachable:
-            record_observation(self.ledger, self._writer(), obs, wanted)
+            record_observation(self.ledger, self._writer(), obs, wanted, signer=self.options.signer)
 
     def _writer(self) -> str:
         from wrk_ansible.here import writer_name
