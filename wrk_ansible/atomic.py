@@ -50,8 +50,15 @@ def _temp_with(folder: Path, data: bytes) -> str:
     return tmp
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Replace (or create) ``path`` with ``data`` atomically, keeping an existing file's mode."""
+def replace_file(path: Path, data: bytes | str) -> None:
+    """Replace (or create) ``path`` with ``data`` atomically, keeping an existing file's mode.
+
+    A symlink is written through: the file it points at is replaced and the link stays a link.
+    Text is written as UTF-8 exactly as given (no newline translation).
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_with(path.parent, data)
     try:
@@ -77,12 +84,13 @@ def create_file(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def clean_temp_files(folder: Path) -> list[Path]:
-    """Remove temp files a killed writer left in ``folder``. Call only while holding its lock."""
-    if not folder.is_dir():
-        return []
+def clean_temp_files(*folders: Path) -> list[Path]:
+    """Remove temp files a killed writer left in ``folders``. Call only while holding the lock."""
     removed = []
-    for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-        leftover.unlink(missing_ok=True)
-        removed.append(leftover)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
     return removed

@@ -7,14 +7,14 @@ re-indent lists and rewrite ``key:`` nulls in most real items, so nothing is re-
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from wrk_ansible import __version__
+from wrk_ansible.atomic import replace_file
 from wrk_ansible.contract.models import GroupScope, StageAssignment
 from wrk_ansible.contract.resolve import Contract
 from wrk_ansible.contract.template import DEFAULT_HOST
@@ -147,38 +147,15 @@ def new_work_item_text(wrk_id: str) -> str:
     return f"---\nid: {wrk_id}\ntitle: {wrk_id}\nstatus: pending\n---\n\n# {wrk_id}\n"
 
 
-def _new_file_mode() -> int:
-    """The mode ``open()`` would give a new file (mkstemp's own 0600 would hide it)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` with ``text``: the old file or the new one, never half of one.
-
-    A symlinked WRK is written through its link, which stays a link.
-    """
-    target = os.path.realpath(path)
-    folder = os.path.dirname(target)
+    """Replace ``path`` with ``text`` (through a symlink); write errors become InputError."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(f"cannot write into {folder}: no such folder", path=path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".wrk-", suffix=".tmp", dir=folder)
+        replace_file(Path(path), text)
     except OSError as exc:
-        raise InputError(f"cannot write into {folder}: {exc.strerror}", path=path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        mode = os.stat(target).st_mode & 0o7777 if os.path.exists(target) else _new_file_mode()
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write: {exc.strerror}", path=path) from None
-        raise
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from None
 
 
 def _check_after(plan: MigrationPlan) -> None:

@@ -11,8 +11,6 @@ any a killed process left behind. Nothing is written unless the whole edit succe
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,64 +20,14 @@ from typing import Any, Final
 from filelock import FileLock, Timeout
 from ruamel.yaml.comments import CommentedMap
 
+from wrk_ansible.atomic import clean_temp_files, replace_file
 from wrk_ansible.errors import InputError, WrkError
 from wrk_ansible.registry.values import plain_safe, to_plain
 from wrk_ansible.registry.yamldoc import Document, load_document
 
 LOCK_NAME: Final = ".wrk-inventory.lock"
-TEMP_PREFIX: Final = ".wrk-edit-"
-TEMP_SUFFIX: Final = ".tmp"
 LOCK_TIMEOUT: Final = 120.0
 HOSTS_FILES: Final = ("hosts.yml", "hosts.yaml")
-
-
-def replace_file(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically: the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX; Windows cannot open a directory and needs no fsync)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def clean_temp_files(*folders: Path) -> list[Path]:
-    """Remove temp files a killed writer left behind (call only while holding the lock)."""
-    removed = []
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-            leftover.unlink(missing_ok=True)
-            removed.append(leftover)
-    return removed
 
 
 @dataclass
