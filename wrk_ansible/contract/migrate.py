@@ -7,6 +7,7 @@ re-indent lists and rewrite ``key:`` nulls in most real items, so nothing is re-
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
