@@ -152,7 +152,7 @@ def write_atomically(path: str, text: str) -> None:
     """Replace ``path`` with ``text`` (through a symlink); write errors become InputError."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise InputError(f"cannot write into {folder}: no such folder", path=path)
+        raise InputError(f"cannot write into {folder}: No such file or directory", path=path)
     try:
         replace_file(Path(path), text)
     except OSError as exc:
