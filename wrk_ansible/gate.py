@@ -23,6 +23,7 @@ from wrk_ansible.contract.validate import ValidationResult, check_work_item, rep
 from wrk_ansible.decision.candidates import stage_candidates
 from wrk_ansible.decision.outcomes import Check, Outcome, Verdict, worst
 from wrk_ansible.decision.verdict import Decision, HostReadiness, decide
+from wrk_ansible.errors import WrkError
 from wrk_ansible.evidence import handoff, reservations
 from wrk_ansible.evidence.ledger import Ledger, Record, Signer
 from wrk_ansible.evidence.readiness import (
@@ -144,18 +145,35 @@ def git_revision(folder: Path) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def _no_access(ws: Workstation) -> HostReadiness:
+def _no_access(
+    ws: Workstation, found: str = "none", why: str = "no fresh attestation"
+) -> HostReadiness:
     check = Check(
         "attestation",
         "a fresh signed local attestation",
-        "none",
+        found,
         Outcome.FAIL,
-        f"{ws.name} has no remote access and no fresh attestation: run "
-        f"`wrk readiness --local --here {ws.name}` (with this stage's --requirements) on "
-        f"{ws.name} and commit its evidence",
+        f"{ws.name} has no remote access and {why}: run "
+        f"`wrk readiness --local --here {ws.name} --sign-key KEY` (with this stage's "
+        f"--requirements) on {ws.name} and commit its evidence",
         ws.name,
     )
     return HostReadiness(ws.name, False, (check,), "none")
+
+
+def attestation_problem(ws: Workstation, record: Record, inventory: str) -> str | None:
+    """Why an attestation does not prove itself (None: signed by the host's declared key)."""
+    from wrk_ansible.evidence.verify import public_key, verify_signature
+
+    if not ws.signing_key:
+        return "no wrk_signing_key in the inventory to check its attestation against"
+    source = Path(inventory)
+    try:
+        key = public_key(ws.signing_key, source if source.is_dir() else source.parent)
+    except WrkError as exc:
+        return f"its wrk_signing_key cannot be used ({exc})"
+    failure = verify_signature(record, ws.name, key)
+    return f"its attestation {record.id} is {failure}" if failure else None
 
 
 class Gate:
@@ -209,6 +227,12 @@ class Gate:
                     max_age_hours=self.options.fresh_hours,
                     own_only=ws.access == "none",
                 )
+            if fresh is not None and ws.access == "none":
+                # only the host itself can vouch for a host wrk cannot reach: its signature
+                problem = attestation_problem(ws, fresh[1], self.inventory)
+                if problem:
+                    readiness[ws.name] = _no_access(ws, fresh[1].id, problem)
+                    continue
             if fresh is not None:
                 obs, record = fresh
                 self.note(f"  {ws.name}: fresh evidence {record.id} ({record.time})")

@@ -745,3 +745,73 @@ def test_reserved_seats_count_against_a_second_wrk(queue: Queue, tmp_path: Path)
 
     again = queue.gate(first_path, evidence)  # a WRK never competes with its own seats
     assert_verdict(again, "pass")
+
+
+# -- a host without remote access: only its own signed attestation counts ---------------------
+
+
+def test_host_without_remote_access_is_gated_from_its_signed_attestation_only(
+    queue: Queue, tmp_path: Path
+) -> None:
+    key = tmp_path / "offline_ed25519"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, timeout=30
+    )
+    inventory = Path(shutil.copytree(queue.inventory, tmp_path / "inventory"))
+    data = yaml.safe_load((inventory / "hosts.yml").read_text(encoding="utf-8"))
+    data["all"]["children"]["offline"] = {
+        "hosts": {
+            "ws_offline": {
+                "wrk_access": "none",
+                "wrk_os": "linux",
+                "wrk_agents": ["claude"],
+                "wrk_tools": [TOOL],
+                "wrk_signing_key": str(key.with_suffix(".pub")),
+            }
+        }
+    }
+    (inventory / "hosts.yml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    path = queue.write("WRK-9060", {"workstations": ["ws_offline"]}, SOLVER)
+    evidence = tmp_path / "evidence"
+
+    before = queue.gate(path, evidence, inventory=inventory)
+    assert_pause(before, "WRK-9060", "pause")
+    need = before.check("ws_offline", "attestation")
+    assert "wrk readiness --local --here ws_offline" in need["reason"]
+    assert "probing" not in before.err  # never a connection to a host without access
+
+    # ws_offline attests itself (this machine, with the solver on its PATH), signed
+    requirements = tmp_path / "requirements.yml"
+    requirements.write_text(yaml.safe_dump(SOLVER), encoding="utf-8")
+    solver_bin = queue.fleet.hosts["ws_ready"].bin_dir
+    env = dict(
+        os.environ,
+        PATH=f"{solver_bin}{os.pathsep}{os.environ['PATH']}",
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+    )
+    attested = subprocess.run(
+        [
+            *(sys.executable, "-m", "wrk_ansible", "readiness", "--local", "--here", "ws_offline"),
+            *("--requirements", str(requirements), "--sign-key", str(key)),
+            *("-i", str(inventory), "--evidence-dir", str(evidence)),
+        ],
+        cwd=queue.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SLOW,
+        check=False,
+    )
+    assert attested.returncode == 0, attested.stderr
+    after = queue.gate(path, evidence, inventory=inventory)
+    assert_verdict(after, "pass")
+    assert "ws_offline: fresh evidence _readiness/ws_offline/000001" in after.err
+
+    # the same record without its signature proves nothing
+    (signature,) = (evidence / "_readiness" / "ws_offline").glob("*.sig")
+    signature.unlink()
+    forged = queue.gate(path, evidence, inventory=inventory)
+    assert_pause(forged, "WRK-9060", "pause")
+    refused = forged.check("ws_offline", "attestation")
+    assert refused["found"] == "_readiness/ws_offline/000001"
+    assert "not signed" in refused["reason"]

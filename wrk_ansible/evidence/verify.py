@@ -70,7 +70,7 @@ def public_key(value: str, base: Path) -> str:
     return key
 
 
-def _verify_signature(record: Record, writer: str, key: str) -> str | None:
+def verify_signature(record: Record, writer: str, key: str) -> str | None:
     """None when ``record`` carries a valid signature by ``key`` for ``writer``."""
     if not record.signature.is_file():
         return "not signed, but its writer has a signing key in the inventory"
@@ -148,7 +148,7 @@ def verify_chain(
             )
             break
         if key:
-            failure = _verify_signature(record, writer, key)
+            failure = verify_signature(record, writer, key)
             if failure:
                 problems.append(Problem(chain, rid, failure))
                 break
