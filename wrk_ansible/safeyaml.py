@@ -7,6 +7,7 @@ repeated keys and the line of every key, which error messages need.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -50,52 +51,77 @@ class ParsedYaml:
         return None
 
 
-def _inspect(root: yaml.Node, line_offset: int, source: str) -> ParsedYaml:
-    key_lines: dict[KeyPath, int] = {}
-    duplicates: list[DuplicateKey] = []
-    seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int, KeyPath]] = [(root, 1, ())]
-    while stack:
-        node, depth, path = stack.pop()
-        line = node.start_mark.line + 1 + line_offset
-        if id(node) in seen:
-            raise InputError("YAML aliases are not allowed", path=source, line=line)
-        seen.add(id(node))
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _Builder:
+    """One walk over the node graph: refuse aliases and deep nesting, record key lines and
+    repeated keys, and build the Python data (plain str/list/dict directly, other scalars
+    through the safe constructor). Faster than inspecting and then constructing."""
+
+    def __init__(self, loader: yaml.SafeLoader, line_offset: int, source: str) -> None:
+        self.loader = loader
+        self.offset = line_offset
+        self.source = source
+        self.key_lines: dict[KeyPath, int] = {}
+        self.duplicates: list[DuplicateKey] = []
+        self.seen: set[int] = set()
+
+    def _line(self, node: yaml.Node) -> int:
+        return int(node.start_mark.line) + 1 + self.offset
+
+    def build(self, node: yaml.Node, depth: int, path: KeyPath) -> Any:
+        if id(node) in self.seen:
+            line = self._line(node)
+            raise InputError("YAML aliases are not allowed", path=self.source, line=line)
+        self.seen.add(id(node))
         if depth > MAX_DEPTH:
+            line = self._line(node)
             raise InputError(
-                f"YAML nested deeper than {MAX_DEPTH} levels",
-                path=source,
-                line=line,
+                f"YAML nested deeper than {MAX_DEPTH} levels", path=self.source, line=line
             )
-        if isinstance(node, yaml.MappingNode):
-            first_seen: dict[str, int] = {}
-            for key_node, value_node in node.value:
-                if id(key_node) in seen:
-                    key_line = key_node.start_mark.line + 1 + line_offset
-                    raise InputError(
-                        "YAML aliases are not allowed",
-                        path=source,
-                        line=key_line,
-                    )
-                seen.add(id(key_node))
-                key_line = key_node.start_mark.line + 1 + line_offset
-                if isinstance(key_node, yaml.ScalarNode):
-                    key = str(key_node.value)
-                    if key in first_seen:
-                        duplicates.append(DuplicateKey((*path, key), first_seen[key], key_line))
-                    else:
-                        first_seen[key] = key_line
-                    child: KeyPath = (*path, key)
-                    if len(child) <= _LINE_DEPTH:
-                        key_lines.setdefault(child, key_line)
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR else self.loader.construct_object(node)
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            return [
+                self.build(item, depth + 1, (*path, str(i))) for i, item in enumerate(node.value)
+            ]
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            return self._mapping(node, depth, path)
+        # Any other tag (!!set, !!omap, ...): check the children, then let PyYAML build it.
+        children = node.value if isinstance(node.value, list) else []
+        for child in children:
+            for part in child if isinstance(child, tuple) else (child,):
+                self.build(part, depth + 1, (*path, "?"))
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, depth: int, path: KeyPath) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_line = self._line(key_node)
+            if isinstance(key_node, yaml.ScalarNode):
+                text = str(key_node.value)
+                if text in first_seen:
+                    self.duplicates.append(DuplicateKey((*path, text), first_seen[text], key_line))
                 else:
-                    child = (*path, "?")
-                    stack.append((key_node, depth + 1, child))
-                stack.append((value_node, depth + 1, child))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                stack.append((item, depth + 1, (*path, str(index))))
-    return ParsedYaml(data=None, key_lines=key_lines, duplicates=tuple(duplicates))
+                    first_seen[text] = key_line
+                child: KeyPath = (*path, text)
+                if len(child) <= _LINE_DEPTH:
+                    self.key_lines.setdefault(child, key_line)
+            else:
+                child = (*path, "?")
+            key = self.build(key_node, depth + 1, child)
+            if not isinstance(key, Hashable):
+                raise InputError(
+                    "a mapping key must be a plain value, not a list or mapping",
+                    path=self.source,
+                    line=key_line,
+                )
+            out[key] = self.build(value_node, depth + 1, child)
+        return out
 
 
 def parse_yaml(text: str, source: str, *, line_offset: int = 0) -> ParsedYaml:
@@ -116,20 +142,20 @@ def parse_yaml(text: str, source: str, *, line_offset: int = 0) -> ParsedYaml:
             raise InputError(f"invalid YAML: {exc}", path=source) from None
         if node is None:
             return ParsedYaml(data=None)
-        info = _inspect(node, line_offset, source)
+        builder = _Builder(loader, line_offset, source)
         try:
-            data = loader.construct_document(node)
+            data = builder.build(node, 1, ())
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 + line_offset if mark else None
             raise InputError(
                 f"invalid YAML: {exc.problem or exc.context}", path=source, line=line
             ) from None
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
             raise InputError(f"invalid YAML: {exc}", path=source) from None
     finally:
         loader.dispose()
-    return ParsedYaml(data=data, key_lines=info.key_lines, duplicates=info.duplicates)
+    return ParsedYaml(data=data, key_lines=builder.key_lines, duplicates=tuple(builder.duplicates))
 
 
 def read_text(path: str, *, max_bytes: int, what: str = "file") -> str:
