@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -293,15 +293,11 @@ class Gate:
         )
         if artifacts:
             failed = [c for c in artifacts if c.outcome is Outcome.FAIL]
-            decision = Decision(
-                decision.wrk,
-                decision.stage,
-                Verdict.FAIL if failed else decision.verdict,
-                decision.hosts,
-                decision.agent,
-                decision.checks + tuple(artifacts),
-                decision.gaps,
-                "; ".join(c.reason for c in failed) if failed else decision.reason,
+            decision = replace(
+                decision,
+                verdict=Verdict.FAIL if failed else decision.verdict,
+                checks=decision.checks + tuple(artifacts),
+                reason="; ".join(c.reason for c in failed) if failed else decision.reason,
             )
         return decision
 

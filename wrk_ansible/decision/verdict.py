@@ -8,7 +8,7 @@ was required, what was found and why.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wrk_ansible.contract.models import GroupScope
@@ -52,6 +52,8 @@ class Decision:
     checks: tuple[Check, ...]
     gaps: tuple[Gap, ...]
     reason: str
+    #: host -> where its readiness came from ("probe", "evidence <id>", "none").
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +66,7 @@ class Decision:
             "reason": self.reason,
             "checks": [c.as_dict() for c in self.checks],
             "gaps": [g.as_dict() for g in self.gaps],
+            "readiness_sources": dict(self.sources),
         }
 
 
@@ -179,6 +182,7 @@ def decide(
 ) -> Decision:
     """Decide one stage. ``here`` is the host wrk runs on; ``local`` its own readiness."""
     checks: list[Check] = []
+    sources = {host: seen.source for host, seen in readiness.items()}
     for cand in candidates:
         checks.extend(cand.checks)
         seen = readiness.get(cand.name)
@@ -207,7 +211,7 @@ def decide(
             if unknown
             else f"{row.stage} names no workstation"
         )
-        return Decision(wrk, row.stage, Verdict.FAIL, (), agent, tuple(checks), (), reason)
+        return Decision(wrk, row.stage, Verdict.FAIL, (), agent, tuple(checks), (), reason, sources)
 
     ready = {
         c.name
@@ -237,6 +241,7 @@ def decide(
             tuple(checks),
             (gap,),
             f"nothing ready for {row.stage}",
+            sources,
         )
 
     policy = remote_checks(row, chosen, here, local, handoff_ref)
@@ -251,4 +256,4 @@ def decide(
         reason = f"fallback to {', '.join(taken)}: an assigned machine is not ready"
     else:
         reason = f"ready on {', '.join(chosen)}"
-    return Decision(wrk, row.stage, verdict, chosen, agent, tuple(checks), (), reason)
+    return Decision(wrk, row.stage, verdict, chosen, agent, tuple(checks), (), reason, sources)
