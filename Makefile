@@ -52,7 +52,8 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests
 
-test: $(STAMP) system-deps lint lint-ansible typecheck unit molecule
+# pytest last, so its summary is the closing line of the run
+test: $(STAMP) system-deps lint lint-ansible typecheck molecule unit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
