@@ -62,6 +62,8 @@ class GateOutcome:
     decisions: tuple[Decision, ...]
     evidence: tuple[str, ...] = ()
     errors: tuple[Check, ...] = field(default=())
+    #: Evidence that could not be written (a full disk, a locked chain): the verdict stands.
+    evidence_errors: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> Verdict:
@@ -86,6 +88,7 @@ class GateOutcome:
             "checks": checks,
             "gaps": [g.as_dict() for d in self.decisions for g in d.gaps],
             "evidence": list(self.evidence),
+            "evidence_errors": list(self.evidence_errors),
             "stages": [d.as_dict() for d in self.decisions],
         }
 
@@ -202,13 +205,19 @@ class Gate:
         from wrk_ansible.here import identify_here
 
         here = identify_here(self.registry, self.options.here)
-        decisions, evidence = [], []
+        decisions, evidence, lost = [], [], []
         for stage_id in stages:
             decision = self._decide(contract, contract.stage(stage_id), here)
             decisions.append(decision)
             if self.options.record:
-                evidence.append(self._record(contract, decision, here).id)
-        return GateOutcome(contract.wrk_id, stage, tuple(decisions), tuple(evidence))
+                try:
+                    evidence.append(self._record(contract, decision, here).id)
+                except WrkError as exc:  # e.g. a full disk: the verdict stands, unrecorded
+                    self.note(f"wrk: warning: {stage_id}: evidence NOT recorded: {exc}")
+                    lost.append(f"{stage_id}: {exc}")
+        return GateOutcome(
+            contract.wrk_id, stage, tuple(decisions), tuple(evidence), evidence_errors=tuple(lost)
+        )
 
     # -- readiness -------------------------------------------------------------------------
     def _readiness(
@@ -257,7 +266,12 @@ class Gate:
 
     def _remember(self, obs: HostObservation, wanted: Mapping[str, Any]) -> None:
         if self.options.record and obs.reachable:
-            record_observation(self.ledger, self._writer(), obs, wanted, signer=self.options.signer)
+            try:
+                record_observation(
+                    self.ledger, self._writer(), obs, wanted, signer=self.options.signer
+                )
+            except WrkError as exc:
+                self.note(f"wrk: warning: readiness of {obs.host} NOT recorded: {exc}")
 
     def _writer(self) -> str:
         from wrk_ansible.here import writer_name
