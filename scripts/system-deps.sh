@@ -9,6 +9,10 @@ command -v git >/dev/null || need+=(git)
 command -v ssh >/dev/null || need+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ip >/dev/null || need+=(iproute2)
+# the report's browser test (tests/integration/test_report_browser.py) drives headless Chromium
+command -v chromium >/dev/null || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)  # readable screenshots
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -25,7 +29,8 @@ if [ ! -e "$policy" ]; then
   chmod +x "$policy"
   created_policy=1
 fi
-cleanup() { [ "$created_policy" = 1 ] && rm -f "$policy"; }
+# (an if, not `&&`: a false test as the trap's last command would make the script exit 1)
+cleanup() { if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
 was_running=0
