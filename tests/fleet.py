@@ -60,6 +60,7 @@ class HostSpec:
     low_disk: bool = False
     license_seats: tuple[int, int] | None = None  # (issued, in use) printed by its lmutil
     listen: str = "sshd"  # "sshd", "none" (refuses), "hang" (accepts, never speaks)
+    tool_delay: float = 0.0  # seconds the tool sleeps before answering (for mid-run faults)
 
 
 STANDARD_HOSTS: tuple[HostSpec, ...] = (
@@ -132,7 +133,6 @@ class Fleet:
         self.hosts: dict[str, FleetHost] = {}
         self.license_server: tuple[str, int] | None = None
         self._license_socket: socket.socket | None = None
-        self._created_run_sshd = False
 
     @classmethod
     def uniform(cls, count: int, *, first_octet: int = 101) -> Fleet:
@@ -149,9 +149,8 @@ class Fleet:
         return self
 
     def _start(self) -> None:
-        if not os.path.isdir("/run/sshd"):  # sshd's privilege separation directory
-            os.makedirs("/run/sshd", mode=0o755)
-            self._created_run_sshd = True
+        # sshd's privilege separation directory (made by the system service when there is one)
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
         self._keygen(self.client_key)
         (self.root / "authorized_keys").write_text(
             self.client_key.with_suffix(".pub").read_text(encoding="utf-8"), encoding="utf-8"
@@ -187,8 +186,8 @@ class Fleet:
                 host.mount = None
         if self._license_socket is not None:
             self._license_socket.close()
-        if self._created_run_sshd:
-            shutil.rmtree("/run/sshd", ignore_errors=True)
+        # /run/sshd stays: another fleet (a parallel test run) may be using it right now, and
+        # an empty directory under /run is harmless (Debian's sshd creates the same one).
         shutil.rmtree(self.root, ignore_errors=True)
 
     def kill_sshd(self, name: str) -> None:
@@ -279,7 +278,10 @@ class Fleet:
             )
             host.mount = home
         if spec.tool_version:
-            _write_exe(bin_dir / TOOL, f"#!/bin/sh\necho '{TOOL} version {spec.tool_version}'\n")
+            pause = f"sleep {spec.tool_delay}\n" if spec.tool_delay else ""
+            _write_exe(
+                bin_dir / TOOL, f"#!/bin/sh\n{pause}echo '{TOOL} version {spec.tool_version}'\n"
+            )
         if spec.license_seats and self.license_server:
             issued, used = spec.license_seats
             lic_host, lic_port = self.license_server

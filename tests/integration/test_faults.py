@@ -1,0 +1,193 @@
+"""Faults against real hosts: an sshd killed mid-run, a full disk when evidence is written.
+
+Each is decided with the right verdict within its timeout, and the evidence chain verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fleet import TOOL, Fleet, HostSpec
+
+pytestmark = pytest.mark.integration
+
+WRK = """---
+id: WRK-9501
+title: fault test
+status: working
+handoff_evidence_ref: .wrk/evidence/WRK-9501
+stage_assignments:
+  execute:
+    primary: claude
+    workstations: [{first}]
+    fallback: [{second}]
+machine_capability_requirements:
+  execute:
+    tools:
+      - {{name: {tool}, min_version: '2.0'}}
+---
+"""
+
+
+def wrk(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wrk_ansible", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def inventory(fleet: Fleet, folder: Path, spare: str) -> Path:
+    """The fleet's inventory; ``spare`` also answers to ace-linux-1, which the template's
+    rows (those the WRK leaves out) name."""
+    inv = fleet.write_inventory(folder)
+    data = yaml.safe_load((inv / "hosts.yml").read_text(encoding="utf-8"))
+    for group in data["all"]["children"].values():
+        if (group.get("hosts") or {}).get(spare):
+            group["hosts"][spare]["wrk_aliases"] = ["ace-linux-1"]
+    (inv / "hosts.yml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return inv
+
+
+def item(folder: Path, first: str, second: str) -> Path:
+    (folder / ".git").mkdir(parents=True, exist_ok=True)
+    path = folder / "WRK-9501.md"
+    path.write_text(WRK.format(first=first, second=second, tool=TOOL), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def slow_fleet() -> Iterator[Fleet]:
+    """Two hosts of its own (this test kills one's sshd): the victim answers slowly."""
+    fleet = Fleet([HostSpec("ws_victim", tool_delay=4.0), HostSpec("ws_spare")], first_octet=71)
+    fleet.start()
+    try:
+        yield fleet
+    finally:
+        fleet.stop()
+
+
+def test_sshd_killed_mid_run_is_decided_and_falls_back(slow_fleet: Fleet, tmp_path: Path) -> None:
+    inv = inventory(slow_fleet, tmp_path / "inv", "ws_spare")
+    path = item(tmp_path / "repo", "ws_victim", "ws_spare")
+    ev = tmp_path / "ev"
+    killer = threading.Timer(2.0, slow_fleet.kill_sshd, args=("ws_victim",))
+    killer.start()
+    try:
+        done = wrk(
+            "gate",
+            str(path),
+            "--stage",
+            "execute",
+            "-i",
+            str(inv),
+            "--here",
+            "ws_spare",
+            "--evidence-dir",
+            str(ev),
+            "--timeout",
+            "5",
+            "--json",
+        )
+    finally:
+        killer.cancel()
+    out = json.loads(done.stdout)
+    assert done.returncode == 3, done.stderr
+    assert out["verdict"] == "fallback"
+    assert out["hosts"] == ["ws_spare"]
+    victim = [c for c in out["checks"] if c["host"] == "ws_victim" and c["outcome"] == "fail"]
+    assert victim, out["checks"]
+    assert wrk("evidence", "verify", "--evidence-dir", str(ev)).returncode == 0
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_disk_when_evidence_is_written(fleet: Fleet, tmp_path: Path, full_disk: Path) -> None:
+    inv = inventory(fleet, tmp_path / "inv", "ws_license_ok")
+    path = item(tmp_path / "repo", "ws_ready", "ws_license_ok")
+    ev = full_disk / "ev"
+    first = wrk(
+        "gate",
+        str(path),
+        "--stage",
+        "execute",
+        "-i",
+        str(inv),
+        "--here",
+        "ws_ready",
+        "--evidence-dir",
+        str(ev),
+        "--json",
+    )
+    assert first.returncode == 0, first.stderr  # a chain with room: one record
+    filler = full_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # now fill the disk to the last byte
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    started = time.monotonic()
+    done = wrk(
+        "gate",
+        str(path),
+        "--stage",
+        "execute",
+        "-i",
+        str(inv),
+        "--here",
+        "ws_ready",
+        "--evidence-dir",
+        str(ev),
+        "--json",
+        "--fresh",
+    )
+    out = json.loads(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert out["verdict"] == "pass"
+    assert out["evidence"] == []
+    assert out["evidence_errors"]
+    assert "evidence NOT recorded" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 200  # decided, not hung
+    verify = wrk("evidence", "verify", "--evidence-dir", str(ev))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    filler.unlink()
+    after = wrk(
+        "gate",
+        str(path),
+        "--stage",
+        "execute",
+        "-i",
+        str(inv),
+        "--here",
+        "ws_ready",
+        "--evidence-dir",
+        str(ev),
+        "--json",
+    )
+    assert after.returncode == 0, after.stderr
+    assert len(json.loads(after.stdout)["evidence"]) == 1
+    assert wrk("evidence", "verify", "--evidence-dir", str(ev)).returncode == 0
