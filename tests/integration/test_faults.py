@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -190,4 +191,41 @@ def test_full_disk_when_evidence_is_written(fleet: Fleet, tmp_path: Path, full_d
     )
     assert after.returncode == 0, after.stderr
     assert len(json.loads(after.stdout)["evidence"]) == 1
+    assert wrk("evidence", "verify", "--evidence-dir", str(ev)).returncode == 0
+
+
+def test_kill_9_at_random_points_of_a_gate_never_breaks_the_chain(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    inv = inventory(fleet, tmp_path / "inv", "ws_license_ok")
+    path = item(tmp_path / "repo", "ws_ready", "ws_license_ok")
+    ev = tmp_path / "ev"
+    args = [
+        sys.executable,
+        "-m",
+        "wrk_ansible",
+        "gate",
+        str(path),
+        "--stage",
+        "execute",
+        "-i",
+        str(inv),
+        "--here",
+        "ws_ready",
+        "--evidence-dir",
+        str(ev),
+        "--json",
+    ]
+    assert subprocess.run(args, capture_output=True, timeout=240, check=False).returncode == 0
+    rng = random.Random(20261126)
+    for _ in range(20):
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, 0.8))  # a gate on fresh evidence takes about 0.4 s
+        proc.kill()
+        proc.wait(timeout=60)
+        verify = wrk("evidence", "verify", "--evidence-dir", str(ev))
+        assert verify.returncode == 0, verify.stdout
+    final = subprocess.run(args, capture_output=True, text=True, timeout=240, check=False)
+    assert final.returncode == 0, final.stderr
+    assert not list(ev.rglob(".wrk-*.tmp")), "the next writer cleans up leftover temp files"
     assert wrk("evidence", "verify", "--evidence-dir", str(ev)).returncode == 0
