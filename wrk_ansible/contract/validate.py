@@ -24,7 +24,6 @@ from wrk_ansible.contract.models import (
     WorkItemFields,
 )
 from wrk_ansible.contract.resolve import Contract, Issue, build_stages, pydantic_issues
-from wrk_ansible.contract.template import BUILTIN_GATES
 from wrk_ansible.errors import InputError
 from wrk_ansible.safeyaml import DuplicateKey, parse_yaml, read_text
 
@@ -228,16 +227,24 @@ def _contract_warnings(fields: WorkItemFields, contract: Contract) -> list[Issue
     return warnings
 
 
+def _known_gates() -> Collection[str]:
+    from wrk_ansible.gates.registry import known_gates
+
+    return known_gates()
+
+
 def check_work_item(
     path: str,
     *,
     machines: MachineDirectory | None = None,
-    known_gates: Collection[str] = BUILTIN_GATES,
+    known_gates: Collection[str] | None = None,
     text: str | None = None,
 ) -> ValidationResult:
     """Validate one WRK file and build its contract; problems become issues, never raise.
 
-    ``text`` stands in for the file's content (to check an edit before writing it).
+    ``known_gates`` None means every gate :mod:`wrk_ansible.gates.registry` knows (built-ins
+    and entry points, read only now). ``text`` stands in for the file's content (to check an
+    edit before writing it).
     """
     try:
         item = load_work_item(path, text=text)
@@ -296,7 +303,7 @@ def check_work_item(
         fields=fields,
     )
     warnings += _contract_warnings(fields, contract)
-    errors += _gate_issues(contract, known_gates)
+    errors += _gate_issues(contract, _known_gates() if known_gates is None else known_gates)
     if machines is not None:
         errors += _name_issues(contract, machines)
         errors += _legacy_name_issues(fields, machines, errors)

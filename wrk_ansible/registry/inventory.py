@@ -31,6 +31,9 @@ IMPLICIT_GROUPS: Final = frozenset({"all", "ungrouped"})
 #: Placeholders the queue uses for "anywhere"; the closest real thing is an AI-capable host.
 _PLUGINS: Final = Path(__file__).resolve().parents[2] / "plugins" / "inventory"
 _ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
+#: Vars that describe the fleet, not a host: read from group ``all`` (``group_vars/all/``) into
+#: :attr:`Registry.fleet_vars`, and not validated as host vars.
+FLEET_VARS: Final = frozenset({"wrk_agent_catalog", "wrk_quota_pacing", "wrk_quota_fresh_hours"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Registry:
     workstations: tuple[Workstation, ...]
     groups: Mapping[str, tuple[str, ...]]
     _index: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    #: The fleet-level vars of group ``all`` (see :data:`FLEET_VARS`), as plain data.
+    fleet_vars: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, str] = {}
@@ -57,6 +62,7 @@ class Registry:
             index.setdefault(group.casefold(), group)
         object.__setattr__(self, "groups", MappingProxyType(dict(self.groups)))
         object.__setattr__(self, "_index", MappingProxyType(index))
+        object.__setattr__(self, "fleet_vars", MappingProxyType(dict(self.fleet_vars)))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -231,7 +237,11 @@ def load_registry(source: str) -> Registry:
     workstations: list[Workstation] = []
     for host in inventory.get_hosts("all"):
         raw = variables.get_vars(host=host, include_hostvars=False, stage="all")
-        wrk = {str(k): v for k, v in raw.items() if str(k).startswith("wrk_")}
+        wrk = {
+            str(k): v
+            for k, v in raw.items()
+            if str(k).startswith("wrk_") and str(k) not in FLEET_VARS
+        }
         host_vars = _validate(host.name, wrk, source)
         own = {group.name for group in host.get_groups()}
         groups = tuple(name for name in group_order if name in own)
@@ -243,4 +253,17 @@ def load_registry(source: str) -> Registry:
         source=source,
         workstations=tuple(workstations),
         groups=members,
+        fleet_vars=_fleet_vars(inventory, variables),
     )
+
+
+def _fleet_vars(inventory: Any, variables: Any) -> dict[str, Any]:
+    """Group ``all``'s fleet-level vars (inline and from ``group_vars/all/``), as plain data."""
+    from ansible.vars.plugins import get_vars_from_inventory_sources  # type: ignore[import-untyped]
+
+    group = inventory.groups["all"]
+    found = dict(group.get_vars())
+    found.update(
+        get_vars_from_inventory_sources(variables._loader, inventory._sources, [group], "all")
+    )
+    return {key: _plain(found[key]) for key in FLEET_VARS if key in found}

@@ -1,0 +1,1 @@
+"""AI agents as resources: the fleet's catalog, quota snapshots, pacing and routing."""

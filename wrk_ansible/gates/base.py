@@ -1,0 +1,177 @@
+"""What every gate check receives (:class:`GateContext`) and returns (:class:`GateResult`).
+
+A gate is ``check(ctx: GateContext) -> GateResult``. Its checks are the same typed
+:class:`~wrk_ansible.decision.outcomes.Check` readiness uses (``kind="gate"``), so decision,
+JSON and report treat them alike. Verdicts: PASS when satisfied, PAUSE for "not done yet" (with
+a P1 gap naming the command to run), FAIL for a policy violation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from wrk_ansible.contract.resolve import Contract, ResolvedStage
+from wrk_ansible.decision.outcomes import Check, Gap, Outcome, Verdict, worst
+from wrk_ansible.evidence.ledger import Ledger, Signer
+from wrk_ansible.gates.routing_policy import RoutingPolicy, load_routing_policy
+from wrk_ansible.registry.inventory import Registry
+from wrk_ansible.registry.workstation import Workstation
+
+KIND: Final = "gate"
+#: Folder names of a work queue's status folders (the folder is the status, except archive).
+STATUS_FOLDERS: Final = {
+    "pending": ("pending",),
+    "working": ("working",),
+    "blocked": ("blocked",),
+    "done": ("done",),
+    "archive": ("archived",),
+}
+
+
+@dataclass(frozen=True)
+class GateContext:
+    """Everything a gate may read. Built by :func:`gate_context`."""
+
+    wrk_id: str
+    wrk_path: Path
+    contract: Contract
+    row: ResolvedStage
+    repo_root: Path
+    #: The work-queue folder holding the status folders, when the WRK sits in one.
+    queue_root: Path | None
+    ledger: Ledger
+    registry: Registry
+    here: Workstation
+    #: Hosts the machine decision chose for this row (may be empty).
+    hosts: tuple[str, ...]
+    now: datetime
+    policy: RoutingPolicy
+    #: False (``wrk gate --no-record``): gates that write evidence (the claim's routing record)
+    #: decide as usual but write nothing.
+    record: bool = True
+    #: The writer evidence is appended as; ``here.name`` when None.
+    writer: str | None = None
+    #: Signs what gates append (``wrk gate --sign-key``), so ``wrk evidence verify`` holds.
+    signer: Signer | None = None
+
+    @property
+    def writer_name(self) -> str:
+        return self.writer or self.here.name
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A gate's checks, its verdict and its gaps."""
+
+    checks: tuple[Check, ...]
+    verdict: Verdict
+    gaps: tuple[Gap, ...] = ()
+    #: Evidence record ids the gate wrote (the claim's routing record).
+    evidence: tuple[str, ...] = field(default=(), compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "checks": [c.as_dict() for c in self.checks],
+            "gaps": [g.as_dict() for g in self.gaps],
+            "evidence": list(self.evidence),
+        }
+
+
+GateCheck = Callable[[GateContext], GateResult]
+
+
+def check(
+    name: str,
+    required: str | None,
+    found: str | None,
+    outcome: Outcome,
+    reason: str,
+    *,
+    host: str | None = None,
+) -> Check:
+    """A gate check (``kind="gate"``)."""
+    return Check(name, required, found, outcome, reason, host, KIND)
+
+
+def gap(summary: str, *proposals: str, priority: str = "P1") -> Gap:
+    return Gap(priority, summary, tuple(proposals))
+
+
+def combine(results: Iterable[GateResult]) -> GateResult:
+    """Every check and gap, and the worst verdict."""
+    done = list(results)
+    return GateResult(
+        checks=tuple(c for r in done for c in r.checks),
+        verdict=worst(r.verdict for r in done),
+        gaps=tuple(g for r in done for g in r.gaps),
+        evidence=tuple(e for r in done for e in r.evidence),
+    )
+
+
+def result(checks: Sequence[Check], gaps: Sequence[Gap] = (), *, fail: bool = False) -> GateResult:
+    """PASS when no check blocks; else FAIL when ``fail`` (a policy violation), else PAUSE."""
+    blocking = any(c.blocking for c in checks)
+    verdict = Verdict.PASS if not blocking else Verdict.FAIL if fail else Verdict.PAUSE
+    return GateResult(tuple(checks), verdict, tuple(gaps) if blocking else ())
+
+
+def find_queue_root(wrk_path: Path) -> Path | None:
+    """The folder holding the status folders above ``wrk_path`` (``queue/done/WRK-1.md`` and
+    ``queue/archive/2026-03/WRK-2.md`` both give ``queue``), or None."""
+    for folder in Path(os.path.abspath(wrk_path)).parents:
+        if folder.name in STATUS_FOLDERS:
+            return folder.parent
+    return None
+
+
+def inside(root: Path, ref: str) -> Path | None:
+    """``ref`` (relative to ``root``) when it stays inside ``root``, else None."""
+    if os.path.isabs(ref):
+        return None
+    target = root / ref
+    real, base = os.path.realpath(target), os.path.realpath(root)
+    return target if os.path.commonpath([real, base]) == base else None
+
+
+def gate_context(
+    contract: Contract,
+    row: ResolvedStage,
+    *,
+    registry: Registry,
+    here: Workstation,
+    ledger: Ledger,
+    hosts: Sequence[str] = (),
+    now: datetime | None = None,
+    policy: RoutingPolicy | None = None,
+    record: bool = True,
+    writer: str | None = None,
+    signer: Signer | None = None,
+) -> GateContext:
+    """A context for ``row`` of ``contract``: repository and queue found from the WRK's path,
+    the routing policy loaded once (``$WRK_ROUTING_POLICY`` or the project's config)."""
+    from wrk_ansible.contract.validate import repository_root
+
+    path = Path(contract.path)
+    return GateContext(
+        wrk_id=contract.wrk_id,
+        wrk_path=path,
+        contract=contract,
+        row=row,
+        repo_root=repository_root(str(path)),
+        queue_root=find_queue_root(path),
+        ledger=ledger,
+        registry=registry,
+        here=here,
+        hosts=tuple(hosts),
+        now=now or datetime.now(UTC),
+        policy=policy or load_routing_policy(),
+        record=record,
+        writer=writer,
+        signer=signer,
+    )
