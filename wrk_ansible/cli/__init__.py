@@ -25,7 +25,7 @@ class WrkArgumentParser(argparse.ArgumentParser):
 
 def build_parser() -> WrkArgumentParser:
     """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
-    from wrk_ansible.cli import contract, evidence, gate, readiness
+    from wrk_ansible.cli import contract, evidence, gate, quota, readiness, review
     from wrk_ansible.cli import inventory as inventory_cli
 
     parser = WrkArgumentParser(
@@ -43,6 +43,8 @@ def build_parser() -> WrkArgumentParser:
     readiness.register(commands)
     gate.register(commands)
     evidence.register(commands)
+    quota.register(commands)
+    review.register(commands)
     return parser
 
 

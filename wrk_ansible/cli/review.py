@@ -1,0 +1,95 @@
+"""``wrk review record WRK.md --stage S --agent A --verdict approve|changes``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note
+
+
+def register(commands: Any) -> None:
+    group = commands.add_parser("review", help="record reviews of a WRK's stages")
+    verbs = group.add_subparsers(dest="verb", metavar="VERB", required=True)
+    record = verbs.add_parser(
+        "record",
+        help="append a review record (kind review) to the WRK's evidence chain",
+        description="Record that AGENT reviewed stage STAGE of a WRK, with its verdict. The "
+        "review-runs-complete and route-policy gates read these records.",
+    )
+    record.add_argument("path", metavar="WRK.md")
+    record.add_argument(
+        "--stage", required=True, metavar="STAGE", help="the row reviewed (impl_review, ...)"
+    )
+    record.add_argument("--agent", required=True, metavar="AGENT", help="the reviewing agent")
+    record.add_argument("--verdict", required=True, choices=("approve", "changes"))
+    record.add_argument("--note", metavar="TEXT", help="what the reviewer said, briefly")
+    record.add_argument(
+        "--here", metavar="HOST", help="the inventory host writing (default: by hostname)"
+    )
+    record.add_argument(
+        "--evidence-dir",
+        metavar="DIR",
+        help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
+    )
+    record.add_argument(
+        "--sign-key", metavar="KEY", help="sign the record (default: $WRK_SIGNING_KEY)"
+    )
+    add_inventory(record)
+    add_json(record)
+    record.set_defaults(handler=run_record)
+
+
+def run_record(args: argparse.Namespace) -> int:
+    import re
+    from pathlib import Path
+
+    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.cli.gate import _signer
+    from wrk_ansible.contract.loader import load_work_item
+    from wrk_ansible.contract.stages import STAGE_IDS, resolve_stage
+    from wrk_ansible.errors import InputError, UsageError
+    from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.gates.reviews import record_review
+    from wrk_ansible.here import writer_name
+
+    stages = resolve_stage(args.stage)
+    if len(stages) != 1:
+        raise UsageError(
+            f"--stage {args.stage!r} is a phase of {len(stages)} rows; name one of: "
+            f"{', '.join(s for s in STAGE_IDS if s in stages)}"
+        )
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", args.agent):
+        raise UsageError(f"--agent {args.agent!r} is not an agent name")
+    if args.note is not None and len(args.note) > 4000:
+        raise UsageError("--note is longer than 4000 characters")
+    item = load_work_item(args.path)
+    wrk = item.data.get("id")
+    wrk_id = str(wrk) if wrk is not None else Path(args.path).stem
+    registry = open_registry(args.inventory, required=False)
+    if registry is not None:
+        from wrk_ansible.agents.catalog import catalog_of
+
+        catalog = catalog_of(registry)
+        if catalog.names and args.agent not in catalog.names:
+            raise InputError(
+                f"unknown agent {args.agent!r}; the catalog declares: {', '.join(catalog.names)}",
+                field="--agent",
+            )
+    ledger = Ledger.at(args.evidence_dir)
+    record = record_review(
+        ledger,
+        wrk_id,
+        writer_name(registry, args.here),
+        stage=stages[0],
+        agent=args.agent,
+        verdict=args.verdict,
+        note=args.note,
+        signer=_signer(args.sign_key),
+    )
+    if args.json:
+        emit_json({"id": record.id, "sha256": record.sha256, "review": dict(record.body)})
+    else:
+        print(record.id)
+        note(f"recorded {args.agent}'s {args.verdict} of {wrk_id} {stages[0]}")
+    return 0
