@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo test venv lint lint-ansible molecule typecheck unit system-deps clean
+.PHONY: help demo test venv lint lint-ansible molecule typecheck unit system-deps bench clean
 
 help:
 	@echo "make demo   set up .venv and run the main job on localhost"
@@ -34,8 +34,8 @@ system-deps:
 	@./scripts/system-deps.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check wrk_ansible tests plugins
-	$(BIN)/ruff format --check wrk_ansible tests plugins
+	$(BIN)/ruff check wrk_ansible tests plugins benchmarks
+	$(BIN)/ruff format --check wrk_ansible tests plugins benchmarks
 
 # ansible-lint (production profile, offline) and the role's molecule scenarios; both look up
 # ansible-config etc. on PATH, hence the venv first on it.
