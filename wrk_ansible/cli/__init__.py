@@ -27,6 +27,7 @@ def build_parser() -> WrkArgumentParser:
     """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
     from wrk_ansible.cli import contract, evidence, gate, quota, readiness, review
     from wrk_ansible.cli import inventory as inventory_cli
+    from wrk_ansible.cli import report as report_cli
 
     parser = WrkArgumentParser(
         prog="wrk",
@@ -43,6 +44,7 @@ def build_parser() -> WrkArgumentParser:
     readiness.register(commands)
     gate.register(commands)
     evidence.register(commands)
+    report_cli.register(commands)
     quota.register(commands)
     review.register(commands)
     return parser

@@ -1,0 +1,151 @@
+"""``wrk report`` (the HTML review page) and ``wrk whatif`` (what draining hosts would do)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from wrk_ansible.cli.common import UNCHECKED_NAMES, add_inventory, add_json, emit_json, note
+
+_EVIDENCE_HELP = "evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)"
+_FRESH_HELP = "how old readiness evidence may be and still count (default 25)"
+
+
+def register(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML review page for WRKs or a whole queue",
+        description="Write one HTML file (no network, opens from disk): per WRK the assignment "
+        "matrix with each row's latest verdict, evidence and handoffs; the top gaps (P1 first); "
+        "the queue's load per machine; and the capacity risk (what draining each host would do). "
+        "Invalid WRKs appear as contract errors. Exit 0 when the page was written.",
+    )
+    report.add_argument("paths", nargs="+", metavar="PATH", help="WRK files or folders")
+    report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file")
+    report.add_argument(
+        "--drain",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="also show draining these hosts together in the capacity risk; repeatable",
+    )
+    report.add_argument("--title", default="wrk review", help="the page title")
+    report.add_argument("--evidence-dir", metavar="DIR", help=_EVIDENCE_HELP)
+    report.add_argument(
+        "--fresh-hours", type=float, default=25.0, metavar="HOURS", help=_FRESH_HELP
+    )
+    add_inventory(report)
+    report.set_defaults(handler=run_report)
+
+    whatif = commands.add_parser(
+        "whatif",
+        help="which rows lose their machine if hosts were drained (touches no host)",
+        description="Decide every stage of every WRK under the queue twice, as the registry is "
+        "and with the --drain hosts drained, from declarations and fresh evidence only. Lists "
+        "the rows that lose a machine: still ready, fall back (where), pause, or fail.",
+    )
+    whatif.add_argument("paths", nargs="+", metavar="QUEUE", help="a queue folder or WRK files")
+    whatif.add_argument(
+        "--drain", action="append", required=True, metavar="HOST", help="a host; repeatable"
+    )
+    whatif.add_argument("--evidence-dir", metavar="DIR", help=_EVIDENCE_HELP)
+    whatif.add_argument(
+        "--fresh-hours", type=float, default=25.0, metavar="HOURS", help=_FRESH_HELP
+    )
+    add_inventory(whatif)
+    add_json(whatif)
+    whatif.set_defaults(handler=run_whatif)
+
+
+def _paths(given: list[str]) -> list[str]:
+    from wrk_ansible.contract.loader import iter_work_item_paths
+    from wrk_ansible.errors import InputError
+
+    for path in given:
+        import os
+
+        if not os.path.exists(path):
+            raise InputError("no such file or folder", path=path)
+    paths = list(iter_work_item_paths(given))
+    if not paths:
+        raise InputError("no WRK files found (WRK-*.md)", path=" ".join(given))
+    return paths
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.cli.evidence import _signing_keys
+    from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.report.build import build_review, write_page
+
+    paths = _paths(args.paths)
+    registry = open_registry(args.inventory, required=False)
+    if registry is None:
+        note(UNCHECKED_NAMES)
+    if args.drain and registry is None:
+        from wrk_ansible.errors import UsageError
+
+        raise UsageError("wrk report: --drain needs an inventory (--inventory DIR)")
+    report = build_review(
+        paths,
+        registry=registry,
+        ledger=Ledger.at(args.evidence_dir),
+        drain=args.drain,
+        signing_keys=_signing_keys(args.inventory) if registry is not None else {},
+        fresh_hours=args.fresh_hours,
+        title=args.title,
+    )
+    target = write_page(report, args.output)
+    bad = report.error_items
+    note(
+        f"wrk report: {len(report.items)} item(s), {bad} with contract errors, "
+        f"{len(report.gaps)} gap(s); wrote {target}"
+    )
+    print(target)
+    return 0
+
+
+def _print_scenario(scenario: Any) -> None:
+    print(
+        f"drain {', '.join(scenario.drained)}: {len(scenario.impacts)} row(s) of "
+        f"{scenario.affected_items} item(s) lose a machine"
+    )
+    for impact in scenario.impacts:
+        after = impact.after
+        where = f" on {', '.join(after.hosts)}" if after.hosts else ""
+        assumed = [h for h, basis in after.basis if basis == "assumed"]
+        extra = f" (assumed ready, declarations only: {', '.join(assumed)})" if assumed else ""
+        print(
+            f"  {impact.wrk:<12} {impact.stage:<22} {impact.before.verdict:>8} -> "
+            f"{after.verdict.upper()}{where}: {after.reason}{extra}"
+        )
+        for proposal in after.proposals:
+            print(f"      - {proposal}")
+    counts = ", ".join(f"{n} {name}" for name, n in scenario.counts.items())
+    print(f"outcome: {counts}")
+
+
+def run_whatif(args: argparse.Namespace) -> int:
+    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.report.build import queue_whatif
+
+    paths = _paths(args.paths)
+    registry = open_registry(args.inventory)
+    scenario = queue_whatif(
+        paths,
+        registry=registry,
+        ledger=Ledger.at(args.evidence_dir),
+        drain=args.drain,
+        fresh_hours=args.fresh_hours,
+    )
+    if args.json:
+        emit_json(scenario.as_dict())
+    else:
+        _print_scenario(scenario)
+    if scenario.skipped:
+        note(
+            f"wrk whatif: {len(scenario.skipped)} item(s) skipped: invalid contract "
+            "(see `wrk contract validate`)"
+        )
+    return 0

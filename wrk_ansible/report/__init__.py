@@ -1,0 +1,1 @@
+"""The review surface: report data (pure), what-if (pure), collection (I/O) and rendering."""

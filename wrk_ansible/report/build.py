@@ -1,0 +1,106 @@
+"""``wrk report`` and ``wrk whatif`` end to end: collect, forecast, build, render, write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wrk_ansible.atomic import replace_file
+from wrk_ansible.errors import InputError
+from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
+from wrk_ansible.registry.inventory import Registry
+from wrk_ansible.report.collect import (
+    collect,
+    evidence_readiness,
+    host_facts,
+    used_hosts,
+)
+from wrk_ansible.report.data import Report, build_report
+from wrk_ansible.report.render import render
+from wrk_ansible.report.whatif import Forecast, Scenario, what_if
+
+
+def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
+    """``--drain`` names as canonical hosts; an unknown name is an error naming it."""
+    names: list[str] = []
+    for name in given:
+        try:
+            ws = registry.get(name)
+        except InputError as exc:
+            raise InputError(exc.detail, path=registry.source, field="--drain") from None
+        if ws.name not in names:
+            names.append(ws.name)
+    return names
+
+
+def build_review(
+    paths: Sequence[str],
+    *,
+    registry: Registry | None,
+    ledger: Ledger,
+    drain: Sequence[str] = (),
+    signing_keys: Mapping[str, str] | None = None,
+    fresh_hours: float = DEFAULT_FRESH_HOURS,
+    title: str = "wrk review",
+) -> Report:
+    """The report's data for ``paths``: every item, and the capacity risk when there is an
+    inventory (each used host drained alone, plus the ``drain`` set together when given)."""
+    found = collect(paths, registry, ledger, signing_keys)
+    scenarios: list[Scenario] = []
+    if registry is not None:
+        readiness = evidence_readiness(ledger, fresh_hours)
+        baseline: dict[tuple[str, str], Forecast] = {}
+        wanted = drained_names(registry, drain)
+        sets = [[host] for host in used_hosts(found.contracts, registry)]
+        if len(wanted) > 1 or (wanted and [wanted[0]] not in sets):
+            sets.insert(0, wanted)
+        for hosts in sets:
+            scenarios.append(
+                what_if(
+                    found.contracts,
+                    registry,
+                    hosts,
+                    readiness,
+                    skipped=found.skipped,
+                    baseline=baseline,
+                )
+            )
+    return build_report(
+        found.items,
+        host_facts(registry) if registry is not None else None,
+        scenarios,
+        title=title,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        inventory=registry.source if registry is not None else None,
+        evidence=str(ledger.root),
+    )
+
+
+def write_page(report: Report, output: str) -> Path:
+    """Render and write atomically; a folder or an unwritable place is an error naming it."""
+    target = Path(output)
+    if target.is_dir():
+        raise InputError("is a folder; give a file name such as review.html", path=output)
+    html = render(report)
+    try:
+        replace_file(target, html)
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", path=output) from None
+    return target
+
+
+def queue_whatif(
+    paths: Sequence[str],
+    *,
+    registry: Registry,
+    ledger: Ledger,
+    drain: Sequence[str],
+    fresh_hours: float = DEFAULT_FRESH_HOURS,
+) -> Scenario:
+    """The forecast for draining ``drain`` together over the WRKs at ``paths``."""
+    hosts = drained_names(registry, drain)
+    found = collect(paths, registry, ledger)
+    readiness = evidence_readiness(ledger, fresh_hours)
+    return what_if(found.contracts, registry, hosts, readiness, skipped=found.skipped)

@@ -1,0 +1,269 @@
+"""Read what a report needs: WRK files, the registry, the evidence store. All the I/O is here.
+
+Bad WRK files never stop a report: each becomes an item with its contract errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from wrk_ansible.contract.models import GroupScope, StageRequirements
+from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage
+from wrk_ansible.contract.validate import ValidationResult, check_work_item
+from wrk_ansible.decision.candidates import assigned_names
+from wrk_ansible.decision.outcomes import Check, Outcome
+from wrk_ansible.decision.verdict import HostReadiness
+from wrk_ansible.errors import InputError
+from wrk_ansible.evidence.ledger import Ledger, Record
+from wrk_ansible.evidence.readiness import (
+    DEFAULT_FRESH_HOURS,
+    fresh_observation,
+    requirements_hash,
+)
+from wrk_ansible.registry.inventory import Registry
+from wrk_ansible.registry.workstation import Workstation
+from wrk_ansible.report.facts import (
+    ChainFact,
+    GapFact,
+    GateFact,
+    HandoffFact,
+    HostFact,
+    IssueFact,
+    ItemFacts,
+    RowFacts,
+)
+from wrk_ansible.report.whatif import Readiness
+
+_UNKNOWN: Final = re.compile(r"^unknown machine '([^']+)'")
+#: How a host's readiness is described when nothing fresh was observed.
+ASSUMED: Final = "declarations"
+
+
+@dataclass
+class Collected:
+    """Facts for the page, and the contracts the what-if runs over."""
+
+    items: list[ItemFacts] = field(default_factory=list)
+    contracts: list[Contract] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _issue(issue: Issue) -> IssueFact:
+    found = _UNKNOWN.match(issue.message)
+    return IssueFact(
+        issue.field, issue.message, issue.line, issue.file, found.group(1) if found else None
+    )
+
+
+def _canonical(name: str, registry: Registry | None) -> str:
+    known = registry.canonical(name) if registry is not None else None
+    return known or name
+
+
+def row_facts(row: ResolvedStage, registry: Registry | None) -> RowFacts:
+    a = row.assignment
+    ws = a.workstations
+    if a.agents is not None:
+        primary: tuple[str, ...] = () if a.agents == "any" else tuple(a.agents)
+        secondary: tuple[str, ...] = ()
+    else:
+        primary = (a.primary,) if a.primary else ()
+        secondary = (a.secondary,) if a.secondary else ()
+    return RowFacts(
+        stage=row.stage,
+        primary=primary,
+        secondary=secondary,
+        advisory=tuple(a.advisory),
+        any_agent=a.agents == "any",
+        assigned=tuple(_canonical(n, registry) for n in ws) if isinstance(ws, tuple) else (),
+        group=ws.group if isinstance(ws, GroupScope) else None,
+        group_count=ws.count if isinstance(ws, GroupScope) else 1,
+        parallel=a.parallel,
+        fallback=tuple(_canonical(n, registry) for n in a.fallback),
+        on_unavailable=a.on_unavailable,
+        gates=tuple(g.name + (" (advisory)" if g.advisory else "") for g in row.gates),
+        explicit=row.explicit,
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _gate(record: Record) -> GateFact:
+    body = record.body
+    gaps = tuple(
+        GapFact(
+            _text(g.get("priority")),
+            _text(g.get("summary")),
+            tuple(_text(p) for p in g.get("proposals") or ()),
+        )
+        for g in body.get("gaps") or ()
+        if isinstance(g, Mapping)
+    )
+    hosts = body.get("for_hosts") or ()
+    return GateFact(
+        stage=_text(body.get("stage")),
+        verdict=_text(body.get("verdict")),
+        time=record.time,
+        record=record.id,
+        reason=_text(body.get("reason")),
+        hosts=tuple(_text(h) for h in hosts) if isinstance(hosts, list) else (),
+        agent=None if body.get("agent") is None else _text(body.get("agent")),
+        gaps=gaps,
+    )
+
+
+def _handoff(record: Record) -> HandoffFact:
+    body = record.body
+    artifacts = body.get("artifacts")
+    return HandoffFact(
+        record=record.id,
+        time=record.time,
+        source=_text(body.get("from")),
+        target=_text(body.get("to")),
+        stage=None if body.get("for_stage") is None else _text(body.get("for_stage")),
+        artifacts=len(artifacts) if isinstance(artifacts, list) else 0,
+        note=None if body.get("note") is None else _text(body.get("note")),
+    )
+
+
+def evidence_facts(
+    ledger: Ledger, wrk: str, signing_keys: Mapping[str, str]
+) -> tuple[tuple[GateFact, ...], tuple[HandoffFact, ...], ChainFact]:
+    """The WRK's gate records, handoffs and chain status (nothing for an unsafe WRK id)."""
+    from wrk_ansible.evidence.verify import verify
+
+    try:
+        ledger.chain_dir(wrk, "x")
+    except InputError:
+        return (), (), ChainFact()
+    records = ledger.records(wrk)
+    gates = tuple(_gate(r) for r in records if r.kind == "gate")
+    handoffs = tuple(_handoff(r) for r in records if r.kind == "handoff")
+    reports = verify(ledger, wrk, signing_keys) if records else []
+    chain = ChainFact(
+        chains=sum(1 for r in reports if r.chain != "links"),
+        records=sum(r.records for r in reports),
+        signed=sum(r.signed for r in reports),
+        problems=tuple(str(p) for r in reports for p in r.problems),
+    )
+    return gates, handoffs, chain
+
+
+def item_facts(
+    result: ValidationResult,
+    registry: Registry | None,
+    ledger: Ledger,
+    signing_keys: Mapping[str, str],
+) -> ItemFacts:
+    contract = result.contract
+    wrk = result.wrk_id or result.path
+    gates, handoffs, chain = evidence_facts(ledger, wrk, signing_keys)
+    return ItemFacts(
+        path=result.path,
+        wrk_id=wrk,
+        title=contract.title if contract else _title(result),
+        status=contract.status if contract else _status(result),
+        derived=result.derived,
+        errors=tuple(_issue(i) for i in result.errors),
+        warnings=tuple(_issue(i) for i in result.warnings),
+        rows=tuple(row_facts(r, registry) for r in contract.stages) if contract else (),
+        gates=gates,
+        chain=chain,
+        handoffs=handoffs,
+    )
+
+
+def _title(result: ValidationResult) -> str | None:
+    value = result.item.data.get("title") if result.item else None
+    return None if value is None else str(value)
+
+
+def _status(result: ValidationResult) -> str | None:
+    value = result.item.data.get("status") if result.item else None
+    return None if value is None else str(value)
+
+
+def collect(
+    paths: Iterable[str],
+    registry: Registry | None,
+    ledger: Ledger,
+    signing_keys: Mapping[str, str] | None = None,
+) -> Collected:
+    """Check every WRK and read its evidence."""
+    out = Collected()
+    for path in paths:
+        result = check_work_item(path, machines=registry)
+        out.items.append(item_facts(result, registry, ledger, signing_keys or {}))
+        if result.contract is not None and result.valid:
+            out.contracts.append(result.contract)
+        else:
+            out.skipped.append(path)
+    return out
+
+
+def host_facts(registry: Registry) -> list[HostFact]:
+    return [
+        HostFact(
+            ws.name,
+            ws.state,
+            ws.state_reason,
+            ws.groups,
+            bool(ws.licenses) or "licensed" in ws.groups,
+        )
+        for ws in registry.workstations
+    ]
+
+
+def used_hosts(contracts: Sequence[Contract], registry: Registry) -> list[str]:
+    """Active hosts some row of the queue could run on, in inventory order."""
+    used: set[str] = set()
+    for contract in contracts:
+        for row in contract.stages:
+            for name in (*assigned_names(row, registry), *row.assignment.fallback):
+                ws = registry.find(name)
+                if ws is not None:
+                    used.add(ws.name)
+    return [ws.name for ws in registry.workstations if ws.name in used and ws.available]
+
+
+def evidence_readiness(ledger: Ledger, fresh_hours: float = DEFAULT_FRESH_HOURS) -> Readiness:
+    """Readiness from fresh evidence; with none, a reachable host is assumed ready on its
+    declarations and a host without remote access is not ready (it must attest locally)."""
+    from wrk_ansible.readiness.gather import requirements_data
+
+    cache: dict[tuple[str, str], HostReadiness] = {}
+
+    def lookup(ws: Workstation, requirements: StageRequirements) -> HostReadiness:
+        wanted = requirements_data(requirements)
+        key = (ws.name, requirements_hash(wanted))
+        if key not in cache:
+            cache[key] = _readiness(ledger, ws, wanted, fresh_hours)
+        return cache[key]
+
+    return lookup
+
+
+def _readiness(
+    ledger: Ledger, ws: Workstation, wanted: dict[str, Any], fresh_hours: float
+) -> HostReadiness:
+    fresh = fresh_observation(
+        ledger, ws.name, wanted, max_age_hours=fresh_hours, own_only=ws.access == "none"
+    )
+    if fresh is not None:
+        return fresh[0].for_decision()
+    if ws.access == "none":
+        check = Check(
+            "attestation",
+            "a fresh local attestation",
+            "none",
+            Outcome.FAIL,
+            f"{ws.name} has no remote access and no fresh attestation",
+            ws.name,
+        )
+        return HostReadiness(ws.name, False, (check,), "none")
+    return HostReadiness(ws.name, True, (), ASSUMED)

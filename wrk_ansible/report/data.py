@@ -1,0 +1,358 @@
+"""What the review page shows, built from plain facts: pure, no I/O, no HTML.
+
+The rules live here (which verdict is the latest, which gaps come first, what load a machine
+carries); :mod:`wrk_ansible.report.render` only draws the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Final
+
+from wrk_ansible.contract.stages import STAGE_IDS, STAGE_TITLES, STAGES
+from wrk_ansible.report.facts import GateFact, HostFact, ItemFacts, RowFacts
+from wrk_ansible.report.queue import (
+    CapacityView,
+    MachineLoad,
+    capacity_views,
+    machine_loads,
+    natural_key,
+    status_counts,
+)
+from wrk_ansible.report.whatif import Scenario
+
+#: Row states, worst first; each has a colour and a text label on the page.
+STATES: Final = ("fail", "pause", "fallback", "not-run", "pass")
+LABELS: Final = {
+    "pass": "pass",
+    "fallback": "fallback",
+    "pause": "pause",
+    "fail": "fail",
+    "not-run": "not run",
+    "derived": "derived",
+}
+#: Gap kinds in the order the page lists them (P1 first).
+GAP_KINDS: Final = (
+    ("p1", "P1 gap"),
+    ("fail", "gate failed"),
+    ("error", "contract error"),
+    ("unknown-machine", "unknown machine"),
+    ("derived", "derived contract"),
+)
+_GAP_RANK: Final = {kind: rank for rank, (kind, _) in enumerate(GAP_KINDS)}
+_STAGE_RANK: Final = {stage: rank for rank, stage in enumerate(STAGE_IDS)}
+
+
+def short_time(stamp: str | None) -> str | None:
+    """``2026-03-19T12:00:01.5Z`` -> ``2026-03-19 12:00Z`` (anything else as given)."""
+    if stamp and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d", stamp):
+        return f"{stamp[:10]} {stamp[11:16]}Z"
+    return stamp
+
+
+def latest_gates(gates: Iterable[GateFact]) -> dict[str, GateFact]:
+    """The newest gate record of each stage (by time, then record id)."""
+    latest: dict[str, GateFact] = {}
+    for gate in gates:
+        seen = latest.get(gate.stage)
+        if seen is None or (gate.time, gate.record) > (seen.time, seen.record):
+            latest[gate.stage] = gate
+    return latest
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One row of the matrix as drawn."""
+
+    stage: str
+    title: str
+    phase: str
+    primary: str
+    secondary: str
+    scope: str
+    fallback: str
+    gates: tuple[str, ...]
+    state: str
+    when: str | None = None
+    record: str | None = None
+    hosts: str = ""
+    reason: str = ""
+    derived: bool = False
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One WRK's section."""
+
+    anchor: str
+    wrk_id: str
+    title: str
+    path: str
+    status: str
+    derived: bool
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+    rows: tuple[RowView, ...]
+    machines: tuple[str, ...]
+    worst: str
+    chain_state: str
+    chain_text: str
+    handoffs: tuple[str, ...]
+    gaps: int = 0
+    #: Position in WRK id order (the page's default order, restored by sorting).
+    order: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return tuple(s for s in STATES if any(r.state == s for r in self.rows))
+
+
+@dataclass(frozen=True)
+class GapView:
+    """One entry of the top-gaps list, linking to its WRK."""
+
+    kind: str
+    wrk_id: str
+    anchor: str
+    summary: str
+    stage: str | None = None
+    proposals: tuple[str, ...] = ()
+    when: str | None = None
+
+    @property
+    def label(self) -> str:
+        return dict(GAP_KINDS)[self.kind]
+
+    @property
+    def rank(self) -> int:
+        return _GAP_RANK[self.kind]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole page."""
+
+    title: str
+    generated: str
+    inventory: str | None
+    evidence: str
+    items: tuple[ItemView, ...]
+    gaps: tuple[GapView, ...]
+    statuses: tuple[tuple[str, int], ...]
+    verdicts: tuple[tuple[str, int], ...]
+    machines: tuple[MachineLoad, ...]
+    stages: tuple[tuple[str, str], ...]
+    capacity: tuple[CapacityView, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def error_items(self) -> int:
+        return sum(not item.valid for item in self.items)
+
+
+def _agents(names: tuple[str, ...], any_agent: bool, extra: tuple[str, ...] = ()) -> str:
+    text = "any AI agent" if any_agent else " / ".join(names)
+    if extra:
+        text = f"{text} (advisory: {', '.join(extra)})" if text else f"advisory: {', '.join(extra)}"
+    return text or "-"
+
+
+def _scope(row: RowFacts) -> str:
+    if row.group:
+        return f"any {row.group_count} of {row.group}"
+    if not row.assigned:
+        return "-"
+    return ", ".join(row.assigned) + (" (parallel)" if row.parallel else "")
+
+
+def row_view(row: RowFacts, gate: GateFact | None) -> RowView:
+    """A row drawn with its latest verdict (``not-run`` when no gate ran)."""
+    fallback = ", ".join(row.fallback)
+    if row.on_unavailable:
+        fallback = f"{fallback}, then {row.on_unavailable}" if fallback else row.on_unavailable
+    state = gate.verdict if gate and gate.verdict in LABELS else "not-run"
+    return RowView(
+        stage=row.stage,
+        title=STAGE_TITLES.get(row.stage, row.stage),
+        phase=STAGES.get(row.stage, ""),
+        primary=_agents(row.primary, row.any_agent),
+        secondary=_agents(row.secondary, False, row.advisory),
+        scope=_scope(row),
+        fallback=fallback or "-",
+        gates=row.gates,
+        state=state,
+        when=short_time(gate.time) if gate else None,
+        record=gate.record if gate else None,
+        hosts=", ".join(gate.hosts) if gate else "",
+        reason=gate.reason if gate else "",
+        derived=not row.explicit,
+    )
+
+
+def _missing_row(stage: str) -> RowView:
+    return RowView(stage, STAGE_TITLES[stage], STAGES[stage], "-", "-", "-", "-", (), "not-run")
+
+
+def anchor_for(wrk_id: str, taken: set[str]) -> str:
+    """A unique, safe id attribute for a WRK's section."""
+    base = "wrk-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", wrk_id).strip("-") or "item")
+    anchor, n = base, 2
+    while anchor in taken:
+        anchor, n = f"{base}-{n}", n + 1
+    taken.add(anchor)
+    return anchor
+
+
+def _issue_text(field: str | None, message: str, line: int | None, file: str | None) -> str:
+    where = (f"{file}: " if file else "") + (field or "-")
+    return f"{where}{f' (line {line})' if line else ''}: {message}"
+
+
+def item_view(item: ItemFacts, anchor: str) -> ItemView:
+    latest = latest_gates(item.gates)
+    by_stage = {row.stage: row for row in item.rows}
+    rows = tuple(
+        row_view(by_stage[s], latest.get(s)) if s in by_stage else _missing_row(s)
+        for s in STAGE_IDS
+    )
+    machines = dict.fromkeys(name for row in item.rows for name in (*row.assigned, *row.fallback))
+    worst = next((s for s in STATES if any(r.state == s for r in rows)), "not-run")
+    chain = item.chain
+    if chain.problems:
+        chain_state, chain_text = "broken", "; ".join(chain.problems)
+    elif chain.records:
+        chain_state = "ok"
+        chain_text = (
+            f"{chain.records} record(s) in {chain.chains} chain(s), {chain.signed} signed: "
+            "every hash and link verifies"
+        )
+    else:
+        chain_state, chain_text = "none", "no evidence recorded yet"
+    handoffs = tuple(
+        f"{short_time(h.time)} {h.source} -> {h.target}"
+        + (f" for {h.stage}" if h.stage else "")
+        + f", {h.artifacts} artifact(s)"
+        + (f": {h.note}" if h.note else "")
+        + f" ({h.record})"
+        for h in sorted(item.handoffs, key=lambda h: (h.time, h.record))
+    )
+    return ItemView(
+        anchor=anchor,
+        wrk_id=item.wrk_id,
+        title=item.title or "(untitled)",
+        path=item.path,
+        status=item.status or "(none)",
+        derived=item.derived,
+        errors=tuple(_issue_text(i.field, i.message, i.line, i.file) for i in item.errors),
+        warnings=tuple(_issue_text(i.field, i.message, i.line, i.file) for i in item.warnings),
+        rows=rows,
+        machines=tuple(machines),
+        worst=worst,
+        chain_state=chain_state,
+        chain_text=chain_text,
+        handoffs=handoffs,
+    )
+
+
+def _strip(summary: str, wrk: str, stage: str | None) -> str:
+    """A gate's gap summary without the ``WRK-1 execute:`` the page already shows."""
+    for prefix in (f"{wrk} {stage}: ", f"{wrk}: ", f"{wrk} "):
+        if summary.startswith(prefix):
+            return summary[len(prefix) :]
+    return summary
+
+
+def item_gaps(item: ItemFacts, anchor: str) -> list[GapView]:
+    """The gaps one WRK contributes, every kind."""
+    gaps: list[GapView] = []
+    wrk = item.wrk_id
+    latest = sorted(latest_gates(item.gates).items(), key=lambda kv: _STAGE_RANK.get(kv[0], 99))
+    for stage, gate in latest:
+        when = short_time(gate.time)
+        if gate.verdict == "pause":
+            found = [g for g in gate.gaps if g.priority == "P1"]
+            if not found:
+                gaps.append(GapView("p1", wrk, anchor, gate.reason or "paused", stage, (), when))
+            for gap in found:
+                text = _strip(gap.summary, wrk, stage)
+                gaps.append(GapView("p1", wrk, anchor, text, stage, gap.proposals, when))
+        elif gate.verdict == "fail":
+            gaps.append(GapView("fail", wrk, anchor, gate.reason or "failed", stage, (), when))
+    for issue in item.errors:
+        text = _issue_text(issue.field, issue.message, issue.line, issue.file)
+        kind = "unknown-machine" if issue.unknown_machine else "error"
+        gaps.append(GapView(kind, wrk, anchor, text))
+    if item.derived and item.rows:
+        gaps.append(
+            GapView(
+                "derived",
+                wrk,
+                anchor,
+                "contract derived from legacy fields",
+                None,
+                (f"wrk contract migrate {item.path}",),
+            )
+        )
+    return gaps
+
+
+def sort_gaps(gaps: Iterable[GapView]) -> tuple[GapView, ...]:
+    """P1 first, then failed gates, contract errors, unknown machines, derived contracts."""
+    return tuple(
+        sorted(
+            gaps,
+            key=lambda g: (g.rank, natural_key(g.wrk_id), _STAGE_RANK.get(g.stage or "", -1)),
+        )
+    )
+
+
+def build_report(
+    items: Sequence[ItemFacts],
+    hosts: Sequence[HostFact] | None,
+    scenarios: Sequence[Scenario] = (),
+    *,
+    title: str = "wrk review",
+    generated: str = "",
+    inventory: str | None = None,
+    evidence: str = "",
+) -> Report:
+    """The page's data, from the facts read (``hosts`` is None without an inventory)."""
+    ordered = sorted(items, key=lambda i: (natural_key(i.wrk_id), i.path))
+    taken: set[str] = set()
+    anchors = {item.path: anchor_for(item.wrk_id, taken) for item in ordered}
+    gaps: list[GapView] = []
+    views: list[ItemView] = []
+    for item in ordered:
+        found = item_gaps(item, anchors[item.path])
+        gaps += found
+        view = item_view(item, anchors[item.path])
+        views.append(replace(view, gaps=len(found), order=len(views)))
+    row_states = Counter(r.state for v in views for r in v.rows)
+    notes = []
+    if hosts is None:
+        notes.append("no inventory: machine names were not checked and capacity risk is not shown")
+    return Report(
+        title=title,
+        generated=generated,
+        inventory=inventory,
+        evidence=evidence,
+        items=tuple(views),
+        gaps=sort_gaps(gaps),
+        statuses=status_counts(v.status for v in views),
+        verdicts=tuple((s, row_states[s]) for s in STATES),
+        machines=machine_loads(ordered, hosts or ()),
+        stages=tuple((s, STAGE_TITLES[s]) for s in STAGE_IDS),
+        capacity=capacity_views(scenarios, anchors),
+        notes=tuple(notes),
+    )
