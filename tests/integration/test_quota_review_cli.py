@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from subprocess import CompletedProcess
 
@@ -44,16 +44,8 @@ def test_the_three_real_quota_files_import(run_wrk: RunWrk, tmp_path: Path, day:
 
 def test_record_then_show(run_wrk: RunWrk, tmp_path: Path) -> None:
     base = [*_base(tmp_path), "--here", "dev-primary"]
-    proc = run_wrk(
-        "quota",
-        "record",
-        "codex",
-        "--used-pct",
-        "97.5",
-        "--resets-at",
-        "2099-01-01T00:00:00Z",
-        *base,
-    )
+    resets = (datetime.now(UTC) + timedelta(days=4)).isoformat()  # 3 days in: line at 54%
+    proc = run_wrk("quota", "record", "codex", "--used-pct", "97.5", "--resets-at", resets, *base)
     assert proc.returncode == 0, proc.stderr
     assert "codex" in proc.stdout
     assert "97.5% used" in proc.stdout
