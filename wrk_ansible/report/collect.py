@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 from wrk_ansible.contract.models import GroupScope, StageRequirements
@@ -161,7 +162,7 @@ def item_facts(
     signing_keys: Mapping[str, str],
 ) -> ItemFacts:
     contract = result.contract
-    wrk = result.wrk_id or result.path
+    wrk = result.wrk_id or Path(result.path).stem
     gates, handoffs, chain = evidence_facts(ledger, wrk, signing_keys)
     return ItemFacts(
         path=result.path,

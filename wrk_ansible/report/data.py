@@ -351,7 +351,7 @@ def build_report(
         gaps=sort_gaps(gaps),
         statuses=status_counts(v.status for v in views),
         verdicts=tuple((s, row_states[s]) for s in STATES),
-        machines=machine_loads(ordered, hosts or ()),
+        machines=machine_loads(ordered, hosts),
         stages=tuple((s, STAGE_TITLES[s]) for s in STAGE_IDS),
         capacity=capacity_views(scenarios, anchors),
         notes=tuple(notes),

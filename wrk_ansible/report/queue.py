@@ -47,9 +47,14 @@ class MachineLoad:
         return sum(self.per_stage)
 
 
-def machine_loads(items: Sequence[ItemFacts], hosts: Sequence[HostFact]) -> tuple[MachineLoad, ...]:
-    """Every inventory host (inventory order), then unknown names, then group scopes."""
-    known = {h.name: h for h in hosts}
+def machine_loads(
+    items: Sequence[ItemFacts], hosts: Sequence[HostFact] | None
+) -> tuple[MachineLoad, ...]:
+    """Every inventory host (inventory order), then unknown names, then group scopes.
+
+    Without an inventory (``hosts`` None) names are listed as first met, state "unchecked".
+    """
+    known = {h.name: h for h in hosts or ()}
     per: dict[str, list[int]] = {}
     fallback: Counter[str] = Counter()
     users: dict[str, set[str]] = {}
@@ -68,12 +73,16 @@ def machine_loads(items: Sequence[ItemFacts], hosts: Sequence[HostFact]) -> tupl
             for name in dict.fromkeys(row.fallback):
                 fallback[name] += 1
                 users.setdefault(name, set()).add(item.path)
-    unknown = sorted(n for n in users if n not in known and n not in groups)
+    unknown = [n for n in users if n not in known and n not in groups]
+    if hosts is not None:
+        unknown.sort()
     out = []
     for name in [*known, *unknown, *sorted(groups)]:
         host = known.get(name)
         kind = "host" if host else ("group" if name in groups else "unknown")
-        state = host.state if host else ("-" if kind == "group" else "unknown")
+        if kind == "unknown" and hosts is None:
+            kind = "unchecked"
+        state = host.state if host else {"group": "-"}.get(kind, kind)
         note = host.state_reason or "" if host else ""
         if host and host.licensed:
             note = f"licensed{'; ' + note if note else ''}"
