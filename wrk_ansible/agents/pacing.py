@@ -105,7 +105,8 @@ class PaceState:
 
     @property
     def past_line(self) -> bool:
-        return self.used_pct > self.allowed_pct
+        # rounded: 54% used at a line of 53.99999999999999% is on the line, not past it
+        return self.used_pct > round(self.allowed_pct, 9)
 
     def describe(self) -> str:
         where = (
