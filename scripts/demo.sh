@@ -33,3 +33,10 @@ echo
 echo "== three decisions"
 printf '  %s\n' "${decisions[@]}"
 echo "evidence is in $WRK_EVIDENCE_DIR; .venv/bin/wrk is ready to use"
+
+echo
+echo "== wrk report: the review page for the examples and the demo queue (the team's sample queue)"
+# Capacity risk: every host the queue uses drained alone, plus both licence hosts together.
+$wrk report examples tests/fixtures/work-queue -i "$inv" -o review.html \
+  --title "wrk review: examples + demo queue" --drain ace-win-1 --drain ace-win-2 >/dev/null
+echo "review page: $(pwd)/review.html"

@@ -280,3 +280,12 @@ def test_the_template_escapes_what_the_data_keeps() -> None:
     assert html.count('<tr data-stage="') == 7 * len(report.items)
     for external in ("http://", "https://", "src=", "@import", "url("):
         assert external not in html, external
+
+
+def test_a_gate_gap_shared_by_two_files_of_one_wrk_is_listed_once() -> None:
+    items = [
+        ItemFacts(f"{d}/WRK-20.md", "WRK-20", rows=rows(), gates=(PAUSED,)) for d in ("a", "b")
+    ]
+    report = build_report(items, HOSTS)
+    assert [(g.kind, g.anchor) for g in report.gaps] == [("p1", "wrk-WRK-20")]
+    assert [i.gaps for i in report.items] == [1, 1]

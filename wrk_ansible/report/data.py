@@ -308,10 +308,22 @@ def item_gaps(item: ItemFacts, anchor: str) -> list[GapView]:
 
 
 def sort_gaps(gaps: Iterable[GapView]) -> tuple[GapView, ...]:
-    """P1 first, then failed gates, contract errors, unknown machines, derived contracts."""
+    """P1 first, then failed gates, contract errors, unknown machines, derived contracts.
+
+    Evidence is kept per WRK id, so two files of one WRK (a legacy item and its migrated copy)
+    share gate records: a gate's gap is listed once, linking to the first of them.
+    """
+    seen: set[tuple[str, str, str | None, str, str | None]] = set()
+    unique = []
+    for gap in gaps:
+        key = (gap.kind, gap.wrk_id, gap.stage, gap.summary, gap.when)
+        if gap.kind in ("p1", "fail") and key in seen:
+            continue
+        seen.add(key)
+        unique.append(gap)
     return tuple(
         sorted(
-            gaps,
+            unique,
             key=lambda g: (g.rank, natural_key(g.wrk_id), _STAGE_RANK.get(g.stage or "", -1)),
         )
     )
