@@ -272,3 +272,15 @@ def test_screenshot_artifact(driver: Any, page: dict[str, Any], tmp_path: Path) 
     kept = keep_artifact(shot)
     print(f"screenshot: {shot}" + (f" (kept at {kept})" if kept else ""))
     shutil.copy2(page["path"], tmp_path / "review.html")
+
+
+def test_a_missing_browser_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="/nonexistent/chromium"):
+        browser.require_browser()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        browser.require_browser()

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
 from wrk_ansible.contract.stages import STAGE_IDS, STAGE_TITLES, STAGES
 from wrk_ansible.report.facts import GateFact, HostFact, ItemFacts, RowFacts
+from wrk_ansible.report.gaps import (
+    GapView,
+    issue_text,
+    item_gaps,
+    latest_gates,
+    short_time,
+    sort_gaps,
+)
 from wrk_ansible.report.queue import (
     CapacityView,
     MachineLoad,
@@ -34,33 +42,6 @@ LABELS: Final = {
     "not-run": "not run",
     "derived": "derived",
 }
-#: Gap kinds in the order the page lists them (P1 first).
-GAP_KINDS: Final = (
-    ("p1", "P1 gap"),
-    ("fail", "gate failed"),
-    ("error", "contract error"),
-    ("unknown-machine", "unknown machine"),
-    ("derived", "derived contract"),
-)
-_GAP_RANK: Final = {kind: rank for rank, (kind, _) in enumerate(GAP_KINDS)}
-_STAGE_RANK: Final = {stage: rank for rank, stage in enumerate(STAGE_IDS)}
-
-
-def short_time(stamp: str | None) -> str | None:
-    """``2026-03-19T12:00:01.5Z`` -> ``2026-03-19 12:00Z`` (anything else as given)."""
-    if stamp and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d", stamp):
-        return f"{stamp[:10]} {stamp[11:16]}Z"
-    return stamp
-
-
-def latest_gates(gates: Iterable[GateFact]) -> dict[str, GateFact]:
-    """The newest gate record of each stage (by time, then record id)."""
-    latest: dict[str, GateFact] = {}
-    for gate in gates:
-        seen = latest.get(gate.stage)
-        if seen is None or (gate.time, gate.record) > (seen.time, seen.record):
-            latest[gate.stage] = gate
-    return latest
 
 
 @dataclass(frozen=True)
@@ -116,27 +97,6 @@ class ItemView:
     @property
     def states(self) -> tuple[str, ...]:
         return tuple(s for s in STATES if any(r.state == s for r in self.rows))
-
-
-@dataclass(frozen=True)
-class GapView:
-    """One entry of the top-gaps list, linking to its WRK."""
-
-    kind: str
-    wrk_id: str
-    anchor: str
-    summary: str
-    stage: str | None = None
-    proposals: tuple[str, ...] = ()
-    when: str | None = None
-
-    @property
-    def label(self) -> str:
-        return dict(GAP_KINDS)[self.kind]
-
-    @property
-    def rank(self) -> int:
-        return _GAP_RANK[self.kind]
 
 
 @dataclass(frozen=True)
@@ -214,11 +174,6 @@ def anchor_for(wrk_id: str, taken: set[str]) -> str:
     return anchor
 
 
-def _issue_text(field: str | None, message: str, line: int | None, file: str | None) -> str:
-    where = (f"{file}: " if file else "") + (field or "-")
-    return f"{where}{f' (line {line})' if line else ''}: {message}"
-
-
 def item_view(item: ItemFacts, anchor: str) -> ItemView:
     latest = latest_gates(item.gates)
     by_stage = {row.stage: row for row in item.rows}
@@ -254,78 +209,14 @@ def item_view(item: ItemFacts, anchor: str) -> ItemView:
         path=item.path,
         status=item.status or "(none)",
         derived=item.derived,
-        errors=tuple(_issue_text(i.field, i.message, i.line, i.file) for i in item.errors),
-        warnings=tuple(_issue_text(i.field, i.message, i.line, i.file) for i in item.warnings),
+        errors=tuple(issue_text(i.field, i.message, i.line, i.file) for i in item.errors),
+        warnings=tuple(issue_text(i.field, i.message, i.line, i.file) for i in item.warnings),
         rows=rows,
         machines=tuple(machines),
         worst=worst,
         chain_state=chain_state,
         chain_text=chain_text,
         handoffs=handoffs,
-    )
-
-
-def _strip(summary: str, wrk: str, stage: str | None) -> str:
-    """A gate's gap summary without the ``WRK-1 execute:`` the page already shows."""
-    for prefix in (f"{wrk} {stage}: ", f"{wrk}: ", f"{wrk} "):
-        if summary.startswith(prefix):
-            return summary[len(prefix) :]
-    return summary
-
-
-def item_gaps(item: ItemFacts, anchor: str) -> list[GapView]:
-    """The gaps one WRK contributes, every kind."""
-    gaps: list[GapView] = []
-    wrk = item.wrk_id
-    latest = sorted(latest_gates(item.gates).items(), key=lambda kv: _STAGE_RANK.get(kv[0], 99))
-    for stage, gate in latest:
-        when = short_time(gate.time)
-        if gate.verdict == "pause":
-            found = [g for g in gate.gaps if g.priority == "P1"]
-            if not found:
-                gaps.append(GapView("p1", wrk, anchor, gate.reason or "paused", stage, (), when))
-            for gap in found:
-                text = _strip(gap.summary, wrk, stage)
-                gaps.append(GapView("p1", wrk, anchor, text, stage, gap.proposals, when))
-        elif gate.verdict == "fail":
-            gaps.append(GapView("fail", wrk, anchor, gate.reason or "failed", stage, (), when))
-    for issue in item.errors:
-        text = _issue_text(issue.field, issue.message, issue.line, issue.file)
-        kind = "unknown-machine" if issue.unknown_machine else "error"
-        gaps.append(GapView(kind, wrk, anchor, text))
-    if item.derived and item.rows:
-        gaps.append(
-            GapView(
-                "derived",
-                wrk,
-                anchor,
-                "contract derived from legacy fields",
-                None,
-                (f"wrk contract migrate {item.path}",),
-            )
-        )
-    return gaps
-
-
-def sort_gaps(gaps: Iterable[GapView]) -> tuple[GapView, ...]:
-    """P1 first, then failed gates, contract errors, unknown machines, derived contracts.
-
-    Evidence is kept per WRK id, so two files of one WRK (a legacy item and its migrated copy)
-    share gate records: a gate's gap is listed once, linking to the first of them.
-    """
-    seen: set[tuple[str, str, str | None, str, str | None]] = set()
-    unique = []
-    for gap in gaps:
-        key = (gap.kind, gap.wrk_id, gap.stage, gap.summary, gap.when)
-        if gap.kind in ("p1", "fail") and key in seen:
-            continue
-        seen.add(key)
-        unique.append(gap)
-    return tuple(
-        sorted(
-            unique,
-            key=lambda g: (g.rank, natural_key(g.wrk_id), _STAGE_RANK.get(g.stage or "", -1)),
-        )
     )
 
 
