@@ -195,6 +195,7 @@ class Gate:
         self.ledger = ledger
         self.options = options
         self.note = note
+        self._gate_evidence: list[str] = []  # records named gates wrote (the claim's routing)
 
     def run(self, wrk_path: str, stage: str) -> GateOutcome:
         stages = resolve_stage(stage)
@@ -207,8 +208,10 @@ class Gate:
         here = identify_here(self.registry, self.options.here)
         decisions, evidence, lost = [], [], []
         for stage_id in stages:
+            self._gate_evidence = []
             decision = self._decide(contract, contract.stage(stage_id), here)
             decisions.append(decision)
+            evidence.extend(self._gate_evidence)
             if self.options.record:
                 try:
                     evidence.append(self._record(contract, decision, here).id)
@@ -313,7 +316,44 @@ class Gate:
                 checks=decision.checks + tuple(artifacts),
                 reason="; ".join(c.reason for c in failed) if failed else decision.reason,
             )
-        return decision
+        return self._named_gates(contract, row, here, decision)
+
+    def _named_gates(
+        self, contract: Contract, row: ResolvedStage, here: Workstation, decision: Decision
+    ) -> Decision:
+        """The row's named gate checks (all but machine-readiness, which is the decision)."""
+        from wrk_ansible.gates.base import gate_context
+        from wrk_ansible.gates.registry import run_row_gates
+
+        ctx = gate_context(
+            contract,
+            row,
+            registry=self.registry,
+            here=here,
+            ledger=self.ledger,
+            hosts=decision.hosts,
+            record=self.options.record,
+            writer=self._writer(),
+            signer=self.options.signer,
+        )
+        gates = run_row_gates(ctx)
+        self._gate_evidence.extend(gates.evidence)
+        agent = _routed_agent(self.ledger, contract.wrk_id, row.stage) or decision.agent
+        if not gates.checks and not gates.gaps:
+            return replace(decision, agent=agent)
+        verdict = worst((decision.verdict, gates.verdict))
+        reason = decision.reason
+        if verdict is not decision.verdict:
+            blocking = [c.reason for c in gates.checks if c.blocking]
+            reason = "; ".join(blocking) or reason
+        return replace(
+            decision,
+            verdict=verdict,
+            agent=agent,
+            reason=reason,
+            checks=decision.checks + gates.checks,
+            gaps=decision.gaps + gates.gaps,
+        )
 
     def _record(self, contract: Contract, decision: Decision, here: Workstation) -> Record:
         files = [Path(contract.path)]
@@ -339,6 +379,17 @@ class Gate:
         return self.ledger.append(
             contract.wrk_id, here.name, "gate", body, signer=self.options.signer
         )
+
+
+def _routed_agent(ledger: Ledger, wrk: str, stage: str) -> str | None:
+    """The primary agent the claim's routing record chose for ``stage``, if any."""
+    routed = [
+        r for r in ledger.records(wrk) if r.kind == "routing" and r.body.get("for_stage") == stage
+    ]
+    if not routed:
+        return None
+    primary = max(routed, key=lambda r: (r.time, r.id)).body.get("primary")
+    return str(primary) if primary else None
 
 
 def _user() -> str:

@@ -44,6 +44,7 @@ TOP_KEYS = {
     "checks",
     "gaps",
     "evidence",
+    "evidence_errors",
     "stages",
 }
 CHECK_KEYS = {"host", "name", "kind", "required", "found", "outcome", "reason"}
@@ -506,7 +507,13 @@ def handed_over(queue: Queue, tmp_path: Path) -> Iterator[tuple[Path, Path, Path
         "WRK-9020",
         {"workstations": ["ws_ready"]},
         SOLVER,
-        stages={"impl_review": {"primary": "claude", "workstations": ["ws_license_ok"]}},
+        stages={
+            "impl_review": {
+                "primary": "claude",
+                "workstations": ["ws_license_ok"],
+                "gates": ["machine-readiness"],  # this test is about the artifacts
+            }
+        },
         more_requirements={"impl_review": {"licenses": [{"feature": LICENSE_FEATURE}]}},
     )
     artifact = queue.root / "out" / "result.csv"
