@@ -273,12 +273,13 @@ def test_playbook_summary_says_required_and_found(runs: Runs) -> None:
 
 def test_playbook_probes_windows_through_raw(runs: Runs) -> None:
     out = runs.playbook.proc.stdout
-    tasks = re.split(r"^TASK \[", out, flags=re.MULTILINE)
-    module = next(t for t in tasks if t.startswith("wrk_readiness : Probe the host (one module"))
-    raw = next(t for t in tasks if t.startswith("wrk_readiness : Run the probe through the host"))
-    assert "skipping: [ws_windows]" in module
-    assert "ok: [ws_windows]" in raw
-    assert "[ws_ready]" not in raw
+    # One task per host; its result says which transport probed the host.
+    windows = re.search(r"ok: \[ws_windows\] => (\{.*?^\})", out, flags=re.DOTALL | re.MULTILINE)
+    ready = re.search(r"ok: \[ws_ready\] => (\{.*?^\})", out, flags=re.DOTALL | re.MULTILINE)
+    assert windows, out
+    assert ready, out
+    assert json.loads(windows.group(1))["transport"] == "raw"
+    assert json.loads(ready.group(1))["transport"] == "module"
     # Its module interpreter does not exist: only the raw path could have produced this.
     assert runs.playbook.results["ws_windows"]["ready"] is True
 

@@ -162,7 +162,7 @@ def test_raw_path_for_windows_hosts(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert recap(proc)["changed"] == 0
-    assert "Run the probe through the host's Python" in proc.stdout
+    assert '"transport": "raw"' in proc.stdout  # the raw path ran, not the module
     assert "localhost: READY (requirements, 1 checks" in proc.stdout
 
 
@@ -170,7 +170,7 @@ def test_host_without_access_is_skipped_with_a_reason(tmp_path: Path) -> None:
     proc = run_playbook(tmp_path, "-e", "wrk_access=none")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "localhost: SKIPPED (wrk_access none" in proc.stdout
-    assert "Probe the host" not in proc.stdout
+    assert "READY (" not in proc.stdout  # never probed
 
 
 def test_requirements_file_must_be_a_mapping(tmp_path: Path) -> None:

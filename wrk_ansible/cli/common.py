@@ -59,7 +59,8 @@ def open_registry(given: str | None, *, required: bool = True) -> Any:
 
     A missing inventory is an error when it was named (flag or environment) or ``required``;
     otherwise (only the default ./inventory is missing) it returns None.
-    Imports Ansible, through :mod:`wrk_ansible.registry.inventory`, only when there is one.
+    Reads the registry snapshot when the inventory's files are unchanged (no Ansible import),
+    else through Ansible (:mod:`wrk_ansible.registry.inventory`).
     """
     from wrk_ansible.errors import InputError
 
@@ -68,6 +69,6 @@ def open_registry(given: str | None, *, required: bool = True) -> Any:
         if why == "default" and not required:
             return None  # the caller says so (UNCHECKED_NAMES) when names were there to check
         raise InputError(f"no such inventory (from {why})", path=source)
-    from wrk_ansible.registry.inventory import load_registry
+    from wrk_ansible.registry.snapshot import cached_registry
 
-    return load_registry(source)
+    return cached_registry(source)

@@ -1,0 +1,113 @@
+"""The registry snapshot: same data as Ansible's reading, no Ansible import when fresh, and a
+new reading whenever anything that shapes the inventory changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wrk_ansible.registry.inventory import load_registry
+from wrk_ansible.registry.snapshot import cached_registry, snapshot_key
+
+pytestmark = pytest.mark.integration
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "inventory-edit"
+CHECKED_IN = Path(__file__).parents[2] / "inventory"
+
+
+def _view(registry: object) -> object:
+    return (
+        [ws.as_dict() for ws in registry.workstations],  # type: ignore[attr-defined]
+        {k: list(v) for k, v in registry.groups.items()},  # type: ignore[attr-defined]
+        json.loads(json.dumps(dict(registry.fleet_vars), default=str)),  # type: ignore[attr-defined]
+    )
+
+
+@pytest.fixture
+def inventory(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(FIXTURE, tmp_path / "inv"))
+
+
+def test_snapshot_matches_ansibles_reading(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    fresh = cached_registry(str(CHECKED_IN), str(cache))
+    again = cached_registry(str(CHECKED_IN), str(cache))
+    assert len(list(cache.glob("registry-*.json"))) == 1
+    assert _view(again) == _view(fresh) == _view(load_registry(str(CHECKED_IN)))
+    assert again.find("licensed-win-1").name == "ace-win-1"  # aliases survive the round trip
+
+
+def test_a_fresh_snapshot_is_read_without_importing_ansible(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cached_registry(str(CHECKED_IN), str(cache))
+    code = (
+        "import sys; from wrk_ansible.registry.snapshot import cached_registry as c;"
+        f"r = c({str(CHECKED_IN)!r}, {str(cache)!r});"
+        "print(len(r.workstations), 'ansible' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    count, imported = done.stdout.split()
+    assert int(count) == len(load_registry(str(CHECKED_IN)).workstations)
+    assert imported == "False"
+
+
+def test_any_change_to_a_file_reads_through_ansible_again(inventory: Path, tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    before = cached_registry(str(inventory), cache)
+    key = snapshot_key(str(inventory))
+    host = before.workstations[0].name
+    vars_file = inventory / "host_vars" / f"{host}.yml"
+    vars_file.write_text(
+        vars_file.read_text(encoding="utf-8") + "wrk_notes: changed by hand\n", encoding="utf-8"
+    )
+    assert snapshot_key(str(inventory)) != key
+    assert cached_registry(str(inventory), cache).get(host).notes == "changed by hand"
+
+
+def test_ansible_cfg_and_environment_are_part_of_the_key(
+    inventory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = snapshot_key(str(inventory))
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text("[defaults]\n", encoding="utf-8")
+    monkeypatch.setenv("ANSIBLE_CONFIG", str(cfg))
+    with_cfg = snapshot_key(str(inventory))
+    assert with_cfg != key
+    cfg.write_text("[defaults]\ninventory_ignore_extensions = .bak\n", encoding="utf-8")
+    assert snapshot_key(str(inventory)) != with_cfg
+    monkeypatch.setenv("ANSIBLE_INVENTORY_ENABLED", "yaml")
+    assert snapshot_key(str(inventory)) not in (key, with_cfg)
+
+
+def test_plugin_and_script_inventories_are_never_snapshotted(
+    inventory: Path, tmp_path: Path
+) -> None:
+    plugin = tmp_path / "plugin-inv"
+    plugin.mkdir()
+    (plugin / "fleet.wrk_registry.yml").write_text(
+        "plugin: wrk_registry\nregistry: r.yaml\n", encoding="utf-8"
+    )
+    assert snapshot_key(str(plugin)) is None
+    script = inventory / "extra.py"
+    script.write_text("#!/bin/sh\necho '{}'\n", encoding="utf-8")
+    os.chmod(script, 0o755)
+    assert snapshot_key(str(inventory)) is None
+    assert snapshot_key("localhost,") is None
+
+
+def test_a_corrupt_snapshot_is_replaced(inventory: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cached_registry(str(inventory), str(cache))
+    (snapshot,) = cache.glob("registry-*.json")
+    snapshot.write_text("{not json", encoding="utf-8")
+    registry = cached_registry(str(inventory), str(cache))
+    assert registry.workstations
+    assert json.loads(snapshot.read_text(encoding="utf-8"))["snapshot_version"] == 1

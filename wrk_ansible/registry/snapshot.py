@@ -1,0 +1,164 @@
+"""A cached view of the registry, keyed by everything that shapes the inventory.
+
+Importing Ansible's inventory classes alone costs about 0.23 s, more than a whole gate on fresh
+evidence may take. So the Registry read through Ansible is saved as JSON under
+``$WRK_CACHE_DIR`` (default ``.wrk/cache``), keyed by the sha256 of every inventory file, the
+``ansible.cfg`` in force, the ansible-core and wrk versions and the ``ANSIBLE_*`` environment.
+Any change to any of them is a new key, so the next read goes through Ansible again. An
+inventory that uses plugins or scripts (whose output no file hash can pin) is never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+from wrk_ansible import __version__
+from wrk_ansible.atomic import replace_file
+from wrk_ansible.registry.hostvars import LicenseDecl, StorageDecl, ToolDecl
+from wrk_ansible.registry.inventory import Registry, load_registry
+from wrk_ansible.registry.workstation import Workstation
+
+SNAPSHOT_VERSION: Final = 1
+CACHE_ENV: Final = "WRK_CACHE_DIR"
+DEFAULT_CACHE: Final = ".wrk/cache"
+_STATIC_SUFFIXES: Final = ("", ".yml", ".yaml", ".json", ".ini", ".cfg", ".toml")
+_MAX_FILES: Final = 5000
+#: Snapshots kept per cache folder (several inventories may be in use side by side).
+_KEEP: Final = 8
+
+
+def _inventory_files(source: Path) -> Iterator[Path] | None:
+    """Every file Ansible may read for ``source``; None when one of them is not static data."""
+    if source.is_file():
+        files = [source]
+    elif source.is_dir():
+        files = sorted(p for p in source.rglob("*") if p.is_file())
+    else:
+        return None
+    if len(files) > _MAX_FILES:
+        return None
+    for path in files:
+        if path.name.startswith("."):
+            continue  # Ansible ignores hidden files (wrk's lock and provenance files)
+        if path.suffix not in _STATIC_SUFFIXES or os.access(path, os.X_OK):
+            return None  # an inventory script, or a file only a plugin understands
+        if path.suffix in (".yml", ".yaml") and _is_plugin_config(path):
+            return None
+    return iter(files)
+
+
+def _is_plugin_config(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return any(line.strip().startswith(b"plugin:") for line in head.splitlines())
+
+
+def _ansible_cfg() -> Path | None:
+    """The config file Ansible itself would use (ANSIBLE_CONFIG, ./, ~/, /etc/ansible/)."""
+    env = os.environ.get("ANSIBLE_CONFIG")
+    for candidate in (
+        Path(env) if env else None,
+        Path("ansible.cfg"),
+        Path.home() / ".ansible.cfg",
+        Path("/etc/ansible/ansible.cfg"),
+    ):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _core_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ansible-core")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def snapshot_key(source: str) -> str | None:
+    """The sha256 of every input that shapes the inventory; None when it cannot be cached."""
+    if "," in source:
+        return None  # a host list given on the command line
+    files = _inventory_files(Path(source))
+    if files is None:
+        return None
+    digest = hashlib.sha256()
+    digest.update(f"wrk {__version__}; ansible-core {_core_version()}\n".encode())
+    digest.update(os.path.realpath(source).encode() + b"\n")
+    for name in sorted(k for k in os.environ if k.startswith("ANSIBLE_")):
+        digest.update(f"{name}={os.environ[name]}\n".encode())
+    cfg = _ansible_cfg()
+    for path in [*([cfg] if cfg else []), *files]:
+        digest.update(str(path).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _encode(registry: Registry) -> dict[str, Any]:
+    return {
+        "snapshot_version": SNAPSHOT_VERSION,
+        "source": registry.source,
+        "groups": {name: list(hosts) for name, hosts in registry.groups.items()},
+        "fleet_vars": json.loads(json.dumps(dict(registry.fleet_vars), default=str)),
+        "workstations": [ws.as_dict() for ws in registry.workstations],
+    }
+
+
+def _decode(data: dict[str, Any]) -> Registry:
+    workstations = tuple(
+        Workstation(
+            name=ws["name"],
+            aliases=tuple(ws["aliases"]),
+            groups=tuple(ws["groups"]),
+            access=ws["access"],
+            os=ws["os"],
+            agents=tuple(ws["agents"]),
+            tools=tuple(ToolDecl.model_validate(t) for t in ws["tools"]),
+            licenses=tuple(LicenseDecl.model_validate(lic) for lic in ws["licenses"]),
+            storage=tuple(StorageDecl.model_validate(s) for s in ws["storage"]),
+            gpu=ws["gpu"],
+            state=ws["state"],
+            state_reason=ws["state_reason"],
+            state_since=ws["state_since"],
+            signing_key=ws["signing_key"],
+            notes=ws["notes"],
+            connection=tuple((k, v) for k, v in ws["connection"].items()),
+        )
+        for ws in data["workstations"]
+    )
+    return Registry(
+        source=data["source"],
+        workstations=workstations,
+        groups={name: tuple(hosts) for name, hosts in data["groups"].items()},
+        fleet_vars=data["fleet_vars"],
+    )
+
+
+def cached_registry(source: str, cache_dir: str | None = None) -> Registry:
+    """The registry at ``source``: from the snapshot when its key matches, else through
+    Ansible (and then saved). A broken or foreign snapshot file is ignored and replaced."""
+    key = snapshot_key(source)
+    if key is None:
+        return load_registry(source)
+    folder = Path(cache_dir or os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+    path = folder / f"registry-{key}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("snapshot_version") == SNAPSHOT_VERSION and data.get("source") == source:
+            return _decode(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    registry = load_registry(source)
+    try:
+        replace_file(path, json.dumps(_encode(registry), sort_keys=True))
+        snapshots = sorted(folder.glob("registry-*.json"), key=lambda p: p.stat().st_mtime)
+        for old in snapshots[:-_KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only checkout still works, only slower
+    return registry
