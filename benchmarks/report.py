@@ -122,6 +122,11 @@ def update_readme(result: dict[str, Any]) -> None:
     if START in text and END in text:
         head, rest = text.split(START, 1)
         text = head + section + rest.split(END, 1)[1]
+    elif "<!-- readiness-table:start -->" in text:
+        # The README ends with the readiness table's two ratio lines: go before its section.
+        marker = "## Readiness over"
+        head, _, rest = text.partition(marker)
+        text = head + section + "\n\n" + marker + rest
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     README.write_text(text, encoding="utf-8")
