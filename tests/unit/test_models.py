@@ -285,6 +285,26 @@ def test_explicit_row_without_gates_takes_the_templates(tmp_path: Path) -> None:
     assert result.contract.stage("claim").explicit is False
 
 
+def test_template_claim_row_checks_the_queue_first(tmp_path: Path) -> None:
+    """A claim row taken from the template refuses a parked item (queue-valid); an explicit
+    claim row keeps exactly the gates it names."""
+    derived = check_work_item(_wrk(tmp_path, "orchestrator: claude\n"))
+    assert derived.contract is not None
+    claim = derived.contract.stage("claim")
+    assert [g.name for g in claim.gates] == ["queue-valid", "quota-snapshot", "routing-evidence"]
+    assert claim.origin["gates"] == "template"
+    named = check_work_item(
+        _wrk(
+            tmp_path,
+            "stage_assignments:\n  claim:\n    primary: claude\n"
+            "    workstations: [dev-primary]\n    gates: [quota-snapshot]\n",
+        )
+    )
+    assert named.valid, named.errors
+    assert named.contract is not None
+    assert [g.name for g in named.contract.stage("claim").gates] == ["quota-snapshot"]
+
+
 def test_group_scope_type_error_has_a_readable_message(tmp_path: Path) -> None:
     path = _wrk(
         tmp_path,

@@ -40,7 +40,8 @@ DEFAULT_MATRIX: Final[dict[str, dict[str, Any]]] = {
         "primary": ORCHESTRATOR,
         "advisory": ["agent-router", "agent-usage-optimizer"],
         "workstations": [DEFAULT_HOST],
-        "gates": ["quota-snapshot", "routing-evidence"],
+        # queue-valid here refuses a parked (blocked) item before it is claimed
+        "gates": ["queue-valid", "quota-snapshot", "routing-evidence"],
     },
     "execute": {
         "primary": PROVIDER,
