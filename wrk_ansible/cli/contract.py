@@ -37,8 +37,20 @@ def register(commands: Any) -> None:
     add_inventory(validate)
     validate.set_defaults(handler=run_validate)
 
-    show = verbs.add_parser("show", help="print a WRK's seven-row contract")
+    show = verbs.add_parser(
+        "show",
+        help="print a WRK's seven-row contract, with each row's latest recorded choice",
+        description="The seven rows, the origin of each value, and per row the agent and hosts "
+        "chosen, the verdict and when, from the newest gate and routing records in the "
+        "evidence store.",
+    )
     show.add_argument("path", metavar="PATH")
+    show.add_argument(
+        "--evidence-dir",
+        metavar="DIR",
+        help="evidence store to read the choices from (default: $WRK_EVIDENCE_DIR, "
+        "else .wrk/evidence)",
+    )
     add_json(show)
     add_inventory(show)
     show.set_defaults(handler=run_show)
@@ -121,7 +133,19 @@ def _load_valid(path: str, inventory: str | None = None) -> Any:
     return result.contract
 
 
-def _contract_table(contract: Any) -> Any:
+def _chosen_text(chosen: Any) -> str:
+    """``pass: claude on box (2026-03-04 12:00)``, or ``-`` for a row never gated or routed."""
+    if chosen is None or (chosen.agent is None and chosen.verdict is None):
+        return "-"
+    who = chosen.agent or "-"
+    if chosen.verdict is None:
+        return f"routed: {who}"
+    where = f" on {', '.join(chosen.hosts)}" if chosen.hosts else ""
+    when = f" ({chosen.decided_at[:16].replace('T', ' ')})" if chosen.decided_at else ""
+    return f"{chosen.verdict}: {who}{where}{when}"
+
+
+def _contract_table(contract: Any, chosen: dict[str, Any]) -> Any:
     from rich.table import Table
 
     kind = "derived from legacy fields" if contract.derived else f"from {contract.source}"
@@ -129,7 +153,8 @@ def _contract_table(contract: Any) -> Any:
         title=f"{contract.wrk_id}: {contract.title or ''}",
         caption=f"contract {kind}; handoff evidence: {contract.handoff_evidence_ref or '-'}",
     )
-    for column in ("stage", "phase", "agents", "workstations", "fallback", "gates", "needs"):
+    columns = ("stage", "phase", "agents", "workstations", "fallback", "gates", "needs", "chosen")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for row in contract.stages:
         a = row.assignment
@@ -152,21 +177,37 @@ def _contract_table(contract: Any) -> Any:
         fallback = ", ".join(a.fallback) or (a.on_unavailable or "-")
         origin = row.origin.get("workstations", "")
         scope = row.scope_text + (f" [{origin}]" if origin and origin != "frontmatter" else "")
-        table.add_row(row.stage, row.phase, agents, scope, fallback, gates or "-", needs or "-")
+        table.add_row(
+            row.stage,
+            row.phase,
+            agents,
+            scope,
+            fallback,
+            gates or "-",
+            needs or "-",
+            _chosen_text(chosen.get(row.stage)),
+        )
     return table
 
 
 def run_show(args: argparse.Namespace) -> int:
     from wrk_ansible.contract.export import contract_as_dict
+    from wrk_ansible.evidence.chosen import chosen_rows
+    from wrk_ansible.evidence.ledger import Ledger
 
     contract = _load_valid(args.path, args.inventory)
+    stages = [row.stage for row in contract.stages]
+    chosen = chosen_rows(Ledger.at(args.evidence_dir).records(contract.wrk_id), stages)
     if args.json:
-        emit_json(contract_as_dict(contract))
+        data = contract_as_dict(contract)
+        for row in data["stages"]:
+            row.update(chosen[row["stage"]].as_dict())
+        emit_json(data)
     else:
         from rich.console import Console
 
         width = None if sys.stdout.isatty() else 160
-        Console(width=width).print(_contract_table(contract))
+        Console(width=width).print(_contract_table(contract, chosen))
     return 0
 
 
