@@ -155,7 +155,13 @@ def _contract_table(contract: Any, chosen: dict[str, Any]) -> Any:
     )
     columns = ("stage", "phase", "agents", "workstations", "fallback", "gates", "needs", "chosen")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        # stage and gate names stay whole so they can be searched for in the output
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=column in ("stage", "phase"),
+            min_width=len("resource-intelligence") if column == "gates" else None,
+        )
     for row in contract.stages:
         a = row.assignment
         if a.agents == "any":
