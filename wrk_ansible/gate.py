@@ -23,7 +23,7 @@ from wrk_ansible.contract.validate import ValidationResult, check_work_item, rep
 from wrk_ansible.decision.candidates import stage_candidates
 from wrk_ansible.decision.outcomes import Check, Outcome, Verdict, worst
 from wrk_ansible.decision.verdict import Decision, HostReadiness, decide
-from wrk_ansible.errors import WrkError
+from wrk_ansible.errors import InputError, WrkError
 from wrk_ansible.evidence import handoff, reservations
 from wrk_ansible.evidence.ledger import Ledger, Record, Signer
 from wrk_ansible.evidence.readiness import (
@@ -201,6 +201,11 @@ class Gate:
         stages = resolve_stage(stage)
         result = check_work_item(wrk_path, machines=self.registry)
         if not result.valid or result.contract is None:
+            for issue in result.errors:  # the table has no room for the file: say it here
+                where = InputError(
+                    issue.message, path=issue.file or wrk_path, field=issue.field, line=issue.line
+                )
+                self.note(f"wrk: error: {where}")
             return invalid_contract(result, stage)
         contract = result.contract
         from wrk_ansible.here import identify_here
@@ -325,6 +330,8 @@ class Gate:
         from wrk_ansible.gates.base import gate_context
         from wrk_ansible.gates.registry import run_row_gates
 
+        # a row the machine decision already stops writes no gate evidence (no routing record)
+        stopped = decision.verdict not in (Verdict.PASS, Verdict.FALLBACK)
         ctx = gate_context(
             contract,
             row,
@@ -332,7 +339,8 @@ class Gate:
             here=here,
             ledger=self.ledger,
             hosts=decision.hosts,
-            record=self.options.record,
+            record=self.options.record and not stopped,
+            unrecorded_why=f"the row is {decision.verdict.value}" if stopped else "--no-record",
             writer=self._writer(),
             signer=self.options.signer,
         )
