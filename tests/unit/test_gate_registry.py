@@ -4,12 +4,14 @@ unknown gates in contracts, and run_row_gates combining by the worst verdict."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-from _gatekit import LEGACY, context, outcomes, write_wrk
+from _gatekit import LEGACY, NOW, context, outcomes, write_wrk
 
+from wrk_ansible.agents.quota import Reading, snapshot_body
 from wrk_ansible.contract.template import BUILTIN_GATES, DEFAULT_MATRIX
 from wrk_ansible.contract.validate import check_work_item
 from wrk_ansible.decision.outcomes import Check, Outcome, Verdict
@@ -162,3 +164,27 @@ def test_docs_name_every_builtin_gate() -> None:
     for name in BUILTIN_GATES:
         assert f"`{name}`" in text, name
     assert gates.GROUP in text
+
+
+def test_a_refused_claim_writes_no_routing_record(tmp_path: Path) -> None:
+    """Gates run in order; once queue-valid refuses the parked item, routing-evidence still
+    decides but records nothing, so later rows never see the work as routed."""
+    ledger = Ledger(tmp_path / "ev")
+    readings = [
+        Reading(a, "weekly", 5.0, NOW + timedelta(days=4), NOW) for a in ("codex", "claude")
+    ]
+    ledger.append("_quota", "dev-primary", "quota", snapshot_body(readings, {"command": "test"}))
+    parked = write_wrk(tmp_path / "queue" / "blocked", status="blocked")
+    result = gates.run_row_gates(context(parked, "claim", ledger))
+    assert context(parked, "claim", ledger).row.gates[0].name == "queue-valid"
+    assert result.verdict is Verdict.FAIL
+    assert outcomes(result)["queue-not-parked"] == "fail"
+    assert outcomes(result)["routing-evidence"] == "warn"
+    note = next(c for c in result.checks if c.name == "routing-evidence")
+    assert note.reason == "decided but not recorded (queue-valid blocks the row)"
+    assert result.evidence == ()
+    assert [r for r in ledger.records("WRK-900") if r.kind == "routing"] == []
+    claimable = write_wrk(tmp_path / "queue" / "pending", name="WRK-901.md", id="WRK-901")
+    routed = gates.run_row_gates(context(claimable, "claim", ledger))
+    assert routed.verdict is Verdict.PASS
+    assert [ledger.get(e).kind for e in routed.evidence] == ["routing"]

@@ -54,6 +54,8 @@ class GateContext:
     #: False (``wrk gate --no-record``): gates that write evidence (the claim's routing record)
     #: decide as usual but write nothing.
     record: bool = True
+    #: Why ``record`` is False, for the check saying so.
+    unrecorded_why: str = "--no-record"
     #: The writer evidence is appended as; ``here.name`` when None.
     writer: str | None = None
     #: Signs what gates append (``wrk gate --sign-key``), so ``wrk evidence verify`` holds.
@@ -150,6 +152,7 @@ def gate_context(
     now: datetime | None = None,
     policy: RoutingPolicy | None = None,
     record: bool = True,
+    unrecorded_why: str = "--no-record",
     writer: str | None = None,
     signer: Signer | None = None,
 ) -> GateContext:
@@ -172,6 +175,7 @@ def gate_context(
         now=now or datetime.now(UTC),
         policy=policy or load_routing_policy(),
         record=record,
+        unrecorded_why=unrecorded_why,
         writer=writer,
         signer=signer,
     )

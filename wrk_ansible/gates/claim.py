@@ -186,7 +186,7 @@ def routing_evidence(ctx: GateContext) -> GateResult:
                 "a routing record",
                 outcome.checks[0].found,
                 Outcome.WARN,
-                "decided but not recorded (--no-record)",
+                f"decided but not recorded ({ctx.unrecorded_why})",
             )
             return GateResult((*outcome.checks, note), Verdict.PASS)
         record = ctx.ledger.append(ctx.wrk_id, ctx.writer_name, KIND, body, signer=ctx.signer)

@@ -119,8 +119,13 @@ def advisory(outcome: GateResult) -> GateResult:
 
 
 def run_row_gates(ctx: GateContext) -> GateResult:
-    """Run every gate the row names (the template's when it names none), except
-    ``machine-readiness``; the verdict is the worst of the blocking gates."""
+    """Run every gate the row names (the template's when it names none), in order, except
+    ``machine-readiness``; the verdict is the worst of the blocking gates.
+
+    Once a gate blocks, the gates after it still run and report but write no evidence: a
+    refused claim (a parked item, no fresh quota) leaves no routing record behind for later
+    rows to trust."""
+    from wrk_ansible.decision.outcomes import Verdict
     from wrk_ansible.gates.base import combine
 
     results = []
@@ -128,5 +133,8 @@ def run_row_gates(ctx: GateContext) -> GateResult:
         if ref.name == MACHINE_READINESS:
             continue
         outcome = _run_one(ref.name, ctx)
-        results.append(advisory(outcome) if ref.advisory else outcome)
+        outcome = advisory(outcome) if ref.advisory else outcome
+        results.append(outcome)
+        if ctx.record and outcome.verdict is not Verdict.PASS:
+            ctx = replace(ctx, record=False, unrecorded_why=f"{ref.name} blocks the row")
     return combine(results)
