@@ -156,6 +156,10 @@ def cached_registry(source: str, cache_dir: str | None = None) -> Registry:
     registry = load_registry(source)
     try:
         replace_file(path, json.dumps(_encode(registry), sort_keys=True))
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            # the cache must not dirty the repository it sits in (sync-checks reads git status)
+            replace_file(ignore, "# wrk's registry cache, never committed\n*\n")
         snapshots = sorted(folder.glob("registry-*.json"), key=lambda p: p.stat().st_mtime)
         for old in snapshots[:-_KEEP]:
             old.unlink(missing_ok=True)
