@@ -132,3 +132,29 @@ def test_concurrent_writers_keep_one_linear_chain(tmp_path: Path) -> None:
     ledger = Ledger(root)
     assert [r.seq for r in ledger.records("WRK-1")] == list(range(1, 41))
     assert problems(ledger) == []
+
+
+def test_a_lost_chain_or_record_is_caught_through_the_links(tmp_path: Path) -> None:
+    ledger = filled(tmp_path, 2)
+    ledger.append("WRK-1", "hostb", "handoff", {"to": "hostb"})  # links hosta/000002
+    folder = ledger.chain_dir("WRK-1", "hosta")
+    newest = ledger.files("WRK-1", "hosta")[-1]
+    newest.unlink()  # and rewrite HEAD so hosta's chain alone looks whole
+    first = ledger.records("WRK-1", "hosta")[0]
+    (folder / HEAD).write_text(f"1 {first.sha256}\n")
+    assert problems(ledger) == ["WRK-1/hosta/000002: removed: WRK-1/hostb/000001 links to it"]
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    assert problems(ledger) == ["WRK-1/hosta/000002: removed: WRK-1/hostb/000001 links to it"]
+
+
+def test_a_hostile_link_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ev")
+    record = ledger.append("WRK-1", "hosta", "gate", {})
+    data = json.loads(record.path.read_bytes())
+    data["links"] = [{"writer": "../../etc", "seq": 1, "sha256": "x"}, "junk"]
+    record.path.write_text(json.dumps(data, sort_keys=True, indent=2) + "\n")
+    found = problems(ledger)
+    assert any("a link is malformed" in p for p in found)
+    assert any("a link is not an object" in p for p in found)

@@ -111,3 +111,19 @@ def test_a_corrupt_snapshot_is_replaced(inventory: Path, tmp_path: Path) -> None
     registry = cached_registry(str(inventory), str(cache))
     assert registry.workstations
     assert json.loads(snapshot.read_text(encoding="utf-8"))["snapshot_version"] == 1
+
+
+def test_an_inventory_file_source_covers_the_vars_beside_it(
+    inventory: Path, tmp_path: Path
+) -> None:
+    """``-i inv/hosts.yml``: Ansible also reads inv/host_vars and inv/group_vars, and
+    ``wrk inventory drain`` writes there; the snapshot must see those edits."""
+    cache = str(tmp_path / "cache")
+    source = str(inventory / "hosts.yml")
+    host = cached_registry(source, cache).workstations[0].name
+    vars_file = inventory / "host_vars" / f"{host}.yml"
+    vars_file.write_text(
+        vars_file.read_text(encoding="utf-8") + "wrk_notes: edited beside the file\n",
+        encoding="utf-8",
+    )
+    assert cached_registry(source, cache).get(host).notes == "edited beside the file"

@@ -7,6 +7,7 @@ writers that have a signing key in the inventory, that every record is signed by
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger, Record, Signer, read_head, read_record
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -180,27 +183,32 @@ def _check_head(ledger: Ledger, wrk: str, writer: str, last: Record | None) -> l
 
 
 def verify_links(ledger: Ledger, wrk: str) -> list[Problem]:
-    """Every link to another chain's record must still match that record."""
+    """Every link to another chain's record must still exist and match that record: a lost
+    chain, a lost record or an edited one is caught through the chains that saw it."""
     problems: list[Problem] = []
     for record in ledger.records(wrk):
         for link in record.data.get("links") or []:
-            if not isinstance(link, dict):
-                continue
-            writer, seq = str(link.get("writer")), link.get("seq")
-            files = (
-                [p for p in ledger.files(wrk, writer) if p.name.startswith(f"{seq:06d}-")]
-                if isinstance(seq, int)
-                else []
-            )
-            if files and read_record(files[0]).sha256 != link.get("sha256"):
-                problems.append(
-                    Problem(
-                        f"{wrk}/{writer}",
-                        f"{wrk}/{writer}/{seq:06d}",
-                        f"edited: {record.id} linked it with another hash",
-                    )
-                )
+            problem = _link_problem(ledger, wrk, record, link)
+            if problem is not None:
+                problems.append(problem)
     return problems
+
+
+def _link_problem(ledger: Ledger, wrk: str, record: Record, link: object) -> Problem | None:
+    if not isinstance(link, dict):
+        return Problem(f"{wrk}/{record.writer}", record.id, "a link is not an object")
+    writer, seq = str(link.get("writer")), link.get("seq")
+    if not isinstance(seq, int) or not _SAFE_NAME.match(writer):
+        return Problem(f"{wrk}/{record.writer}", record.id, f"a link is malformed: {link!r}")
+    target = f"{wrk}/{writer}/{seq:06d}"
+    files = [p for p in ledger.files(wrk, writer) if p.name.startswith(f"{seq:06d}-")]
+    if not files:
+        return Problem(f"{wrk}/{writer}", target, f"removed: {record.id} links to it")
+    if read_record(files[0]).sha256 != link.get("sha256"):
+        return Problem(
+            f"{wrk}/{writer}", target, f"edited: {record.id} linked it with another hash"
+        )
+    return None
 
 
 def verify(

@@ -32,19 +32,34 @@ _MAX_FILES: Final = 5000
 _KEEP: Final = 8
 
 
-def _inventory_files(source: Path) -> Iterator[Path] | None:
-    """Every file Ansible may read for ``source``; None when one of them is not static data."""
+def inventory_files(source: Path) -> list[Path] | None:
+    """Every file Ansible may read for ``source``, sorted: the file or folder itself, and for a
+    file the ``host_vars/`` and ``group_vars/`` beside it (where ``wrk inventory`` writes).
+    None when the source is missing."""
     if source.is_file():
         files = [source]
+        for folder in ("host_vars", "group_vars"):
+            beside = source.parent / folder
+            if beside.is_dir():
+                files += [p for p in beside.rglob("*") if p.is_file()]
     elif source.is_dir():
-        files = sorted(p for p in source.rglob("*") if p.is_file())
+        files = [p for p in source.rglob("*") if p.is_file()]
     else:
+        return None
+    return sorted(files)
+
+
+def _static_files(source: Path) -> Iterator[Path] | None:
+    """:func:`inventory_files`, or None when one of them is not static data (a script, a file
+    only a plugin understands) or there are too many to hash on every run."""
+    files = inventory_files(source)
+    if files is None:
         return None
     if len(files) > _MAX_FILES:
         return None
     for path in files:
         if path.name.startswith("."):
-            continue  # Ansible ignores hidden files (wrk's lock and provenance files)
+            continue  # hidden (wrk's lock and provenance files): hashed, never parsed as data
         if path.suffix not in _STATIC_SUFFIXES or os.access(path, os.X_OK):
             return None  # an inventory script, or a file only a plugin understands
         if path.suffix in (".yml", ".yaml") and _is_plugin_config(path):
@@ -85,7 +100,7 @@ def snapshot_key(source: str) -> str | None:
     """The sha256 of every input that shapes the inventory; None when it cannot be cached."""
     if "," in source:
         return None  # a host list given on the command line
-    files = _inventory_files(Path(source))
+    files = _static_files(Path(source))
     if files is None:
         return None
     digest = hashlib.sha256()
