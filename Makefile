@@ -55,9 +55,11 @@ unit: $(STAMP)
 # pytest last, so its summary is the closing line of the run
 test: $(STAMP) system-deps lint lint-ansible typecheck molecule unit
 
-# Readiness over 1, 4 and 16 loopback sshd hosts vs ansible ping/setup (not part of make test).
+# Readiness over 1, 4 and 16 loopback sshd hosts vs ansible ping/setup, then the core figures
+# (--help, fresh gate, validate files/s, peak RSS, snapshot key). Not part of make test.
 bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/readiness.py
+	$(BIN)/python benchmarks/core.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

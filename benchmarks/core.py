@@ -1,0 +1,379 @@
+"""Benchmark the core speed and memory claims of ``wrk``, in one run on one machine.
+
+- ``wrk --help`` start-up (target < 0.15 s), and that it imports no Ansible (``sys.modules``
+  checked in a child that builds the parser and prints the help);
+- a gate on fresh evidence (target < 0.25 s and faster than ``ansible --version``):
+  examples/WRK-640.md, examples/inventory, ``--here dev-primary``, after one warm gate (the
+  registry snapshot and fresh readiness evidence exist, so no network and no Ansible import);
+- ``wrk contract validate`` over 1,200 generated WRK files on one core (``taskset -c 0``),
+  target > 1,000 files/s;
+- peak RSS of a 16-host gate (``Fleet.uniform(16)``, the execute row a parallel list of the 16
+  hosts, a cold gate that probes them all) and of a 1,200-item ``wrk report``
+  (benchmarks/report.py's queue), each < 200 MB: each measured process runs under a wrapper
+  whose only child it is, and the wrapper reports ``getrusage(RUSAGE_CHILDREN).ru_maxrss``
+  (the largest process of the tree: wrk, ansible-playbook and its workers);
+- the registry snapshot's key: changes with an inventory file, ``ansible.cfg`` and the
+  ansible-core version, and is None for plugin or script inventories (also proven by
+  tests/integration/test_registry_snapshot.py).
+
+    .venv/bin/python benchmarks/core.py [--reps 7] [--no-fleet] [--no-write]
+
+Writes benchmarks/results/core.json and the core section of benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+import report as report_bench  # noqa: E402
+from fleet import TOOL, Fleet  # noqa: E402
+
+BIN = Path(sys.executable).parent
+WRK = [sys.executable, "-m", "wrk_ansible"]
+RESULTS = ROOT / "benchmarks" / "results" / "core.json"
+README = ROOT / "benchmarks" / "README.md"
+START, END = "<!-- core-bench:start -->", "<!-- core-bench:end -->"
+TARGETS = {
+    "help_seconds": 0.15,
+    "fresh_gate_seconds": 0.25,
+    "validate_files_per_second": 1000,
+    "peak_rss_mb": 200,
+}
+TIMEOUT = 600  # a hang fails the benchmark loudly instead of blocking it
+_RSS_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
+    ".returncode\n"
+    "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "WRK_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _time(command: list[str], cwd: Path, reps: int, ok: tuple[int, ...] = (0,)) -> list[float]:
+    samples = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            command, cwd=cwd, env=_env(), capture_output=True, timeout=TIMEOUT, check=False
+        )
+        samples.append(time.perf_counter() - start)
+        if proc.returncode not in ok:
+            raise SystemExit(f"{command}: exit {proc.returncode}\n{proc.stderr.decode()}")
+    return samples
+
+
+def _peak_rss_mb(command: list[str], cwd: Path, ok: tuple[int, ...]) -> float:
+    proc = subprocess.run(
+        [sys.executable, "-c", _RSS_WRAPPER, *command],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=True,
+    )
+    rc, kb = (int(x) for x in proc.stdout.split())
+    if rc not in ok:
+        raise SystemExit(f"{command}: exit {rc}")
+    return round(kb / 1024, 1)
+
+
+def _stats(samples: list[float]) -> dict[str, Any]:
+    return {
+        "median": round(statistics.median(samples), 3),
+        "best": round(min(samples), 3),
+        "samples": [round(s, 3) for s in samples],
+    }
+
+
+# -- the measurements -------------------------------------------------------------------------
+
+
+def bench_help(scratch: Path, reps: int) -> dict[str, Any]:
+    probe = (
+        "import sys, io, contextlib\n"
+        "from wrk_ansible.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in sys.modules if m == 'ansible' or m.startswith('ansible.')"
+        " or m.startswith('ansible_runner')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], env=_env(), capture_output=True, text=True, check=True
+    )
+    imported = json.loads(proc.stdout.replace("'", '"'))
+    return {"seconds": _stats(_time([*WRK, "--help"], scratch, reps)), "ansible_modules": imported}
+
+
+def bench_fresh_gate(scratch: Path, reps: int) -> dict[str, Any]:
+    repo = scratch / "fresh"
+    (repo / ".git").mkdir(parents=True)
+    shutil.copytree(ROOT / "examples" / "inventory", repo / "inventory")
+    shutil.copyfile(ROOT / "examples" / "WRK-640.md", repo / "WRK-640.md")
+    gate = [*WRK, "gate", "WRK-640.md", "--stage", "execute", "--here", "dev-primary"]
+    gate += ["-i", "inventory"]
+    _time(gate, repo, 1)  # the warm gate: snapshot written, readiness evidence recorded
+    ansible = _time([str(BIN / "ansible"), "--version"], repo, reps)
+    fresh = _time(gate, repo, reps)
+    return {"seconds": _stats(fresh), "ansible_version_seconds": _stats(ansible)}
+
+
+def bench_validate(scratch: Path, count: int, reps: int) -> dict[str, Any]:
+    queue = scratch / "validate"
+    samples = report_bench.SAMPLES
+    for n in range(count):
+        text = samples[n % len(samples)].read_text(encoding="utf-8")
+        lines = text.split("\n")
+        lines = [f"id: WRK-{20000 + n}" if ln.startswith("id: ") else ln for ln in lines]
+        (queue / f"d{n % 12}").mkdir(parents=True, exist_ok=True)
+        (queue / f"d{n % 12}" / f"WRK-{20000 + n}.md").write_text("\n".join(lines), "utf-8")
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    command = [*pin, *WRK, "contract", "validate", "--json", str(queue)]
+    seconds = _time(command, scratch, reps, ok=(0, 1))
+    return {
+        "files": count,
+        "one_core": bool(pin),
+        "seconds": _stats(seconds),
+        "files_per_second": round(count / statistics.median(seconds)),
+    }
+
+
+def bench_gate_16(scratch: Path) -> dict[str, Any]:
+    fleet = Fleet.uniform(16).start()
+    try:
+        inventory = fleet.inventory()
+        children = inventory["all"]["children"]
+        local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+        children["linux"]["hosts"]["control"] = {**local, "wrk_access": "local", "wrk_os": "linux"}
+        children["ai_capable"]["hosts"]["control"] = None
+        repo = scratch / "gate16"
+        (repo / ".git").mkdir(parents=True)
+        (repo / "inventory").mkdir()
+        (repo / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory), "utf-8")
+        hosts = list(fleet.hosts)
+        front = {
+            "id": "WRK-1616",
+            "title": "sixteen hosts in parallel",
+            "status": "pending",
+            "orchestrator": "claude",
+            "provider": "claude",
+            "computer": "control",
+            "plan_workstations": ["control"],
+            "handoff_evidence_ref": ".wrk/evidence/WRK-1616",
+            "stage_assignments": {
+                "execute": {"primary": "claude", "workstations": hosts, "parallel": True}
+            },
+            "machine_capability_requirements": {
+                "execute": {"tools": [{"name": TOOL, "min_version": "2.0"}]}
+            },
+        }
+        (repo / "WRK-1616.md").write_text(
+            "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n", "utf-8"
+        )
+        gate = [*WRK, "gate", "WRK-1616.md", "--stage", "execute", "--here", "control"]
+        gate += ["-i", "inventory", "--fresh"]
+        start = time.perf_counter()
+        rss = _peak_rss_mb(gate, repo, ok=(0,))
+        return {"hosts": 16, "peak_rss_mb": rss, "seconds": round(time.perf_counter() - start, 3)}
+    finally:
+        fleet.stop()
+
+
+def bench_report_rss(scratch: Path, count: int) -> dict[str, Any]:
+    queue, evidence = scratch / "report-queue", scratch / "report-evidence"
+    report_bench.generate(queue, evidence, count)
+    command = [*WRK, "report", str(queue), "-i", str(report_bench.INVENTORY)]
+    command += ["--evidence-dir", str(evidence), "-o", str(scratch / "review.html")]
+    return {"items": count, "peak_rss_mb": _peak_rss_mb(command, scratch, ok=(0,))}
+
+
+def check_snapshot_key(scratch: Path) -> dict[str, Any]:
+    """The key moves with every input that shapes the inventory (no test framework here)."""
+    from importlib import metadata
+
+    from wrk_ansible.registry import snapshot
+
+    inv = scratch / "snap" / "inventory"
+    shutil.copytree(ROOT / "examples" / "inventory", inv)
+    cfg = scratch / "snap" / "ansible.cfg"
+    cfg.write_text("[defaults]\nforks = 5\n", "utf-8")
+    os.environ["ANSIBLE_CONFIG"] = str(cfg)
+    try:
+        base = snapshot.snapshot_key(str(inv))
+        host_vars = inv / "host_vars" / "dev-primary.yml"
+        host_vars.write_text(host_vars.read_text("utf-8") + "wrk_notes: edited\n", "utf-8")
+        after_file = snapshot.snapshot_key(str(inv))
+        cfg.write_text("[defaults]\nforks = 6\n", "utf-8")
+        after_cfg = snapshot.snapshot_key(str(inv))
+        real_version = metadata.version
+        metadata.version = lambda name: (
+            "0.0-other" if name == "ansible-core" else real_version(name)
+        )  # type: ignore[assignment]
+        try:
+            after_core = snapshot.snapshot_key(str(inv))
+        finally:
+            metadata.version = real_version
+        plugin = scratch / "snap" / "plugin"
+        plugin.mkdir()
+        (plugin / "aws_ec2.yml").write_text("plugin: amazon.aws.aws_ec2\n", "utf-8")
+        script = scratch / "snap" / "script"
+        script.mkdir()
+        (script / "hosts.py").write_text("#!/bin/sh\necho {}\n", "utf-8")
+        (script / "hosts.py").chmod(0o755)
+    finally:
+        del os.environ["ANSIBLE_CONFIG"]
+    keys = [base, after_file, after_cfg, after_core]
+    return {
+        "inventory_file_changes_key": after_file != base,
+        "ansible_cfg_changes_key": after_cfg != after_file,
+        "ansible_core_version_changes_key": after_core != after_cfg,
+        "plugin_inventory_not_snapshotted": snapshot.snapshot_key(str(plugin)) is None,
+        "script_inventory_not_snapshotted": snapshot.snapshot_key(str(script)) is None,
+        "all_keys_present": all(keys),
+        "proven_also_by": "tests/integration/test_registry_snapshot.py",
+    }
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+def verdicts(r: dict[str, Any]) -> dict[str, bool]:
+    out = {
+        "help": r["help"]["seconds"]["median"] < TARGETS["help_seconds"]
+        and not r["help"]["ansible_modules"],
+        "fresh_gate": r["fresh_gate"]["seconds"]["median"] < TARGETS["fresh_gate_seconds"]
+        and r["fresh_gate"]["seconds"]["median"]
+        < r["fresh_gate"]["ansible_version_seconds"]["median"],
+        "validate": r["validate"]["files_per_second"] > TARGETS["validate_files_per_second"],
+        "report_rss": r["report"]["peak_rss_mb"] < TARGETS["peak_rss_mb"],
+        "snapshot_key": all(v for k, v in r["snapshot"].items() if k != "proven_also_by"),
+    }
+    if r.get("gate_16"):
+        out["gate_16_rss"] = r["gate_16"]["peak_rss_mb"] < TARGETS["peak_rss_mb"]
+    return out
+
+
+def update_readme(r: dict[str, Any]) -> None:
+    ok = r["targets_met"]
+
+    def mark(name: str) -> str:
+        return "met" if ok.get(name) else ("MISSED" if name in ok else "not run")
+
+    h, g, v, rep = r["help"], r["fresh_gate"], r["validate"], r["report"]
+    g16 = r.get("gate_16") or {}
+    rows = [
+        "| measure | result | target | |",
+        "|---|---|---|---|",
+        f"| `wrk --help` start-up (median of {len(h['seconds']['samples'])}) | "
+        f"{h['seconds']['median']:.3f} s, Ansible modules imported: "
+        f"{len(h['ansible_modules'])} | < 0.15 s, none | {mark('help')} |",
+        f"| gate on fresh evidence (WRK-640, `--here dev-primary`) | "
+        f"{g['seconds']['median']:.3f} s vs `ansible --version` "
+        f"{g['ansible_version_seconds']['median']:.3f} s | < 0.25 s and faster | "
+        f"{mark('fresh_gate')} |",
+        f"| `wrk contract validate` over {v['files']:,} files "
+        f"({'one core, taskset -c 0' if v['one_core'] else 'no taskset'}) | "
+        f"{v['files_per_second']:,} files/s ({v['seconds']['median']:.2f} s) | > 1,000 files/s | "
+        f"{mark('validate')} |",
+        f"| peak RSS, 16-host gate (cold, parallel row) | "
+        f"{g16.get('peak_rss_mb', '-')} MB | < 200 MB | {mark('gate_16_rss')} |",
+        f"| peak RSS, `wrk report` over {rep['items']:,} items | {rep['peak_rss_mb']} MB | "
+        f"< 200 MB | {mark('report_rss')} |",
+        "| registry snapshot key: inventory files, ansible.cfg, ansible-core version; "
+        "plugin/script inventories never cached | "
+        f"{'all hold' if ok['snapshot_key'] else 'NOT all hold'} | all hold | "
+        f"{mark('snapshot_key')} |",
+    ]
+    section = "\n".join(
+        [
+            START,
+            "## Core: start-up, fresh gate, validation throughput, memory",
+            "",
+            f"`make bench` runs `benchmarks/core.py`; results in `benchmarks/results/core.json` "
+            f"({r['when']}, Python {r['machine']['python']}, {r['machine']['cpus']} CPUs, "
+            f"load {r['machine']['load'][0]}). Peak RSS is the largest process of the measured "
+            "command's tree (`getrusage(RUSAGE_CHILDREN)` in a wrapper whose only child it is).",
+            "",
+            *rows,
+            "",
+            END,
+        ]
+    )
+    text = README.read_text(encoding="utf-8")
+    if START in text:
+        before, rest = text.split(START, 1)
+        text = before + section + rest.split(END, 1)[1]
+    else:
+        anchor = "## Readiness over"
+        before, after = text.split(anchor, 1)
+        text = before + section + "\n\n" + anchor + after
+    README.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--items", type=int, default=1200)
+    parser.add_argument("--no-fleet", action="store_true", help="skip the 16-host gate (no sshd)")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    result: dict[str, Any] = {"schema_version": 1}
+    with tempfile.TemporaryDirectory(prefix="wrk-core-bench-") as tmp:
+        scratch = Path(tmp)
+        steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+            ("help", lambda: bench_help(scratch, args.reps)),
+            ("fresh_gate", lambda: bench_fresh_gate(scratch, args.reps)),
+            ("validate", lambda: bench_validate(scratch, args.items, max(3, args.reps // 2))),
+            ("report", lambda: bench_report_rss(scratch, args.items)),
+            ("snapshot", lambda: check_snapshot_key(scratch)),
+        ]
+        if not args.no_fleet:
+            steps.append(("gate_16", lambda: bench_gate_16(scratch)))
+        for name, step in steps:
+            print(f"core bench: {name}...", file=sys.stderr, flush=True)
+            result[name] = step()
+    result["when"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result["targets"] = TARGETS
+    result["targets_met"] = verdicts(result)
+    result["machine"] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps(result, indent=2))
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        update_readme(result)
+    return 0 if all(result["targets_met"].values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
