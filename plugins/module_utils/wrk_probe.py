@@ -818,4 +818,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as a script on the host (the action's transport), not as a module: no exit_json here.
+    sys.exit(main())  # pylint: disable=ansible-bad-function

@@ -20,7 +20,7 @@ description:
     script for hosts probed through M(ansible.builtin.raw).
 version_added: "0.1.0"
 author:
-  - wrk-ansible contributors
+  - wrk-ansible contributors (@wrk-ansible)
 options:
   requirements:
     description:
@@ -46,8 +46,10 @@ options:
     default: 5.0
 attributes:
   check_mode:
+    description: Runs in check mode and reports the same; it never changes the host anyway.
     support: full
   diff_mode:
+    description: Nothing changes, so there is no diff to show.
     support: none
 notes:
   - Version comparison is numeric per component, so C(20.10) is newer than C(9.1).
@@ -55,7 +57,7 @@ notes:
 
 EXAMPLES = r"""
 - name: Probe the host against a stage's requirements
-  wrk_probe:
+  wrkansible.wrk.wrk_probe:
     requirements:
       tools:
         - name: git
@@ -73,7 +75,7 @@ EXAMPLES = r"""
   register: probe
 
 - name: Probe what the host declares
-  wrk_probe:
+  wrkansible.wrk.wrk_probe:
     declared:
       licenses:
         - feature: aqwa
@@ -114,7 +116,10 @@ checks:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.wrk_probe import ProbeInputError, run_probe
+from ansible_collections.wrkansible.wrk.plugins.module_utils.wrk_probe import (
+    ProbeInputError,
+    run_probe,
+)
 
 
 def run_module() -> None:

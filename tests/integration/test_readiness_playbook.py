@@ -231,7 +231,7 @@ def test_canary_tool_name_is_never_templated(tmp_path: Path, how: str) -> None:
 
 def test_ansible_doc_renders_the_module() -> None:
     proc = subprocess.run(
-        [tool("ansible-doc"), "-M", str(REPO_ROOT / "plugins" / "modules"), "wrk_probe"],
+        [tool("ansible-doc"), "wrkansible.wrk.wrk_probe"],
         cwd=REPO_ROOT,
         env={**os.environ, "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"), "NO_COLOR": "1"},
         capture_output=True,

@@ -1,7 +1,8 @@
 """The wrk_probe Ansible module through a fake AnsibleModule exit (no playbook, no Ansible run).
 
-The module imports ``ansible.module_utils.wrk_probe``; the checkout keeps that file in
-plugins/module_utils (ansible.cfg's module_utils), so the test registers it under that name.
+The module imports its module_utils by the collection's path
+(``ansible_collections.wrkansible.wrk.plugins.module_utils.wrk_probe``); the test registers
+plugins/module_utils/wrk_probe.py under that name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PROBE_UTILS = "ansible_collections.wrkansible.wrk.plugins.module_utils.wrk_probe"
 
 
 class ExitJson(Exception):
@@ -41,8 +43,8 @@ def load(name: str, path: Path) -> ModuleType:
 
 @pytest.fixture
 def module(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    monkeypatch.delitem(sys.modules, "ansible.module_utils.wrk_probe", raising=False)
-    load("ansible.module_utils.wrk_probe", REPO_ROOT / "plugins/module_utils/wrk_probe.py")
+    monkeypatch.delitem(sys.modules, PROBE_UTILS, raising=False)
+    load(PROBE_UTILS, REPO_ROOT / "plugins/module_utils/wrk_probe.py")
     loaded = load("wrk_probe_module_under_test", REPO_ROOT / "plugins/modules/wrk_probe.py")
 
     def exit_json(self: basic.AnsibleModule, **kwargs: Any) -> None:
@@ -54,7 +56,7 @@ def module(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     yield loaded
-    sys.modules.pop("ansible.module_utils.wrk_probe", None)
+    sys.modules.pop(PROBE_UTILS, None)
     sys.modules.pop("wrk_probe_module_under_test", None)
 
 
