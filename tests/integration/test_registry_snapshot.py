@@ -127,3 +127,15 @@ def test_an_inventory_file_source_covers_the_vars_beside_it(
         encoding="utf-8",
     )
     assert cached_registry(source, cache).get(host).notes == "edited beside the file"
+
+
+def test_role_inputs_in_the_inventory_are_not_host_declarations(
+    inventory: Path, tmp_path: Path
+) -> None:
+    (inventory / "group_vars" / "all").mkdir(parents=True, exist_ok=True)
+    (inventory / "group_vars" / "all" / "probe.yml").write_text(
+        "---\nwrk_readiness_transport: module\nwrk_readiness_raw_python: /usr/bin/python3\n",
+        encoding="utf-8",
+    )
+    registry = load_registry(str(inventory))  # no "unknown host var" error
+    assert registry.workstations

@@ -172,6 +172,14 @@ def _check_after(plan: MigrationPlan) -> None:
 
 
 def apply_migration(plan: MigrationPlan) -> None:
-    """Write the plan, after checking that the migrated text validates."""
+    """Write the plan, after checking that the migrated text validates and that nobody
+    changed the file since it was planned (their edit would be lost)."""
     _check_after(plan)
+    try:
+        with open(plan.path, encoding="utf-8", newline="") as handle:
+            current = handle.read().removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot re-read before writing: {exc}", path=plan.path) from None
+    if current != plan.before:
+        raise InputError("changed since it was read; run migrate again", path=plan.path)
     write_atomically(plan.path, plan.after)

@@ -26,6 +26,8 @@ from pydantic import (
 from wrk_ansible.contract.stages import STAGE_IDS, closest, normalise_stage_key
 
 SCHEMA_VERSION: Final = 1
+#: Requirement entries per kind and stage.
+MAX_REQUIREMENTS: Final = 64
 _TEMPLATE_MARKERS: Final = re.compile(r"\{\{|\{%|\{#")
 
 
@@ -125,10 +127,11 @@ Tool = Annotated[
 class StageRequirements(_Shape):
     """What a stage needs from the machine it runs on."""
 
-    tools: tuple[Tool, ...] = ()
-    licenses: tuple[LicenseRequirement, ...] = ()
-    disk: tuple[DiskRequirement, ...] = ()
-    network: tuple[NetworkRequirement, ...] = ()
+    # Capped: each entry is a check on the host, each with its own timeout.
+    tools: tuple[Tool, ...] = Field(default=(), max_length=MAX_REQUIREMENTS)
+    licenses: tuple[LicenseRequirement, ...] = Field(default=(), max_length=MAX_REQUIREMENTS)
+    disk: tuple[DiskRequirement, ...] = Field(default=(), max_length=MAX_REQUIREMENTS)
+    network: tuple[NetworkRequirement, ...] = Field(default=(), max_length=MAX_REQUIREMENTS)
 
     @property
     def empty(self) -> bool:

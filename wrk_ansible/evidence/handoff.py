@@ -40,14 +40,16 @@ def artifact_entry(root: Path, given: str) -> dict[str, Any]:
         )
     if not target.is_file():
         raise InputError("artifact is not a file", path=given, field="--artifact")
-    size = target.stat().st_size
+    try:
+        size = target.stat().st_size
+        digest = _sha256_file(target) if size <= MAX_ARTIFACT_BYTES else ""
+    except OSError as exc:
+        raise InputError(
+            f"artifact cannot be read: {exc.strerror or exc}", path=given, field="--artifact"
+        ) from None
     if size > MAX_ARTIFACT_BYTES:
         raise InputError("artifact is larger than 8 GiB", path=given, field="--artifact")
-    return {
-        "path": target.relative_to(real_root).as_posix(),
-        "sha256": _sha256_file(target),
-        "size": size,
-    }
+    return {"path": target.relative_to(real_root).as_posix(), "sha256": digest, "size": size}
 
 
 def record_handoff(
@@ -128,7 +130,21 @@ def artifact_checks(
                     )
                 )
             else:
-                found = _sha256_file(path)
+                try:
+                    found = _sha256_file(path)
+                except OSError as exc:
+                    checks.append(
+                        Check(
+                            name,
+                            want,
+                            "unreadable",
+                            Outcome.FAIL,
+                            f"artifact {rel} of {record.id} cannot be read: {exc.strerror or exc}",
+                            host,
+                            "handoff",
+                        )
+                    )
+                    continue
                 ok = found == want
                 checks.append(
                     Check(

@@ -20,6 +20,7 @@ CHAIN: Final = "_readiness"
 KIND_PROBE: Final = "readiness"
 KIND_LOCAL: Final = "attestation"
 DEFAULT_FRESH_HOURS: Final = 25.0
+MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
 
 
 def requirements_hash(requirements: Mapping[str, Any]) -> str:
@@ -63,10 +64,15 @@ def fresh_observation(
 ) -> tuple[HostObservation, Record] | None:
     """The newest recorded observation of ``host`` for these requirements, if still fresh.
 
-    ``own_only``: only attestations the host made itself (hosts without remote access).
+    ``own_only``: only attestations the host made itself (hosts without remote access; the
+    gate also checks their signature). Otherwise only probe runs count: a local attestation
+    names its host with ``--here``, which any machine can claim. A record dated in the future
+    (beyond a few minutes of clock skew) never counts.
     """
     wanted = requirements_hash(requirements)
-    cutoff = (now or datetime.now(UTC)) - timedelta(hours=max_age_hours)
+    moment = now or datetime.now(UTC)
+    cutoff = moment - timedelta(hours=max_age_hours)
+    horizon = moment + MAX_CLOCK_SKEW
     best: tuple[datetime, Record] | None = None
     for _, writer in ledger.chains(CHAIN):
         if own_only and writer.casefold() != host.casefold():
@@ -79,7 +85,7 @@ def fresh_observation(
             body = record.body
             if body.get("host") != host or body.get("requirements_sha256") != wanted:
                 continue
-            if own_only and record.kind != KIND_LOCAL:
+            if record.kind != (KIND_LOCAL if own_only else KIND_PROBE) or when > horizon:
                 continue
             if best is None or when > best[0]:
                 best = (when, record)

@@ -5,8 +5,10 @@ never reads it) for its whole read-modify-write, so concurrent ``wrk inventory``
 serialise and none loses another's change. Files are ruamel.yaml round-tripped (comments, key
 order, quoting and indentation survive) and replaced atomically: written to a temp file in the
 same folder, fsynced, renamed over the old one, so a crash leaves the old file or the new one.
-Temp files are hidden (``.wrk-edit-*.tmp``: Ansible ignores them) and the next writer removes
-any a killed process left behind. Nothing is written unless the whole edit succeeds.
+Temp files are hidden (``.wrk-*.tmp``: Ansible ignores them) and the next writer removes any a
+killed process left behind. Nothing is written unless the whole edit is valid; an edit that
+touches several files replaces them one by one (each atomically), so a crash between two can
+leave the first written and not the second: run the command again to complete it.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ _ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
 #: Vars that describe the fleet, not a host: read from group ``all`` (``group_vars/all/``) into
 #: :attr:`Registry.fleet_vars`, and not validated as host vars.
 FLEET_VARS: Final = frozenset({"wrk_agent_catalog", "wrk_quota_pacing", "wrk_quota_fresh_hours"})
+#: The readiness role's inputs (``wrk_readiness_transport``, ...) may be set per host or group
+#: in the inventory; they steer the probe and are not declarations, so they are not validated
+#: as host vars here (the role checks them).
+ROLE_INPUT_PREFIX: Final = "wrk_readiness_"
 
 
 @dataclass(frozen=True)
@@ -240,7 +244,9 @@ def load_registry(source: str) -> Registry:
         wrk = {
             str(k): v
             for k, v in raw.items()
-            if str(k).startswith("wrk_") and str(k) not in FLEET_VARS
+            if str(k).startswith("wrk_")
+            and str(k) not in FLEET_VARS
+            and not str(k).startswith(ROLE_INPUT_PREFIX)
         }
         host_vars = _validate(host.name, wrk, source)
         own = {group.name for group in host.get_groups()}
