@@ -31,6 +31,7 @@ from wrk_ansible.evidence.readiness import (
     fresh_observation,
     record_observation,
 )
+from wrk_ansible.readiness.artifacts import ArtifactRun
 from wrk_ansible.readiness.gather import probe_hosts, probe_local, requirements_data
 from wrk_ansible.readiness.results import HostObservation
 from wrk_ansible.registry.inventory import Registry
@@ -51,6 +52,9 @@ class GateOptions:
     record: bool = True
     signer: Signer | None = None
     reservation_ttl_hours: float = 72.0
+    #: Readiness observed by a run elsewhere (``--from-artifacts``): used for the hosts it
+    #: covers; the others are gated as without it (fresh evidence, else a probe).
+    artifacts: ArtifactRun | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,11 @@ class Gate:
         readiness: dict[str, HostReadiness] = {}
         to_probe: list[str] = []
         for ws in hosts:
+            observed = self._from_artifacts(ws, row)
+            if observed is not None:
+                readiness[ws.name] = observed.for_decision()
+                self._remember(observed, wanted)
+                continue
             fresh = None
             if not self.options.force_probe or ws.access == "none":
                 fresh = fresh_observation(
@@ -271,6 +280,20 @@ class Gate:
                 readiness[name] = obs.for_decision()
                 self._remember(obs, wanted)
         return readiness
+
+    def _from_artifacts(self, ws: Workstation, row: ResolvedStage) -> HostObservation | None:
+        """``ws``'s observation in the artifacts, when it answers this row and is fresh."""
+        run = self.options.artifacts
+        if run is None or ws.access == "none":  # only the host itself vouches for those
+            return None
+        why = run.unusable(ws.name, row.requirements, self.options.fresh_hours)
+        if why:
+            self.note(f"  {ws.name}: artifacts not used: {why}")
+            return None
+        obs = run.observations.get(ws.name)
+        if obs is not None:
+            self.note(f"  {ws.name}: from artifacts {run.directory} ({obs.observed_at})")
+        return obs
 
     def _remember(self, obs: HostObservation, wanted: Mapping[str, Any]) -> None:
         if self.options.record and obs.reachable:
@@ -384,6 +407,8 @@ class Gate:
                 contract.stage(decision.stage), decision, self.options.reservation_ttl_hours
             ),
         }
+        if self.options.artifacts is not None:  # readiness came from a run elsewhere
+            body["readiness_artifacts"] = self.options.artifacts.directory
         return self.ledger.append(
             contract.wrk_id, here.name, "gate", body, signer=self.options.signer
         )

@@ -61,6 +61,12 @@ def register(commands: Any) -> None:
         metavar="SECONDS",
         help="connection and per-check timeout (default 10)",
     )
+    gate.add_argument(
+        "--from-artifacts",
+        metavar="DIR",
+        help="take readiness from an ansible-runner artifact directory of a readiness run "
+        "made elsewhere (AWX, ansible-runner run); hosts it does not cover are gated as usual",
+    )
     gate.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one case per check")
     gate.add_argument("--no-record", action="store_true", help="write no evidence")
     _common(gate)
@@ -185,6 +191,17 @@ def run_gate(args: argparse.Namespace) -> int:
     from wrk_ansible.gate import Gate, GateOptions
 
     resolve_stage(args.stage)  # a usage error (64) before any file is read
+    artifacts = None
+    if args.from_artifacts:
+        from pathlib import Path
+
+        from wrk_ansible.readiness.artifacts import read_artifacts
+
+        artifacts = read_artifacts(Path(args.from_artifacts))  # refused whole: exit 1
+        note(
+            f"readiness from {artifacts.directory} (status {artifacts.status}, rc "
+            f"{artifacts.rc}): {len(artifacts.observations)} host(s)"
+        )
     registry = open_registry(args.inventory)
     options = GateOptions(
         here=args.here,
@@ -193,6 +210,7 @@ def run_gate(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         record=not args.no_record,
         signer=_signer(args.sign_key),
+        artifacts=artifacts,
     )
     gate = Gate(
         registry, inventory_source(args.inventory)[0], Ledger.at(args.evidence_dir), options, note
