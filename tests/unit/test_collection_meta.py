@@ -1,0 +1,62 @@
+"""The collection's metadata agrees with the Python package: one version everywhere, the same
+ansible-core series, and changelog fragments that antsibull-changelog accepts."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def load(name: str) -> dict[str, object]:
+    data = yaml.safe_load((REPO / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_collection_version_is_the_python_package_version() -> None:
+    galaxy = load("galaxy.yml")
+    assert (galaxy["namespace"], galaxy["name"]) == ("wrkansible", "wrk")
+    assert galaxy["version"] == PYPROJECT["project"]["version"]
+    tarball = f"wrkansible-wrk-{galaxy['version']}.tar.gz"
+    ee = (REPO / "execution-environment.yml").read_text(encoding="utf-8")
+    assert ee.count(tarball) == 2, "execution-environment.yml names another version"
+
+
+def test_requires_ansible_is_the_pinned_ansible_core_series() -> None:
+    pin = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ansible-core"))
+    low, high = re.findall(r"(\d+\.\d+)", pin)[:2]
+    runtime = load("meta/runtime.yml")
+    assert runtime["requires_ansible"] == f">={low}.0,<{high}.0"
+
+
+def test_collection_build_ignores_the_python_side() -> None:
+    ignored = set(load("galaxy.yml")["build_ignore"])  # type: ignore[arg-type]
+    for path in ("wrk_ansible", "tests/unit", "tests/integration", "inventory", ".venv"):
+        assert path in ignored, path
+    for path in ("plugins/inventory", "roles/*/molecule", "benchmarks", "scripts", ".collections"):
+        assert path in ignored, path
+
+
+def test_the_checkout_links_itself_as_the_collection() -> None:
+    link = REPO / ".collections" / "ansible_collections" / "wrkansible" / "wrk"
+    assert link.is_symlink()
+    assert link.resolve() == REPO
+    assert "collections_path = .collections" in (REPO / "ansible.cfg").read_text("utf-8")
+
+
+def test_changelog_fragments_pass_antsibull_changelog_lint() -> None:
+    assert list((REPO / "changelogs" / "fragments").glob("*.yml")), "no fragment"
+    tool = Path(sys.executable).parent / "antsibull-changelog"
+    done = subprocess.run(
+        [str(tool), "lint"], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "", done.stdout
