@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -106,3 +106,17 @@ def fixtures_dir() -> Path:
 def work_queue(tmp_path: Path) -> Path:
     """A private copy of the team's real work queue (tests never edit fixtures in place)."""
     return Path(shutil.copytree(WORK_QUEUE, tmp_path / "work-queue"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _registry_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One registry-snapshot cache for the whole run (every wrk subprocess inherits it), so
+    tests never read or write the user's ~/.cache/wrk."""
+    folder = tmp_path_factory.mktemp("wrk-cache")
+    before = os.environ.get("WRK_CACHE_DIR")
+    os.environ["WRK_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("WRK_CACHE_DIR", None)
+    else:
+        os.environ["WRK_CACHE_DIR"] = before

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -64,7 +65,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, run_wrk: RunWrk) -> World:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert list((repo / ".wrk" / "evidence").rglob("0*.json"))
-    assert list((repo / ".wrk" / "cache").glob("registry-*.json"))
+    assert list(Path(os.environ["WRK_CACHE_DIR"]).glob("registry-*.json"))  # outside the tree
     (top / "pages").mkdir()
     return World(top, repo)
 

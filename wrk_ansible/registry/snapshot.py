@@ -2,8 +2,10 @@
 
 Importing Ansible's inventory classes alone costs about 0.23 s, more than a whole gate on fresh
 evidence may take. So the Registry read through Ansible is saved as JSON under
-``$WRK_CACHE_DIR`` (default ``.wrk/cache``), keyed by the sha256 of every inventory file, the
-``ansible.cfg`` in force, the ansible-core and wrk versions and the ``ANSIBLE_*`` environment.
+``$WRK_CACHE_DIR`` (default ``$XDG_CACHE_HOME/wrk``, else ``~/.cache/wrk``: outside any work
+tree, so reading a registry never changes a repository), keyed by the sha256 of every
+inventory file, the ``ansible.cfg`` in force, the ansible-core and wrk versions and the
+``ANSIBLE_*`` environment.
 Any change to any of them is a new key, so the next read goes through Ansible again. An
 inventory that uses plugins or scripts (whose output no file hash can pin) is never cached.
 """
@@ -25,7 +27,6 @@ from wrk_ansible.registry.workstation import Workstation
 
 SNAPSHOT_VERSION: Final = 1
 CACHE_ENV: Final = "WRK_CACHE_DIR"
-DEFAULT_CACHE: Final = ".wrk/cache"
 _STATIC_SUFFIXES: Final = ("", ".yml", ".yaml", ".json", ".ini", ".cfg", ".toml")
 _MAX_FILES: Final = 5000
 #: Snapshots kept per cache folder (several inventories may be in use side by side).
@@ -154,13 +155,18 @@ def _decode(data: dict[str, Any]) -> Registry:
     )
 
 
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "wrk"
+
+
 def cached_registry(source: str, cache_dir: str | None = None) -> Registry:
     """The registry at ``source``: from the snapshot when its key matches, else through
     Ansible (and then saved). A broken or foreign snapshot file is ignored and replaced."""
     key = snapshot_key(source)
     if key is None:
         return load_registry(source)
-    folder = Path(cache_dir or os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+    folder = Path(cache_dir or os.environ.get(CACHE_ENV) or _user_cache())
     path = folder / f"registry-{key}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
