@@ -23,6 +23,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Byte-compile the package: with PYTHONDONTWRITEBYTECODE set (as on CI) every run would
+	@# compile it again (40 ms of a 0.2 s gate). Stale files are recompiled in memory.
+	$(BIN)/python -m compileall -q wrk_ansible
 	@touch $@
 
 venv: $(STAMP)
@@ -58,6 +61,7 @@ test: $(STAMP) system-deps lint lint-ansible typecheck molecule unit
 # Readiness over 1, 4 and 16 loopback sshd hosts vs ansible ping/setup, then the core figures
 # (--help, fresh gate, validate files/s, peak RSS, snapshot key). Not part of make test.
 bench: $(STAMP) system-deps
+	$(BIN)/python -m compileall -q wrk_ansible
 	$(BIN)/python benchmarks/readiness.py
 	$(BIN)/python benchmarks/core.py
 
