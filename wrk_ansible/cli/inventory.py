@@ -185,34 +185,32 @@ def run_unset(args: argparse.Namespace) -> int:
     return _report(args, summary)
 
 
-def run_drain(args: argparse.Namespace) -> int:
+def _state_change(args: argparse.Namespace, what: str) -> int:
+    """drain, resume and retire: one state change of one host, under the inventory lock."""
     from wrk_ansible.registry import ops
 
     with _editing(args) as edit:
         host = ops.resolve(edit, args.host)
-        ops.drain(edit, host, args.reason)
-        summary = _summary(host, "drained", [], edit)
+        if what == "drained":
+            ops.drain(edit, host, args.reason)
+        elif what == "resumed":
+            ops.resume(edit, host, unretire=args.unretire)
+        else:
+            ops.retire(edit, host, reason=args.reason)
+        summary = _summary(host, what, [], edit)
     return _report(args, summary)
+
+
+def run_drain(args: argparse.Namespace) -> int:
+    return _state_change(args, "drained")
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from wrk_ansible.registry import ops
-
-    with _editing(args) as edit:
-        host = ops.resolve(edit, args.host)
-        ops.resume(edit, host, unretire=args.unretire)
-        summary = _summary(host, "resumed", [], edit)
-    return _report(args, summary)
+    return _state_change(args, "resumed")
 
 
 def run_retire(args: argparse.Namespace) -> int:
-    from wrk_ansible.registry import ops
-
-    with _editing(args) as edit:
-        host = ops.resolve(edit, args.host)
-        ops.retire(edit, host, reason=args.reason)
-        summary = _summary(host, "retired", [], edit)
-    return _report(args, summary)
+    return _state_change(args, "retired")
 
 
 def run_import(args: argparse.Namespace) -> int:
