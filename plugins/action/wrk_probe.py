@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shlex
 import zlib
 
 from ansible.errors import AnsibleActionFail
@@ -175,9 +176,12 @@ class ActionModule(ActionBase):
         # way a module run would (the operator's inventory, not data from a work item).
         given = self._templar.template(task_vars.get("ansible_python_interpreter"))
         python = args.get("raw_python") or _interpreter(given, task_vars.get("wrk_os"))
+        # Every word of the interpreter is quoted for the host's shell (sh, or Git Bash on
+        # Windows): "/usr/bin/env python3" works, "$(...)" or `...` in it never runs.
+        interpreter = " ".join(shlex.quote(word) for word in shlex.split(str(python)))
         command = (
-            '"%s" -c "import base64,zlib;exec(compile(zlib.decompress(base64.b64decode(\'%s\')),'
-            "'wrk_probe.py','exec'))\" --request-b64 %s" % (python, payload, request)
+            "%s -c \"import base64,zlib;exec(compile(zlib.decompress(base64.b64decode('%s')),"
+            "'wrk_probe.py','exec'))\" --request-b64 %s" % (interpreter, payload, request)
         )
         done = self._low_level_execute_command(command)
         lines = [

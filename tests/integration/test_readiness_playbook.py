@@ -243,3 +243,18 @@ def test_ansible_doc_renders_the_module() -> None:
     assert "wrk_probe" in proc.stdout
     for word in ("requirements", "declared", "timeout", "RETURN VALUES", "EXAMPLES"):
         assert word in proc.stdout, word
+
+
+def test_the_interpreter_never_reaches_the_shell_as_code(tmp_path: Path) -> None:
+    """The script transport quotes every word of the interpreter for the host's shell."""
+    canary = tmp_path / "CANARY"
+    for hostile in (f"{sys.executable}$(touch {canary})", f"{sys.executable};touch {canary}"):
+        proc = run_playbook(tmp_path, "-e", f"wrk_readiness_raw_python={hostile}")
+        assert proc.returncode != 0, proc.stdout
+        assert "the probe script printed no JSON" in proc.stdout
+        assert not canary.exists(), f"the interpreter {hostile!r} ran as shell code"
+    # A control: a plain interpreter with an argument works ("/usr/bin/env python3" style).
+    two_words = json.dumps({"wrk_readiness_raw_python": f"/usr/bin/env {sys.executable}"})
+    proc = run_playbook(tmp_path, "-e", two_words)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert '"transport": "script"' in proc.stdout

@@ -198,3 +198,30 @@ def test_state_rules(tmp_path: Path) -> None:
         ops.set_vars(edit, "ws_retired", ops.parse_assignments(["wrk_notes=kept for history"]))
         assert ops.resume(edit, "ws_retired", unretire=True)
         assert edit.vars_of("ws_retired")["wrk_state"] == "active"
+
+
+@pytest.mark.parametrize(
+    "interpreter",
+    ["/usr/bin/python3$(id)", "/usr/bin/python3;id", "/usr/bin/`id`", "python3 -c x"],
+)
+def test_an_interpreter_is_one_plain_path(interpreter: str) -> None:
+    with pytest.raises(InputError, match="ansible_python_interpreter"):
+        check_value(
+            "ws1",
+            "ansible_python_interpreter",
+            interpreter,
+            path="inv",
+            allow_connection_vars=False,
+            raw=interpreter,
+        )
+    assert (
+        check_value(
+            "ws1",
+            "ansible_python_interpreter",
+            "/usr/bin/python3.11",
+            path="inv",
+            allow_connection_vars=False,
+            raw=None,
+        )
+        == "/usr/bin/python3.11"
+    )

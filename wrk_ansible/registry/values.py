@@ -48,7 +48,8 @@ class _ConnectionVars(BaseModel):
     ansible_user: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.@\\-]{1,128}$")
     ansible_connection: str | None = None
     ansible_python_interpreter: str | None = Field(
-        default=None, pattern=r"^(auto|auto_silent|auto_legacy|auto_legacy_silent|/\S+)$"
+        default=None,
+        pattern=r"^(auto|auto_silent|auto_legacy|auto_legacy_silent|/[A-Za-z0-9._/+-]+)$",
     )
     ansible_ssh_private_key_file: str | None = Field(default=None, pattern=r"^[^\x00-\x1f]+$")
     ansible_shell_type: str | None = Field(default=None, pattern=r"^(sh|csh|fish|powershell|cmd)$")
