@@ -311,6 +311,10 @@ USAGE = [
     ["gate", "WRK-640.md", "--stage", "exeucte", "--here", HERE, "-i", "inventory"],
     ["gate", "WRK-640.md", "--here", HERE, "-i", "inventory"],
     ["gate", "WRK-640.md", "--stage", "execute", "--timeout", "soon"],
+    ["gate", "WRK-640.md", "--stage", "execute", "--timeout", "-5"],
+    ["gate", "WRK-640.md", "--stage", "execute", "--timeout", "nan"],
+    ["gate", "WRK-640.md", "--stage", "execute", "--fresh-hours", "inf"],
+    ["readiness", "--local", "--timeout", "0"],
     ["report", "WRK-640.md"],
     ["report", "WRK-640.md", "-o", "x.html", "--fresh-hours", "soon"],
     ["contract", "validate", "--no-such-option", "WRK-640.md"],
@@ -330,6 +334,30 @@ def test_usage_errors_exit_64_and_change_nothing(
     assert len(_error_lines(proc.stderr)) == 1, proc.stderr
     assert proc.stdout == ""
     assert tree_hash(world.top) == before
+
+
+def test_a_junit_path_that_cannot_be_written_fails_before_gating(
+    world: World, run_wrk: RunWrk, tree_hash: TreeHash
+) -> None:
+    before = tree_hash(world.top)
+    proc = run_wrk(
+        "gate",
+        "WRK-640.md",
+        "--stage",
+        "execute",
+        "--here",
+        HERE,
+        "-i",
+        "inventory",
+        "--junit",
+        str(world.top / "no-such-folder" / "gate.xml"),
+        cwd=world.repo,
+        timeout=TIMEOUT,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "cannot write JUnit XML" in proc.stderr
+    assert tree_hash(world.top) == before  # no evidence either: refused before gating
 
 
 # -- wrk handoff: artifacts that escape the repository ------------------------------------

@@ -16,6 +16,31 @@ UNCHECKED_NAMES = (
 )
 
 
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0 (a timeout)."""
+    return _finite(text, minimum_exclusive=True)
+
+
+def hours(text: str) -> float:
+    """An argparse type: a finite number of hours, 0 or more (a freshness window)."""
+    return _finite(text, minimum_exclusive=False)
+
+
+def _finite(text: str, *, minimum_exclusive: bool) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0 or (minimum_exclusive and value == 0):
+        bound = "above 0" if minimum_exclusive else "0 or more"
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number {bound}")
+    if value > 1e6:
+        raise argparse.ArgumentTypeError(f"{text!r} is too large")
+    return value
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",

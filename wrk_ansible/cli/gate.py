@@ -7,7 +7,8 @@ import os
 import sys
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import add_inventory, add_json, emit_json, hours, note, seconds
+from wrk_ansible.errors import InputError
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -49,14 +50,14 @@ def register(commands: Any) -> None:
     )
     gate.add_argument(
         "--fresh-hours",
-        type=float,
+        type=hours,
         default=25.0,
         metavar="HOURS",
         help="how old readiness evidence may be and still count (default 25)",
     )
     gate.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="SECONDS",
         help="connection and per-check timeout (default 10)",
@@ -180,7 +181,24 @@ def write_junit(outcome: Any, path: str) -> None:
             ET.SubElement(case, "skipped", message=c.reason).text = detail
     suite.set("failures", str(failures))
     suite.set("skipped", str(skipped))
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    from pathlib import Path
+
+    from wrk_ansible.atomic import replace_file
+
+    data = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    try:
+        replace_file(Path(path), data)
+    except OSError as exc:
+        raise InputError(f"cannot write JUnit XML: {exc.strerror or exc}", path=path) from None
+
+
+def _check_writable(path: str) -> None:
+    """Refuse a --junit path that cannot be written before anything is gated or recorded."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise InputError("cannot write JUnit XML there: no such writable folder", path=path)
 
 
 def run_gate(args: argparse.Namespace) -> int:
@@ -191,6 +209,8 @@ def run_gate(args: argparse.Namespace) -> int:
     from wrk_ansible.gate import Gate, GateOptions
 
     resolve_stage(args.stage)  # a usage error (64) before any file is read
+    if args.junit:
+        _check_writable(args.junit)
     artifacts = None
     if args.from_artifacts:
         from pathlib import Path

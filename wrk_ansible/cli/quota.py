@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import add_inventory, add_json, emit_json, hours, note
 
 _AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -64,7 +64,7 @@ def register(commands: Any) -> None:
     imported.set_defaults(handler=run_import)
     show = verbs.add_parser("show", help="each agent's newest reading and its pacing line")
     show.add_argument(
-        "--fresh-hours", type=float, metavar="HOURS", help="default: wrk_quota_fresh_hours (24)"
+        "--fresh-hours", type=hours, metavar="HOURS", help="default: wrk_quota_fresh_hours (24)"
     )
     _common(show, writes=False)
     show.set_defaults(handler=run_show)

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note, seconds
 
 
 def register(commands: Any) -> None:
@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--here", metavar="HOST", help="the inventory host this machine is")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="SECONDS",
         help="per-check and connection timeout (default 10)",

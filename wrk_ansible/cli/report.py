@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wrk_ansible.cli.common import UNCHECKED_NAMES, add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import UNCHECKED_NAMES, add_inventory, add_json, emit_json, hours, note
 
 _EVIDENCE_HELP = "evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)"
 _FRESH_HELP = "how old readiness evidence may be and still count (default 25)"
@@ -32,7 +32,7 @@ def register(commands: Any) -> None:
     report.add_argument("--title", default="wrk review", help="the page title")
     report.add_argument("--evidence-dir", metavar="DIR", help=_EVIDENCE_HELP)
     report.add_argument(
-        "--fresh-hours", type=float, default=25.0, metavar="HOURS", help=_FRESH_HELP
+        "--fresh-hours", type=hours, default=25.0, metavar="HOURS", help=_FRESH_HELP
     )
     add_inventory(report)
     report.set_defaults(handler=run_report)
@@ -50,7 +50,7 @@ def register(commands: Any) -> None:
     )
     whatif.add_argument("--evidence-dir", metavar="DIR", help=_EVIDENCE_HELP)
     whatif.add_argument(
-        "--fresh-hours", type=float, default=25.0, metavar="HOURS", help=_FRESH_HELP
+        "--fresh-hours", type=hours, default=25.0, metavar="HOURS", help=_FRESH_HELP
     )
     add_inventory(whatif)
     add_json(whatif)
