@@ -7,37 +7,38 @@ appends the gate's record to the WRK's evidence chain.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
-import os
-import re
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.stages import resolve_stage
-from wrk_ansible.contract.validate import ValidationResult, check_work_item, repository_root
+from wrk_ansible.contract.validate import check_work_item, repository_root
 from wrk_ansible.decision.candidates import stage_candidates
 from wrk_ansible.decision.outcomes import Check, Outcome, Verdict, worst
 from wrk_ansible.decision.verdict import Decision, HostReadiness, decide
 from wrk_ansible.errors import InputError, WrkError
 from wrk_ansible.evidence import handoff, reservations
 from wrk_ansible.evidence.ledger import Ledger, Record, Signer
+from wrk_ansible.evidence.provenance import (
+    current_user,
+    files_digest,
+    git_revision,
+    inventory_digest,
+)
 from wrk_ansible.evidence.readiness import (
     DEFAULT_FRESH_HOURS,
     fresh_observation,
     record_observation,
 )
+from wrk_ansible.gate_outcome import GateOutcome, invalid_contract
 from wrk_ansible.readiness.artifacts import ArtifactRun
 from wrk_ansible.readiness.gather import probe_hosts, probe_local, requirements_data
 from wrk_ansible.readiness.results import HostObservation
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation
 
-OUTPUT_SCHEMA_VERSION: Final = 1
 Note = Callable[[str], None]
 
 
@@ -55,101 +56,6 @@ class GateOptions:
     #: Readiness observed by a run elsewhere (``--from-artifacts``): used for the hosts it
     #: covers; the others are gated as without it (fresh evidence, else a probe).
     artifacts: ArtifactRun | None = None
-
-
-@dataclass(frozen=True)
-class GateOutcome:
-    """Every row's decision, the evidence written, and the overall verdict."""
-
-    wrk: str
-    stage: str
-    decisions: tuple[Decision, ...]
-    evidence: tuple[str, ...] = ()
-    errors: tuple[Check, ...] = field(default=())
-    #: Evidence that could not be written (a full disk, a locked chain): the verdict stands.
-    evidence_errors: tuple[str, ...] = ()
-
-    @property
-    def verdict(self) -> Verdict:
-        if self.errors:
-            return Verdict.FAIL
-        return worst(d.verdict for d in self.decisions)
-
-    def as_dict(self) -> dict[str, Any]:
-        first = self.decisions[0] if len(self.decisions) == 1 else None
-        checks = [c.as_dict() for c in self.errors] + [
-            c.as_dict() for d in self.decisions for c in d.checks
-        ]
-        return {
-            "schema_version": OUTPUT_SCHEMA_VERSION,
-            "wrk": self.wrk,
-            "stage": self.stage,
-            "verdict": self.verdict.value,
-            "host": first.hosts[0] if first and first.hosts else None,
-            "hosts": list(first.hosts) if first else [],
-            "agent": first.agent if first else None,
-            "reason": first.reason if first else _summary(self),
-            "checks": checks,
-            "gaps": [g.as_dict() for d in self.decisions for g in d.gaps],
-            "evidence": list(self.evidence),
-            "evidence_errors": list(self.evidence_errors),
-            "stages": [d.as_dict() for d in self.decisions],
-        }
-
-
-def _summary(outcome: GateOutcome) -> str:
-    if outcome.errors:
-        return "the contract is invalid: " + "; ".join(c.reason for c in outcome.errors[:3])
-    return "; ".join(f"{d.stage}: {d.verdict.value}" for d in outcome.decisions)
-
-
-def invalid_contract(result: ValidationResult, stage: str) -> GateOutcome:
-    """A gate on an invalid contract fails before anything else, writing nothing."""
-    errors = tuple(
-        Check(
-            issue.field or "contract",
-            "a valid contract",
-            f"line {issue.line}" if issue.line else None,
-            Outcome.FAIL,
-            issue.message,
-            None,
-            "contract",
-        )
-        for issue in result.errors
-    )
-    return GateOutcome(result.wrk_id or Path(result.path).stem, stage, (), (), errors)
-
-
-def _files_digest(paths: Sequence[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(str(path).encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"")
-    return digest.hexdigest()
-
-
-def inventory_digest(source: str) -> str:
-    root = Path(source)
-    files = (
-        [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        if root.is_dir()
-        else [root]
-    )
-    return _files_digest(files)
-
-
-def git_revision(folder: Path) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def _no_access(
@@ -397,9 +303,9 @@ class Gate:
             "for_hosts": list(decision.hosts),
             "ran_on": here.name,
             "agent": decision.agent,
-            "user": _user(),
+            "user": current_user(),
             "inventory_sha256": inventory_digest(self.inventory),
-            "contract_sha256": _files_digest(files),
+            "contract_sha256": files_digest(files),
             "git_revision": git_revision(repository_root(contract.path)),
             "checks": [c.as_dict() for c in decision.checks],
             "gaps": [g.as_dict() for g in decision.gaps],
@@ -423,11 +329,3 @@ def _routed_agent(ledger: Ledger, wrk: str, stage: str) -> str | None:
         return None
     primary = max(routed, key=lambda r: (r.time, r.id)).body.get("primary")
     return str(primary) if primary else None
-
-
-def _user() -> str:
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = os.environ.get("USER", "unknown")
-    return re.sub(r"[^\w.@-]", "_", name)[:64]

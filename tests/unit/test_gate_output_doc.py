@@ -10,7 +10,7 @@ import pytest
 
 from wrk_ansible.decision.outcomes import Check, Gap, Outcome, Verdict
 from wrk_ansible.decision.verdict import Decision
-from wrk_ansible.gate import OUTPUT_SCHEMA_VERSION, GateOutcome
+from wrk_ansible.gate_outcome import OUTPUT_SCHEMA_VERSION, GateOutcome
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "gate-output.md"
 

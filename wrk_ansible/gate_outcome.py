@@ -1,0 +1,77 @@
+"""What a gate answers: every row's decision, the evidence written, the overall verdict, and
+the versioned ``--json`` shape (``docs/gate-output.md``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from wrk_ansible.contract.validate import ValidationResult
+from wrk_ansible.decision.outcomes import Check, Outcome, Verdict, worst
+from wrk_ansible.decision.verdict import Decision
+
+OUTPUT_SCHEMA_VERSION: Final = 1
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """Every row's decision, the evidence written, and the overall verdict."""
+
+    wrk: str
+    stage: str
+    decisions: tuple[Decision, ...]
+    evidence: tuple[str, ...] = ()
+    errors: tuple[Check, ...] = field(default=())
+    #: Evidence that could not be written (a full disk, a locked chain): the verdict stands.
+    evidence_errors: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.errors:
+            return Verdict.FAIL
+        return worst(d.verdict for d in self.decisions)
+
+    def as_dict(self) -> dict[str, Any]:
+        first = self.decisions[0] if len(self.decisions) == 1 else None
+        checks = [c.as_dict() for c in self.errors] + [
+            c.as_dict() for d in self.decisions for c in d.checks
+        ]
+        return {
+            "schema_version": OUTPUT_SCHEMA_VERSION,
+            "wrk": self.wrk,
+            "stage": self.stage,
+            "verdict": self.verdict.value,
+            "host": first.hosts[0] if first and first.hosts else None,
+            "hosts": list(first.hosts) if first else [],
+            "agent": first.agent if first else None,
+            "reason": first.reason if first else _summary(self),
+            "checks": checks,
+            "gaps": [g.as_dict() for d in self.decisions for g in d.gaps],
+            "evidence": list(self.evidence),
+            "evidence_errors": list(self.evidence_errors),
+            "stages": [d.as_dict() for d in self.decisions],
+        }
+
+
+def _summary(outcome: GateOutcome) -> str:
+    if outcome.errors:
+        return "the contract is invalid: " + "; ".join(c.reason for c in outcome.errors[:3])
+    return "; ".join(f"{d.stage}: {d.verdict.value}" for d in outcome.decisions)
+
+
+def invalid_contract(result: ValidationResult, stage: str) -> GateOutcome:
+    """A gate on an invalid contract fails before anything else, writing nothing."""
+    errors = tuple(
+        Check(
+            issue.field or "contract",
+            "a valid contract",
+            f"line {issue.line}" if issue.line else None,
+            Outcome.FAIL,
+            issue.message,
+            None,
+            "contract",
+        )
+        for issue in result.errors
+    )
+    return GateOutcome(result.wrk_id or Path(result.path).stem, stage, (), (), errors)
