@@ -41,6 +41,14 @@ def _finite(text: str, *, minimum_exclusive: bool) -> float:
     return value
 
 
+def add_evidence_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--evidence-dir",
+        metavar="DIR",
+        help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
+    )
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json",

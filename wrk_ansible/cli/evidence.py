@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import add_evidence_dir, add_inventory, add_json, emit_json, note
 
 
 def register(commands: Any) -> None:
@@ -22,11 +22,7 @@ def register(commands: Any) -> None:
             verb.add_argument("id", metavar="ID")
         else:
             verb.add_argument("wrk", nargs="?", metavar="WRK")
-        verb.add_argument(
-            "--evidence-dir",
-            metavar="DIR",
-            help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
-        )
+        add_evidence_dir(verb)
         if name == "verify":
             add_inventory(verb)
         add_json(verb)

@@ -7,7 +7,15 @@ import os
 import sys
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, hours, note, seconds
+from wrk_ansible.cli.common import (
+    add_evidence_dir,
+    add_inventory,
+    add_json,
+    emit_json,
+    hours,
+    note,
+    seconds,
+)
 from wrk_ansible.errors import InputError
 
 
@@ -17,11 +25,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="HOST",
         help="the inventory host wrk runs on (default: matched by hostname)",
     )
-    parser.add_argument(
-        "--evidence-dir",
-        metavar="DIR",
-        help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
-    )
+    add_evidence_dir(parser)
     parser.add_argument(
         "--sign-key",
         metavar="KEY",

@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, hours, note
+from wrk_ansible.cli.common import add_evidence_dir, add_inventory, add_json, emit_json, hours, note
 
 _AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -22,11 +22,7 @@ def _pct(text: str) -> float:
 
 
 def _common(parser: argparse.ArgumentParser, *, writes: bool = True) -> None:
-    parser.add_argument(
-        "--evidence-dir",
-        metavar="DIR",
-        help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
-    )
+    add_evidence_dir(parser)
     if writes:
         parser.add_argument(
             "--here", metavar="HOST", help="the inventory host writing (default: by hostname)"

@@ -7,7 +7,14 @@ import os
 import sys
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note, seconds
+from wrk_ansible.cli.common import (
+    add_evidence_dir,
+    add_inventory,
+    add_json,
+    emit_json,
+    note,
+    seconds,
+)
 
 
 def register(commands: Any) -> None:
@@ -38,11 +45,7 @@ def register(commands: Any) -> None:
         "--sign-key", metavar="KEY", help="sign the recorded evidence (default: $WRK_SIGNING_KEY)"
     )
     parser.add_argument("--no-record", action="store_true", help="record no evidence")
-    parser.add_argument(
-        "--evidence-dir",
-        metavar="DIR",
-        help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
-    )
+    add_evidence_dir(parser)
     add_inventory(parser)
     add_json(parser)
     parser.set_defaults(handler=run_readiness)

@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wrk_ansible.cli.common import UNCHECKED_NAMES, add_inventory, add_json, emit_json, hours, note
+from wrk_ansible.cli.common import (
+    UNCHECKED_NAMES,
+    add_evidence_dir,
+    add_inventory,
+    add_json,
+    emit_json,
+    hours,
+    note,
+)
 
-_EVIDENCE_HELP = "evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)"
 _FRESH_HELP = "how old readiness evidence may be and still count (default 25)"
 
 
@@ -30,7 +37,7 @@ def register(commands: Any) -> None:
         help="also show draining these hosts together in the capacity risk; repeatable",
     )
     report.add_argument("--title", default="wrk review", help="the page title")
-    report.add_argument("--evidence-dir", metavar="DIR", help=_EVIDENCE_HELP)
+    add_evidence_dir(report)
     report.add_argument(
         "--fresh-hours", type=hours, default=25.0, metavar="HOURS", help=_FRESH_HELP
     )
@@ -48,7 +55,7 @@ def register(commands: Any) -> None:
     whatif.add_argument(
         "--drain", action="append", required=True, metavar="HOST", help="a host; repeatable"
     )
-    whatif.add_argument("--evidence-dir", metavar="DIR", help=_EVIDENCE_HELP)
+    add_evidence_dir(whatif)
     whatif.add_argument(
         "--fresh-hours", type=hours, default=25.0, metavar="HOURS", help=_FRESH_HELP
     )

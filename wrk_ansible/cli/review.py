@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import add_evidence_dir, add_inventory, add_json, emit_json, note
 
 
 def register(commands: Any) -> None:
@@ -27,11 +27,7 @@ def register(commands: Any) -> None:
     record.add_argument(
         "--here", metavar="HOST", help="the inventory host writing (default: by hostname)"
     )
-    record.add_argument(
-        "--evidence-dir",
-        metavar="DIR",
-        help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
-    )
+    add_evidence_dir(record)
     record.add_argument(
         "--sign-key", metavar="KEY", help="sign the record (default: $WRK_SIGNING_KEY)"
     )
