@@ -250,16 +250,15 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wrk_ansible.contract.migrate import new_work_item_text, plan_migration, write_atomically
+    from wrk_ansible.contract.migrate import create_new, new_work_item_text, plan_migration
 
-    if not os.path.exists(args.path):
-        if args.dry_run:
-            note(f"{args.path}: would be created with the default matrix")
-            return 0
-        write_atomically(args.path, new_work_item_text(Path(args.path).stem))
+    if not os.path.exists(args.path) and args.dry_run:
+        note(f"{args.path}: would be created with the default matrix")
+        return 0
+    if not args.dry_run and create_new(args.path, new_work_item_text(Path(args.path).stem)):
         try:
             return _apply([plan_migration(args.path, init=True)], False)
         except BaseException:
-            os.unlink(args.path)
+            os.unlink(args.path)  # the file this run created, and nobody else's
             raise
     return _apply([plan_migration(args.path, init=True)], args.dry_run)

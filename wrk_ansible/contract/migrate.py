@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from wrk_ansible import __version__
-from wrk_ansible.atomic import replace_file
+from wrk_ansible.atomic import create_file, replace_file
 from wrk_ansible.contract.models import GroupScope, StageAssignment
 from wrk_ansible.contract.resolve import Contract
 from wrk_ansible.contract.template import DEFAULT_HOST
@@ -146,6 +146,21 @@ def plan_migration(path: str, *, init: bool = False) -> MigrationPlan:
 def new_work_item_text(wrk_id: str) -> str:
     """A minimal new WRK file for ``wrk contract init`` on a path that does not exist."""
     return f"---\nid: {wrk_id}\ntitle: {wrk_id}\nstatus: pending\n---\n\n# {wrk_id}\n"
+
+
+def create_new(path: str, text: str) -> bool:
+    """Create ``path`` with ``text`` unless it exists (False then): never overwrites a file
+    another process created meanwhile."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError(f"cannot write into {folder}: No such file or directory", path=path)
+    try:
+        create_file(Path(path), text.encode("utf-8"))
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from None
+    return True
 
 
 def write_atomically(path: str, text: str) -> None:
