@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 PROBE_VERSION = "1"
@@ -692,12 +694,16 @@ def gather_facts() -> Dict[str, str]:
     }
 
 
+Planned = Tuple[str, str, Callable[[], Check]]
+
+
 def _requirement_checks(
     requirements: Dict[str, Any],
     declared: Dict[str, Any],
     timeout: float,
     runner: Runner,
-) -> List[Check]:
+) -> List[Planned]:
+    """The checks the requirements ask for, validated now, run later (see _run_planned)."""
     declared_tools = {
         entry["name"]: entry
         for entry in (
@@ -709,45 +715,88 @@ def _requirement_checks(
         _entry(lic, "wrk_licenses", "feature")
         for lic in _as_list(declared.get("licenses"), "wrk_licenses")
     ]
-    checks: List[Check] = []
+    planned: List[Planned] = []
     for item in _as_list(requirements.get("tools"), "requirements.tools"):
         tool = _entry(item, "requirements.tools", "name", True)
-        checks.append(check_tool(tool, declared_tools.get(tool["name"]), timeout, runner))
+        decl = declared_tools.get(tool["name"])
+        planned.append(
+            (tool["name"], "tool", functools.partial(check_tool, tool, decl, timeout, runner))
+        )
     for item in _as_list(requirements.get("licenses"), "requirements.licenses"):
         lic = _entry(item, "requirements.licenses", "feature")
-        checks.append(check_license(lic, declared_licenses, timeout, runner))
+        planned.append(
+            (
+                lic["feature"],
+                "license",
+                functools.partial(check_license, lic, declared_licenses, timeout, runner),
+            )
+        )
     for item in _as_list(requirements.get("disk"), "requirements.disk"):
         disk = _entry(item, "requirements.disk", "path")
-        checks.append(check_disk(disk["path"], _number(disk.get("free_gb"), "disk free_gb")))
+        free = _number(disk.get("free_gb"), "disk free_gb")
+        planned.append((disk["path"], "disk", functools.partial(check_disk, disk["path"], free)))
     for item in _as_list(requirements.get("network"), "requirements.network"):
         net = _entry(item, "requirements.network", "host")
         port = _number(net.get("port"), "network port")
         if port != int(port) or not 0 < port < 65536:
             raise ProbeInputError("network port must be 1-65535, got %r" % net.get("port"))
-        checks.append(check_network(net["host"], int(port), timeout))
-    return checks
+        planned.append(
+            (
+                "%s:%d" % (net["host"], int(port)),
+                "network",
+                functools.partial(check_network, net["host"], int(port), timeout),
+            )
+        )
+    return planned
 
 
-def _declared_checks(declared: Dict[str, Any], timeout: float, runner: Runner) -> List[Check]:
-    checks: List[Check] = []
+def _declared_checks(declared: Dict[str, Any], timeout: float, runner: Runner) -> List[Planned]:
+    """The checks of what the host declares, validated now, run later."""
+    planned: List[Planned] = []
     for item in _as_list(declared.get("tools"), "wrk_tools"):
         tool = _entry(item, "wrk_tools", "name", True)
-        checks.append(check_tool(tool, tool, timeout, runner))
+        planned.append(
+            (tool["name"], "tool", functools.partial(check_tool, tool, tool, timeout, runner))
+        )
     licenses = [
         _entry(lic, "wrk_licenses", "feature")
         for lic in _as_list(declared.get("licenses"), "wrk_licenses")
     ]
     for lic in licenses:
-        seats = lic.get("seats") or 1
-        checks.append(
-            check_license({"feature": lic["feature"], "seats": seats}, [lic], timeout, runner)
+        need = {"feature": lic["feature"], "seats": lic.get("seats") or 1}
+        planned.append(
+            (
+                lic["feature"],
+                "license",
+                functools.partial(check_license, need, [lic], timeout, runner),
+            )
         )
     for item in _as_list(declared.get("storage"), "wrk_storage"):
         storage = _entry(item, "wrk_storage", "path", True)
         free_gb = storage.get("free_gb")
-        checks.append(
-            check_disk(storage["path"], None if free_gb is None else _number(free_gb, "free_gb"))
+        free = None if free_gb is None else _number(free_gb, "free_gb")
+        planned.append(
+            (storage["path"], "disk", functools.partial(check_disk, storage["path"], free))
         )
+    return planned
+
+
+def time_budget(timeout: float) -> float:
+    """How long one probe may take in all: every check has ``timeout``, the whole probe this."""
+    return max(30.0, 3 * timeout)
+
+
+def _run_planned(planned: List[Planned], budget: float) -> List[Check]:
+    """Run the checks in order; once ``budget`` seconds are spent, the rest are unknown (not
+    run, with the reason), so a probe over many slow endpoints still ends in bounded time."""
+    deadline = time.monotonic() + budget
+    checks: List[Check] = []
+    for name, kind, run in planned:
+        if time.monotonic() > deadline:
+            reason = "not run: the probe's time budget of %gs was spent" % budget
+            checks.append(make_check(name, kind, None, None, None, reason))
+        else:
+            checks.append(run())
     return checks
 
 
@@ -777,10 +826,11 @@ def run_probe(
         raise ProbeInputError("timeout must be between 0 and 3600 seconds, got %r" % timeout)
     if any(requirements.get(k) for k in ("tools", "licenses", "disk", "network")):
         mode = "requirements"
-        checks = _requirement_checks(requirements, declared, timeout, runner)
+        planned = _requirement_checks(requirements, declared, timeout, runner)
     else:
         mode = "declared"
-        checks = _declared_checks(declared, timeout, runner)
+        planned = _declared_checks(declared, timeout, runner)
+    checks = _run_planned(planned, time_budget(timeout))
     return {
         "facts": gather_facts(),
         "mode": mode,

@@ -735,3 +735,27 @@ def test_license_declaration_matches_case_insensitively(probe: ModuleType) -> No
     check = probe.check_license({"feature": "orcaflex"}, [file_decl("OrcaFlex")], today=TODAY)
     assert check["ok"] is True, check
     assert check["name"] == "OrcaFlex"
+
+
+def test_a_probe_over_many_slow_checks_ends_within_its_time_budget(
+    probe: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each check has its timeout; the whole probe has a budget, after which the rest are
+    unknown with a reason (never silently passed)."""
+    clock = [0.0]
+
+    def slow_network(host: str, port: int, timeout: float) -> dict[str, object]:
+        clock[0] += timeout  # as if every endpoint blackholed until its timeout
+        return probe.make_check(f"{host}:{port}", "network", "reachable", None, False, "timed out")
+
+    monkeypatch.setattr(probe, "check_network", slow_network)
+    monkeypatch.setattr(probe.time, "monotonic", lambda: clock[0])
+    requirements = {"network": [{"host": "192.0.2.1", "port": 1000 + n} for n in range(10)]}
+    result = probe.run_probe(requirements, {}, timeout=5)
+    budget = probe.time_budget(5)
+    ran = [c for c in result["checks"] if c["ok"] is False]
+    skipped = [c for c in result["checks"] if c["ok"] is None]
+    assert len(ran) + len(skipped) == 10
+    assert len(ran) == int(budget // 5) + 1
+    assert all("time budget" in c["reason"] for c in skipped)
+    assert result["ready"] is False
