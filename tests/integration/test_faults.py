@@ -61,6 +61,26 @@ def inventory(fleet: Fleet, folder: Path, spare: str) -> Path:
     return inv
 
 
+def gate(
+    path: Path, inv: Path, here: str, ev: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """``wrk gate PATH --stage execute --json`` on the fleet, as ``here``, into ``ev``."""
+    return wrk(
+        "gate",
+        str(path),
+        "--stage",
+        "execute",
+        "-i",
+        str(inv),
+        "--here",
+        here,
+        "--evidence-dir",
+        str(ev),
+        "--json",
+        *extra,
+    )
+
+
 def item(folder: Path, first: str, second: str) -> Path:
     (folder / ".git").mkdir(parents=True, exist_ok=True)
     path = folder / "WRK-9501.md"
@@ -127,19 +147,7 @@ def test_full_disk_when_evidence_is_written(fleet: Fleet, tmp_path: Path, full_d
     inv = inventory(fleet, tmp_path / "inv", "ws_license_ok")
     path = item(tmp_path / "repo", "ws_ready", "ws_license_ok")
     ev = full_disk / "ev"
-    first = wrk(
-        "gate",
-        str(path),
-        "--stage",
-        "execute",
-        "-i",
-        str(inv),
-        "--here",
-        "ws_ready",
-        "--evidence-dir",
-        str(ev),
-        "--json",
-    )
+    first = gate(path, inv, "ws_ready", ev)
     assert first.returncode == 0, first.stderr  # a chain with room: one record
     filler = full_disk / "filler"
     fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # now fill the disk to the last byte
@@ -151,20 +159,7 @@ def test_full_disk_when_evidence_is_written(fleet: Fleet, tmp_path: Path, full_d
     finally:
         os.close(fd)
     started = time.monotonic()
-    done = wrk(
-        "gate",
-        str(path),
-        "--stage",
-        "execute",
-        "-i",
-        str(inv),
-        "--here",
-        "ws_ready",
-        "--evidence-dir",
-        str(ev),
-        "--json",
-        "--fresh",
-    )
+    done = gate(path, inv, "ws_ready", ev, "--fresh")
     out = json.loads(done.stdout)
     assert done.returncode == 0, done.stderr
     assert out["verdict"] == "pass"
@@ -176,19 +171,7 @@ def test_full_disk_when_evidence_is_written(fleet: Fleet, tmp_path: Path, full_d
     verify = wrk("evidence", "verify", "--evidence-dir", str(ev))
     assert verify.returncode == 0, verify.stdout + verify.stderr
     filler.unlink()
-    after = wrk(
-        "gate",
-        str(path),
-        "--stage",
-        "execute",
-        "-i",
-        str(inv),
-        "--here",
-        "ws_ready",
-        "--evidence-dir",
-        str(ev),
-        "--json",
-    )
+    after = gate(path, inv, "ws_ready", ev)
     assert after.returncode == 0, after.stderr
     assert len(json.loads(after.stdout)["evidence"]) == 1
     assert wrk("evidence", "verify", "--evidence-dir", str(ev)).returncode == 0
