@@ -419,19 +419,15 @@ def check_license_file(
 ) -> Check:
     """A license file holds an unexpired FEATURE line granting at least ``seats`` seats."""
     required = "%d seat%s" % (seats, "" if seats == 1 else "s")
+    result = functools.partial(make_check, feature, "license", required)
     path = decl.get("path")
     if not path:
-        return make_check(
-            feature, "license", required, None, False, "license of kind file declares no path"
-        )
+        return result(None, False, "license of kind file declares no path")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read(4 * 1024 * 1024)
     except OSError as exc:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             None,
             False,
             "license file %s cannot be read: %s" % (path, exc.strerror or exc),
@@ -439,10 +435,7 @@ def check_license_file(
     today = today or datetime.date.today()
     lines = [e for e in parse_license_file(text) if e["feature"] == feature]
     if not lines:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             None,
             False,
             "no FEATURE line for %s in %s" % (feature, path),
@@ -450,10 +443,7 @@ def check_license_file(
     valid = [e for e in lines if e["expires"] is None or e["expires"] >= today]
     if not valid:
         last = max(e["expires"] for e in lines)
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "expired %s" % last.isoformat(),
             False,
             "license for %s in %s expired on %s" % (feature, path, last.isoformat()),
@@ -464,10 +454,7 @@ def check_license_file(
         else "until " + max(e["expires"] for e in valid).isoformat()
     )
     if any(e["seats"] is None for e in valid):
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "uncounted, " + expiry,
             True,
             "uncounted license in %s" % path,
@@ -475,15 +462,12 @@ def check_license_file(
     granted = sum(e["seats"] for e in valid)
     found = "%d seat%s granted, %s" % (granted, "" if granted == 1 else "s", expiry)
     if granted < seats:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             found,
             False,
             "%s grants %d seats, %d required" % (path, granted, seats),
         )
-    return make_check(feature, "license", required, found, True, "valid license in %s" % path)
+    return result(found, True, "valid license in %s" % path)
 
 
 def check_license_server(
@@ -496,10 +480,11 @@ def check_license_server(
     """The license server answers on TCP; free seats come from lmstat/rlmstat when present."""
     kind = decl.get("kind")
     required = "%d free seat%s" % (seats, "" if seats == 1 else "s")
+    result = functools.partial(make_check, feature, "license", required)
     try:
         servers = parse_server(decl.get("server") or "")
     except ProbeInputError as exc:
-        return make_check(feature, "license", required, None, False, str(exc))
+        return result(None, False, str(exc))
     reachable = None
     errors = []
     for host, port in servers:
@@ -509,10 +494,7 @@ def check_license_server(
             break
         errors.append("%d@%s: %s" % (port, host, error))
     if reachable is None:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "server unreachable",
             False,
             "license server not reachable: " + "; ".join(errors),
@@ -525,10 +507,7 @@ def check_license_server(
             if utility:
                 break
     if not utility:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "server %s up" % spec,
             None,
             "server reachable, but %s is not on PATH: free seats unknown"
@@ -541,38 +520,26 @@ def check_license_server(
     try:
         rc, output = runner(argv, timeout)
     except subprocess.TimeoutExpired:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "server %s up" % spec,
             None,
             "%s timed out after %gs" % (argv[1], timeout),
         )
     except OSError as exc:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "server %s up" % spec,
             None,
             "%s could not run: %s" % (utility, exc),
         )
     usage = parse_license_usage(output, feature)
     if usage is None:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "server %s up" % spec,
             None,
             "%s output (rc %d) has no usage line for %s" % (argv[1], rc, feature),
         )
     if usage["issued"] is None:
-        return make_check(
-            feature,
-            "license",
-            required,
+        return result(
             "uncounted on %s" % spec,
             True,
             "uncounted license served by %s" % spec,
@@ -580,12 +547,8 @@ def check_license_server(
     free = max(usage["issued"] - (usage["used"] or 0), 0)
     found = "%d free of %d on %s" % (free, usage["issued"], spec)
     if free < seats:
-        return make_check(
-            feature, "license", required, found, False, "%d seats free, %d required" % (free, seats)
-        )
-    return make_check(
-        feature, "license", required, found, True, "%d seats free on %s" % (free, spec)
-    )
+        return result(found, False, "%d seats free, %d required" % (free, seats))
+    return result(found, True, "%d seats free on %s" % (free, spec))
 
 
 def check_license(
