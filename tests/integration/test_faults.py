@@ -106,21 +106,7 @@ def test_sshd_killed_mid_run_is_decided_and_falls_back(slow_fleet: Fleet, tmp_pa
     killer = threading.Timer(2.0, slow_fleet.kill_sshd, args=("ws_victim",))
     killer.start()
     try:
-        done = wrk(
-            "gate",
-            str(path),
-            "--stage",
-            "execute",
-            "-i",
-            str(inv),
-            "--here",
-            "ws_spare",
-            "--evidence-dir",
-            str(ev),
-            "--timeout",
-            "5",
-            "--json",
-        )
+        done = gate(path, inv, "ws_spare", ev, "--timeout", "5")
     finally:
         killer.cancel()
     out = json.loads(done.stdout)
