@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from wrk_ansible.contract.validate import ValidationResult
-from wrk_ansible.decision.outcomes import Check, Outcome, Verdict, worst
-from wrk_ansible.decision.verdict import Decision
+from wrk_ansible.decision.outcomes import Check, Outcome, Verdict
+from wrk_ansible.decision.verdict import Decision, overall
 
 OUTPUT_SCHEMA_VERSION: Final = 1
 
@@ -27,10 +27,14 @@ class GateOutcome:
     evidence_errors: tuple[str, ...] = ()
 
     @property
+    def readiness(self) -> dict[str, dict[str, Any]]:
+        """host -> its readiness, for every host a row considered (the last row's when two
+        rows considered the same host)."""
+        return {h: r.as_dict() for d in self.decisions for h, r in d.readiness.items()}
+
+    @property
     def verdict(self) -> Verdict:
-        if self.errors:
-            return Verdict.FAIL
-        return worst(d.verdict for d in self.decisions)
+        return overall(self.decisions, invalid=bool(self.errors))
 
     def as_dict(self) -> dict[str, Any]:
         first = self.decisions[0] if len(self.decisions) == 1 else None
@@ -51,6 +55,7 @@ class GateOutcome:
             "evidence": list(self.evidence),
             "evidence_errors": list(self.evidence_errors),
             "stages": [d.as_dict() for d in self.decisions],
+            "readiness": self.readiness,
         }
 
 
@@ -64,13 +69,13 @@ def invalid_contract(result: ValidationResult, stage: str) -> GateOutcome:
     """A gate on an invalid contract fails before anything else, writing nothing."""
     errors = tuple(
         Check(
-            issue.field or "contract",
-            "a valid contract",
-            f"line {issue.line}" if issue.line else None,
-            Outcome.FAIL,
-            issue.message,
-            None,
-            "contract",
+            name=issue.field or "contract",
+            required="a valid contract",
+            found=f"line {issue.line}" if issue.line else None,
+            outcome=Outcome.FAIL,
+            reason=issue.message,
+            host=None,
+            kind="contract",
         )
         for issue in result.errors
     )

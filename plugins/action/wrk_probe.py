@@ -146,7 +146,8 @@ class ActionModule(ActionBase):
             probe.pop("invocation", None)
             result.update(probe)
             return result
-        readiness = {key: probe.get(key) for key in ("facts", "mode", "checks", "ready")}
+        keys = ("schema_version", "facts", "mode", "checks", "ready")
+        readiness = {key: probe.get(key) for key in keys}
         result.update(readiness)
         result["changed"] = False
         result["transport"] = transport

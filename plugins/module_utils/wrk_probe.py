@@ -9,8 +9,11 @@ probed through ``ansible.builtin.raw``.  It therefore runs on the *target* host:
 library only, Python 3.8+, no POSIX-only calls, every subprocess and socket has a timeout and
 no subprocess goes through a shell.
 
-Every check returns ``{name, kind, required, found, ok, reason}``: ``ok`` is True (passed),
-False (failed) or None (unknown: could not be decided, with the reason; never a silent pass).
+Every check returns ``{name, kind, required, found, ok, reason, spec, data}``: ``ok`` is True
+(passed), False (failed) or None (unknown: could not be decided, with the reason; never a silent
+pass); ``required``/``found``/``reason`` are text for people, ``spec`` (what was asked) and
+``data`` (what was observed, null where unknown) are typed values for programs.  The shape of
+the whole result is ``docs/probe-output.schema.json`` (``schema_version`` 2).
 """
 
 from __future__ import annotations
@@ -31,15 +34,19 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
-PROBE_VERSION = "1"
+PROBE_VERSION = "2"
+#: The shape of run_probe's result: docs/probe-output.schema.json.
+SCHEMA_VERSION = 2
 GIB = 1024**3
 DEFAULT_TIMEOUT = 5.0
 #: Bytes of command output read; version and lmstat output is far smaller.
 MAX_OUTPUT = 1024 * 1024
 #: A tool name from requirements is data: a bare program name, never a path or a template.
 TOOL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
-#: The first dotted version in ``--version`` output ("git version 2.39.2", "OpenSSH_9.2p1").
-DEFAULT_VERSION_RE = r"(\d+(?:\.\d+)+(?:[A-Za-z]+\d*)?|\d+)"
+#: The version in ``--version`` output: the first dotted one with any attached suffix
+#: ("git version 2.39.2", "OpenSSH_9.2p1", "11.6c"), else an ANSYS release ("2024R1"), else
+#: a bare number ("build 7").
+DEFAULT_VERSION_RE = r"(\d+(?:\.\d+)+(?:[A-Za-z]+\d*)?|\d+[Rr]\d+|\d+)"
 #: Utilities that report license usage, by license kind.
 LICENSE_UTILITIES = {"flexlm": ("lmutil",), "rlm": ("rlmutil",)}
 
@@ -58,48 +65,88 @@ class ProbeInputError(ValueError):
 # ``ansible.module_utils.compat.version.LooseVersion``: this file must also run without Ansible
 # (the raw path on Windows, ``wrk readiness --local``), and LooseVersion raises TypeError on
 # Python 3 when a number meets a letter at the same position ("1.0.1" vs "1.0rc1").
-# Rules: numbers compare as integers ("20.10" > "9.1", "0.10" < "20.10"); missing trailing
-# components are zero ("1.2" == "1.2.0"); a letter run where the other side has a number or
-# nothing marks a pre-release and sorts lower ("1.0rc1" < "1.0" < "1.0.1"); letters before the
-# first number are a prefix and ignored ("v3.11" == "3.11").
+#
+# The grammar (the one version comparison of the product, the controller's too):
+# - A version is a run of tokens: numbers and letter runs; anything else only separates
+#   ("1.2-3" == "1.2.3").  Letters before the first number are a prefix and ignored
+#   ("v3.11" == "3.11").
+# - A letter run is a PRE-release marker when it is ``dev``, ``alpha``, ``beta``, ``pre``,
+#   ``preview`` or ``rc`` (any case), or a single ``a``/``b`` immediately followed by a number
+#   (PEP 440 style "1.0a1", "2.0b3").  Every other letter run is a POST-release suffix: ``p1``
+#   (OpenSSH "9.2p1"), ``c`` (OrcaFlex "11.6c"), ``R1`` (ANSYS "2024R1"), ``a``/``b`` with no
+#   number after ("11.6a"), ``patch``.
+# - Missing trailing tokens are the number 0 ("1.2" == "1.2.0").
+# - Tokens compare position by position: pre-release < number 0 (or missing) < post-release
+#   suffix < any number >= 1.  Numbers compare by value ("20.10" > "9.1"); pre-release markers
+#   by stage, dev < alpha = a < beta = b < pre = preview < rc (the number after is its own
+#   token); post-release suffixes alphabetically, ignoring case.
+# - So "1.0rc1" < "1.0" == "1.0.0" < "1.0p1" < "1.0.1"; "9.2" < "9.2p1" < "9.2.1";
+#   "11.6" < "11.6a" < "11.6b" < "11.6c"; "2024" < "2024R1" < "2024R2" < "2025";
+#   "1.0a1" < "1.0b1" < "1.0rc1" < "1.0".
 # --------------------------------------------------------------------------------------------
 
 _TOKEN_RE = re.compile(r"\d+|[A-Za-z]+")
+#: Pre-release markers by stage; ``a`` and ``b`` count only when a number follows at once.
+_PRE_RELEASE = {"dev": 0, "alpha": 1, "a": 1, "beta": 2, "b": 2, "pre": 3, "preview": 3, "rc": 4}
+# Ranks of a token, lowest first: pre-release < 0 (and missing) < post-release < number >= 1.
+_PRE, _ZERO, _POST, _NUMBER = 0, 1, 2, 3
+
+VersionToken = Tuple[int, int, str]
 
 
-def version_key(text: str) -> List[Tuple[int, int | str]]:
-    """Split a version into comparable tokens: (1, number) or (0, lowercase letters)."""
-    key: List[Tuple[int, int | str]] = []
-    for token in _TOKEN_RE.findall(str(text)):
-        if not key and not token.isdigit():
-            continue  # a prefix such as "v" in "v3.11.7"
+def version_key(text: str) -> List[VersionToken]:
+    """Split a version into comparable tokens ``(rank, number, letters)``.
+
+    ``rank`` orders the kinds at one position: 0 pre-release marker (``number`` its stage:
+    dev 0, alpha/a 1, beta/b 2, pre/preview 3, rc 4), 1 the number 0, 2 post-release suffix
+    (``letters`` lowercased), 3 a number >= 1 (``number`` its value).  A leading letter prefix
+    is dropped; an empty list means ``text`` holds no version.
+    """
+    text = str(text)
+    key: List[VersionToken] = []
+    for match in _TOKEN_RE.finditer(text):
+        token = match.group(0)
         if token.isdigit():
-            key.append((1, int(token)))
+            value = int(token)
+            key.append((_NUMBER, value, "") if value else (_ZERO, 0, ""))
+            continue
+        if not key:
+            continue  # a prefix such as "v" in "v3.11.7"
+        letters = token.lower()
+        number_follows = text[match.end() : match.end() + 1].isdigit()
+        if letters in _PRE_RELEASE and (len(letters) > 1 or number_follows):
+            key.append((_PRE, _PRE_RELEASE[letters], ""))
         else:
-            key.append((0, token.lower()))
+            key.append((_POST, 0, letters))
     return key
 
 
 def compare_versions(left: str, right: str) -> int:
-    """Return -1, 0 or 1 as ``left`` is older than, equal to or newer than ``right``."""
+    """Return -1, 0 or 1 as ``left`` is older than, equal to or newer than ``right``.
+
+    By the grammar above: "9.2p1" > "9.2", "11.6c" > "11.6", "2024R1" > "2024",
+    "1.0rc1" < "1.0" == "1.0.0".  Raises ValueError when either side holds no number.
+    """
     a, b = version_key(left), version_key(right)
     if not a or not b:
         raise ValueError("not a version: %r" % (left if not a else right))
     length = max(len(a), len(b))
-    pad: Tuple[int, int | str] = (1, 0)
+    pad: VersionToken = (_ZERO, 0, "")
     a += [pad] * (length - len(a))
     b += [pad] * (length - len(b))
     for x, y in zip(a, b):
-        if x == y:
-            continue
-        if x[0] != y[0]:
-            return -1 if x[0] < y[0] else 1
-        return -1 if x[1] < y[1] else 1  # type: ignore[operator]
+        if x != y:
+            return -1 if x < y else 1
     return 0
 
 
 def extract_version(output: str, pattern: str | None = None) -> str | None:
-    """The version found in a command's output: group 1 of ``pattern`` (or the whole match)."""
+    """The version found in a command's output: group 1 of ``pattern`` (or the whole match).
+
+    The default, :data:`DEFAULT_VERSION_RE`, takes the first dotted version with any suffix
+    attached ("9.2p1", "11.6c", "3.11.0rc2"), else an ANSYS-style release ("2024R1"), else a
+    bare number.
+    """
     match = re.search(pattern or DEFAULT_VERSION_RE, output or "")
     if not match:
         return None
@@ -118,8 +165,15 @@ def make_check(
     found: str | None,
     ok: bool | None,
     reason: str,
+    *,
+    spec: Dict[str, Any],
+    data: Dict[str, Any],
 ) -> Check:
-    """One check result, the single shape every check returns."""
+    """One check result, the single shape every check returns.
+
+    ``spec`` is what was asked and ``data`` what was observed, both typed (the ``*_spec`` and
+    ``*_data`` builders below, one pair per kind); the other fields are text for people.
+    """
     return {
         "name": name,
         "kind": kind,
@@ -127,7 +181,71 @@ def make_check(
         "found": found,
         "ok": ok,
         "reason": reason,
+        "spec": spec,
+        "data": data,
     }
+
+
+# What each kind asks (spec) and observes (data): every key is always present, null when
+# unknown; docs/probe-output.schema.json is the same list.  A check the time budget left unrun
+# has its spec and an empty data mapping.
+
+
+def tool_spec(requirement: Dict[str, Any]) -> Dict[str, Any]:
+    min_version = requirement.get("min_version")
+    return {
+        "name": requirement["name"],
+        "min_version": None if min_version in (None, "") else str(min_version),
+    }
+
+
+def tool_data(version: str | None = None, path: str | None = None) -> Dict[str, Any]:
+    return {"version": version, "path": path}
+
+
+def license_spec(requirement: Dict[str, Any]) -> Dict[str, Any]:
+    """The feature as requested (the declaration's spelling may differ in case) and seats."""
+    feature = requirement["feature"]
+    seats = int(_number(requirement.get("seats", 1), "seats of license %s" % feature))
+    return {"feature": feature, "seats": seats}
+
+
+def license_data(
+    license_kind: str | None,
+    issued_seats: int | None = None,
+    used_seats: int | None = None,
+    free_seats: int | None = None,
+    uncounted: bool = False,
+    expires: str | None = None,
+    server: str | None = None,
+) -> Dict[str, Any]:
+    """``license_kind`` file, flexlm, rlm (None: not declared, or an unknown kind);
+    ``expires`` ``YYYY-MM-DD`` or ``permanent``; ``server`` the ``PORT@HOST`` that answered."""
+    return {
+        "license_kind": license_kind,
+        "issued_seats": issued_seats,
+        "used_seats": used_seats,
+        "free_seats": free_seats,
+        "uncounted": uncounted,
+        "expires": expires,
+        "server": server,
+    }
+
+
+def disk_spec(path: str, free_gb: float | None) -> Dict[str, Any]:
+    return {"path": path, "free_gb": None if free_gb is None else float(free_gb)}
+
+
+def disk_data(free_bytes: int | None = None) -> Dict[str, Any]:
+    return {"free_bytes": free_bytes}
+
+
+def network_spec(host: str, port: int) -> Dict[str, Any]:
+    return {"host": host, "port": int(port)}
+
+
+def network_data(reachable: bool | None = None) -> Dict[str, Any]:
+    return {"reachable": reachable}
 
 
 def run_command(argv: Sequence[str], timeout: float) -> tuple[int, str]:
@@ -220,26 +338,29 @@ def check_tool(
     or string) and ``version_regex``; it is only run when a version is needed, so GUI-only
     programs are never started just to be listed.
     """
-    name = requirement["name"]
-    min_version = requirement.get("min_version")
-    min_version = None if min_version in (None, "") else str(min_version)
+    spec = tool_spec(requirement)
+    name, min_version = spec["name"], spec["min_version"]
     required = ">= %s" % min_version if min_version else "present"
+
+    def result(
+        found: str | None,
+        ok: bool | None,
+        reason: str,
+        path: str | None = None,
+        version: str | None = None,
+    ) -> Check:
+        data = tool_data(version=version, path=path)
+        return make_check(name, "tool", required, found, ok, reason, spec=spec, data=data)
+
     if not TOOL_NAME_RE.match(name):
-        return make_check(
-            name,
-            "tool",
-            required,
-            None,
-            False,
-            "invalid tool name (a bare program name is expected)",
-        )
+        return result(None, False, "invalid tool name (a bare program name is expected)")
     declared = declared or {}
     path, where = locate_tool(name, declared.get("path"))
     if path is None:
-        return make_check(name, "tool", required, None, False, where)
+        return result(None, False, where)
     command = declared.get("version_command")
     if not min_version and not command:
-        return make_check(name, "tool", required, path, True, "found " + where)
+        return result(path, True, "found " + where, path)
     if command:
         argv = (
             shlex.split(command, posix=os.name != "nt")
@@ -253,43 +374,26 @@ def check_tool(
     try:
         rc, output = runner(argv, timeout)
     except subprocess.TimeoutExpired:
-        return make_check(
-            name, "tool", required, path, None, "version command timed out after %gs" % timeout
-        )
+        return result(path, None, "version command timed out after %gs" % timeout, path)
     except OSError as exc:
-        return make_check(
-            name, "tool", required, path, None, "version command could not run: %s" % exc
-        )
+        return result(path, None, "version command could not run: %s" % exc, path)
     version = extract_version(output, declared.get("version_regex"))
     if version is None:
         first = output.strip().splitlines()[0][:120] if output.strip() else "no output"
-        return make_check(
-            name,
-            "tool",
-            required,
-            path,
-            None,
-            "no version in output of %s (rc %d): %s" % (argv[0], rc, first),
-        )
+        reason = "no version in output of %s (rc %d): %s" % (argv[0], rc, first)
+        return result(path, None, reason, path)
     found = "%s at %s" % (version, path)
     if not min_version:
-        return make_check(name, "tool", required, found, True, "found " + where)
+        return result(found, True, "found " + where, path, version)
     try:
         order = compare_versions(version, min_version)
     except ValueError as exc:
-        return make_check(name, "tool", required, found, None, str(exc))
+        return result(found, None, str(exc), path, version)
     if order < 0:
-        return make_check(
-            name,
-            "tool",
-            required,
-            found,
-            False,
-            "version %s is older than the required %s" % (version, min_version),
-        )
-    return make_check(
-        name, "tool", required, found, True, "version %s meets >= %s" % (version, min_version)
-    )
+        reason = "version %s is older than the required %s" % (version, min_version)
+        return result(found, False, reason, path, version)
+    reason = "version %s meets >= %s" % (version, min_version)
+    return result(found, True, reason, path, version)
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,15 +515,39 @@ def _find_declaration(feature: str, declared: Sequence[Dict[str, Any]]) -> Dict[
     return None
 
 
+def _seats(n: int) -> str:
+    return "%d seat%s" % (n, "" if n == 1 else "s")
+
+
+def _license_result(
+    name: str, required: str | None, spec: Dict[str, Any], license_kind: str | None
+) -> Callable[..., Check]:
+    """``result(found, ok, reason, **observed)`` for one license check; ``observed`` are
+    license_data's keywords (issued_seats, used_seats, ...), the rest of its data is null."""
+
+    def result(found: str | None, ok: bool | None, reason: str, **observed: Any) -> Check:
+        data = license_data(license_kind, **observed)
+        return make_check(name, "license", required, found, ok, reason, spec=spec, data=data)
+
+    return result
+
+
 def check_license_file(
     feature: str,
     seats: int,
     decl: Dict[str, Any],
     today: datetime.date | None = None,
+    requested: str | None = None,
 ) -> Check:
-    """A license file holds an unexpired FEATURE line granting at least ``seats`` seats."""
-    required = "%d seat%s" % (seats, "" if seats == 1 else "s")
-    result = functools.partial(make_check, feature, "license", required)
+    """A license file holds an unexpired FEATURE line granting at least ``seats`` seats.
+
+    ``feature`` is the declared spelling (the one the file uses), ``requested`` the
+    requirement's if it differs (it goes into ``spec``).  Once the file is read,
+    ``issued_seats`` is the sum over its unexpired lines (0 when none is); a file cannot say
+    how many seats are in use, so ``used_seats``/``free_seats`` stay null.
+    """
+    spec = license_spec({"feature": requested or feature, "seats": seats})
+    result = _license_result(feature, _seats(seats), spec, "file")
     path = decl.get("path")
     if not path:
         return result(None, False, "license of kind file declares no path")
@@ -427,47 +555,32 @@ def check_license_file(
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read(4 * 1024 * 1024)
     except OSError as exc:
-        return result(
-            None,
-            False,
-            "license file %s cannot be read: %s" % (path, exc.strerror or exc),
-        )
+        reason = "license file %s cannot be read: %s" % (path, exc.strerror or exc)
+        return result(None, False, reason)
     today = today or datetime.date.today()
     lines = [e for e in parse_license_file(text) if e["feature"] == feature]
     if not lines:
-        return result(
-            None,
-            False,
-            "no FEATURE line for %s in %s" % (feature, path),
-        )
+        return result(None, False, "no FEATURE line for %s in %s" % (feature, path), issued_seats=0)
     valid = [e for e in lines if e["expires"] is None or e["expires"] >= today]
     if not valid:
-        last = max(e["expires"] for e in lines)
-        return result(
-            "expired %s" % last.isoformat(),
-            False,
-            "license for %s in %s expired on %s" % (feature, path, last.isoformat()),
-        )
-    expiry = (
+        last = max(e["expires"] for e in lines).isoformat()
+        reason = "license for %s in %s expired on %s" % (feature, path, last)
+        return result("expired %s" % last, False, reason, issued_seats=0, expires=last)
+    expires = (
         "permanent"
         if any(e["expires"] is None for e in valid)
-        else "until " + max(e["expires"] for e in valid).isoformat()
+        else max(e["expires"] for e in valid).isoformat()
     )
+    expiry = expires if expires == "permanent" else "until " + expires
     if any(e["seats"] is None for e in valid):
-        return result(
-            "uncounted, " + expiry,
-            True,
-            "uncounted license in %s" % path,
-        )
+        reason = "uncounted license in %s" % path
+        return result("uncounted, " + expiry, True, reason, uncounted=True, expires=expires)
     granted = sum(e["seats"] for e in valid)
-    found = "%d seat%s granted, %s" % (granted, "" if granted == 1 else "s", expiry)
+    found = "%s granted, %s" % (_seats(granted), expiry)
     if granted < seats:
-        return result(
-            found,
-            False,
-            "%s grants %d seats, %d required" % (path, granted, seats),
-        )
-    return result(found, True, "valid license in %s" % path)
+        reason = "%s grants %d seats, %d required" % (path, granted, seats)
+        return result(found, False, reason, issued_seats=granted, expires=expires)
+    return result(found, True, "valid license in %s" % path, issued_seats=granted, expires=expires)
 
 
 def check_license_server(
@@ -476,11 +589,17 @@ def check_license_server(
     decl: Dict[str, Any],
     timeout: float = DEFAULT_TIMEOUT,
     runner: Runner = run_command,
+    requested: str | None = None,
 ) -> Check:
-    """The license server answers on TCP; free seats come from lmstat/rlmstat when present."""
+    """The license server answers on TCP; free seats come from lmstat/rlmstat when present.
+
+    ``data.server`` is the ``PORT@HOST`` that answered; the seat numbers are known only from
+    the utility's output (and stay null for an uncounted license).
+    """
     kind = decl.get("kind")
+    spec = license_spec({"feature": requested or feature, "seats": seats})
     required = "%d free seat%s" % (seats, "" if seats == 1 else "s")
-    result = functools.partial(make_check, feature, "license", required)
+    result = _license_result(feature, required, spec, kind if kind in ("flexlm", "rlm") else None)
     try:
         servers = parse_server(decl.get("server") or "")
     except ProbeInputError as exc:
@@ -494,12 +613,10 @@ def check_license_server(
             break
         errors.append("%d@%s: %s" % (port, host, error))
     if reachable is None:
-        return result(
-            "server unreachable",
-            False,
-            "license server not reachable: " + "; ".join(errors),
-        )
-    spec = "%d@%s" % (reachable[1], reachable[0])
+        reason = "license server not reachable: " + "; ".join(errors)
+        return result("server unreachable", False, reason)
+    server = "%d@%s" % (reachable[1], reachable[0])
+    up = "server %s up" % server
     utility = decl.get("utility")
     if not utility:
         for candidate in LICENSE_UTILITIES.get(str(kind), ()):
@@ -507,48 +624,35 @@ def check_license_server(
             if utility:
                 break
     if not utility:
-        return result(
-            "server %s up" % spec,
-            None,
-            "server reachable, but %s is not on PATH: free seats unknown"
-            % "/".join(LICENSE_UTILITIES.get(str(kind), ("a license utility",))),
+        reason = "server reachable, but %s is not on PATH: free seats unknown" % "/".join(
+            LICENSE_UTILITIES.get(str(kind), ("a license utility",))
         )
+        return result(up, None, reason, server=server)
     if kind == "rlm":
-        argv = [utility, "rlmstat", "-a", "-c", spec]
+        argv = [utility, "rlmstat", "-a", "-c", server]
     else:
-        argv = [utility, "lmstat", "-a", "-c", spec, "-f", feature]
+        argv = [utility, "lmstat", "-a", "-c", server, "-f", feature]
     try:
         rc, output = runner(argv, timeout)
     except subprocess.TimeoutExpired:
-        return result(
-            "server %s up" % spec,
-            None,
-            "%s timed out after %gs" % (argv[1], timeout),
-        )
+        return result(up, None, "%s timed out after %gs" % (argv[1], timeout), server=server)
     except OSError as exc:
-        return result(
-            "server %s up" % spec,
-            None,
-            "%s could not run: %s" % (utility, exc),
-        )
+        return result(up, None, "%s could not run: %s" % (utility, exc), server=server)
     usage = parse_license_usage(output, feature)
     if usage is None:
-        return result(
-            "server %s up" % spec,
-            None,
-            "%s output (rc %d) has no usage line for %s" % (argv[1], rc, feature),
-        )
-    if usage["issued"] is None:
-        return result(
-            "uncounted on %s" % spec,
-            True,
-            "uncounted license served by %s" % spec,
-        )
-    free = max(usage["issued"] - (usage["used"] or 0), 0)
-    found = "%d free of %d on %s" % (free, usage["issued"], spec)
+        reason = "%s output (rc %d) has no usage line for %s" % (argv[1], rc, feature)
+        return result(up, None, reason, server=server)
+    issued = usage["issued"]
+    if issued is None:
+        reason = "uncounted license served by %s" % server
+        return result("uncounted on %s" % server, True, reason, uncounted=True, server=server)
+    used = usage["used"] or 0
+    free = max(issued - used, 0)
+    counts = {"issued_seats": issued, "used_seats": used, "free_seats": free, "server": server}
+    found = "%d free of %d on %s" % (free, issued, server)
     if free < seats:
-        return result(found, False, "%d seats free, %d required" % (free, seats))
-    return result(found, True, "%d seats free on %s" % (free, spec))
+        return result(found, False, "%d seats free, %d required" % (free, seats), **counts)
+    return result(found, True, "%d seats free on %s" % (free, server), **counts)
 
 
 def check_license(
@@ -559,31 +663,23 @@ def check_license(
     today: datetime.date | None = None,
 ) -> Check:
     """A license requirement, checked only against a license the host declares."""
-    feature = requirement["feature"]
-    seats = int(_number(requirement.get("seats", 1), "seats of license %s" % feature))
-    decl = _find_declaration(feature, declared)
+    spec = license_spec(requirement)
+    requested, seats = spec["feature"], spec["seats"]
+    decl = _find_declaration(requested, declared)
     if decl is None:
-        return make_check(
-            feature,
-            "license",
-            "%d seat%s" % (seats, "" if seats == 1 else "s"),
-            None,
-            False,
-            "host declares no license for %s" % feature,
-        )
+        result = _license_result(requested, _seats(seats), spec, None)
+        return result(None, False, "host declares no license for %s" % requested)
     kind = decl.get("kind")
     feature = decl["feature"]  # the declared spelling is the one the license files use
     if kind == "file":
-        return check_license_file(feature, seats, decl, today=today)
+        return check_license_file(feature, seats, decl, today=today, requested=requested)
     if kind in ("flexlm", "rlm"):
-        return check_license_server(feature, seats, decl, timeout=timeout, runner=runner)
-    return make_check(
-        feature,
-        "license",
-        None,
-        None,
-        False,
-        "license declaration has unknown kind %r (file, flexlm, rlm)" % (kind,),
+        return check_license_server(
+            feature, seats, decl, timeout=timeout, runner=runner, requested=requested
+        )
+    result = _license_result(feature, None, spec, None)
+    return result(
+        None, False, "license declaration has unknown kind %r (file, flexlm, rlm)" % (kind,)
     )
 
 
@@ -598,25 +694,27 @@ def check_disk(path: str, free_gb: float | None) -> Check:
     ``~`` and ``~user`` are expanded on the host that runs the probe, so a requirement can
     name the home directory of whoever the probe runs as.
     """
+    spec = disk_spec(path, free_gb)
     required = "%s GiB free" % _num(free_gb) if free_gb is not None else "exists"
+
+    def result(found: str | None, ok: bool | None, reason: str, free: int | None = None) -> Check:
+        data = disk_data(free_bytes=free)
+        return make_check(path, "disk", required, found, ok, reason, spec=spec, data=data)
+
     local = os.path.expanduser(path)
     if not os.path.exists(local):
         where = "" if local == path else " (%s)" % local
-        return make_check(path, "disk", required, None, False, "path does not exist" + where)
+        return result(None, False, "path does not exist" + where)
     try:
         usage = shutil.disk_usage(local)
     except OSError as exc:
-        return make_check(
-            path, "disk", required, None, None, "free space unknown: %s" % (exc.strerror or exc)
-        )
+        return result(None, None, "free space unknown: %s" % (exc.strerror or exc))
     found = _gib(usage.free)
     if free_gb is None:
-        return make_check(path, "disk", required, found, True, "path exists")
+        return result(found, True, "path exists", usage.free)
     if usage.free < free_gb * GIB:
-        return make_check(
-            path, "disk", required, found, False, "%s, %s GiB required" % (found, _num(free_gb))
-        )
-    return make_check(path, "disk", required, found, True, "enough free space")
+        return result(found, False, "%s, %s GiB required" % (found, _num(free_gb)), usage.free)
+    return result(found, True, "enough free space", usage.free)
 
 
 def tcp_connect(host: str, port: int, timeout: float) -> str | None:
@@ -634,10 +732,16 @@ def tcp_connect(host: str, port: int, timeout: float) -> str | None:
 def check_network(host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> Check:
     """``host:port`` accepts a TCP connection within ``timeout``."""
     name = "%s:%d" % (host, port)
+    spec = network_spec(host, port)
     error = tcp_connect(host, port, timeout)
     if error is None:
-        return make_check(name, "network", "reachable", "reachable", True, "TCP connect succeeded")
-    return make_check(name, "network", "reachable", "unreachable", False, error)
+        reason, found = "TCP connect succeeded", "reachable"
+    else:
+        reason, found = error, "unreachable"
+    data = network_data(reachable=error is None)
+    return make_check(
+        name, "network", "reachable", found, error is None, reason, spec=spec, data=data
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -657,7 +761,8 @@ def gather_facts() -> Dict[str, str]:
     }
 
 
-Planned = Tuple[str, str, Callable[[], Check]]
+#: A check to run: (name, kind, spec, run), run() returning the check with this spec.
+Planned = Tuple[str, str, Dict[str, Any], Callable[[], Check]]
 
 
 def _requirement_checks(
@@ -682,34 +787,25 @@ def _requirement_checks(
     for item in _as_list(requirements.get("tools"), "requirements.tools"):
         tool = _entry(item, "requirements.tools", "name", True)
         decl = declared_tools.get(tool["name"])
-        planned.append(
-            (tool["name"], "tool", functools.partial(check_tool, tool, decl, timeout, runner))
-        )
+        run = functools.partial(check_tool, tool, decl, timeout, runner)
+        planned.append((tool["name"], "tool", tool_spec(tool), run))
     for item in _as_list(requirements.get("licenses"), "requirements.licenses"):
         lic = _entry(item, "requirements.licenses", "feature")
-        planned.append(
-            (
-                lic["feature"],
-                "license",
-                functools.partial(check_license, lic, declared_licenses, timeout, runner),
-            )
-        )
+        run = functools.partial(check_license, lic, declared_licenses, timeout, runner)
+        planned.append((lic["feature"], "license", license_spec(lic), run))
     for item in _as_list(requirements.get("disk"), "requirements.disk"):
         disk = _entry(item, "requirements.disk", "path")
         free = _number(disk.get("free_gb"), "disk free_gb")
-        planned.append((disk["path"], "disk", functools.partial(check_disk, disk["path"], free)))
+        run = functools.partial(check_disk, disk["path"], free)
+        planned.append((disk["path"], "disk", disk_spec(disk["path"], free), run))
     for item in _as_list(requirements.get("network"), "requirements.network"):
         net = _entry(item, "requirements.network", "host")
         port = _number(net.get("port"), "network port")
         if port != int(port) or not 0 < port < 65536:
             raise ProbeInputError("network port must be 1-65535, got %r" % net.get("port"))
-        planned.append(
-            (
-                "%s:%d" % (net["host"], int(port)),
-                "network",
-                functools.partial(check_network, net["host"], int(port), timeout),
-            )
-        )
+        host, number = net["host"], int(port)
+        run = functools.partial(check_network, host, number, timeout)
+        planned.append(("%s:%d" % (host, number), "network", network_spec(host, number), run))
     return planned
 
 
@@ -718,29 +814,22 @@ def _declared_checks(declared: Dict[str, Any], timeout: float, runner: Runner) -
     planned: List[Planned] = []
     for item in _as_list(declared.get("tools"), "wrk_tools"):
         tool = _entry(item, "wrk_tools", "name", True)
-        planned.append(
-            (tool["name"], "tool", functools.partial(check_tool, tool, tool, timeout, runner))
-        )
+        run = functools.partial(check_tool, tool, tool, timeout, runner)
+        planned.append((tool["name"], "tool", tool_spec(tool), run))
     licenses = [
         _entry(lic, "wrk_licenses", "feature")
         for lic in _as_list(declared.get("licenses"), "wrk_licenses")
     ]
     for lic in licenses:
         need = {"feature": lic["feature"], "seats": lic.get("seats") or 1}
-        planned.append(
-            (
-                lic["feature"],
-                "license",
-                functools.partial(check_license, need, [lic], timeout, runner),
-            )
-        )
+        run = functools.partial(check_license, need, [lic], timeout, runner)
+        planned.append((lic["feature"], "license", license_spec(need), run))
     for item in _as_list(declared.get("storage"), "wrk_storage"):
         storage = _entry(item, "wrk_storage", "path", True)
         free_gb = storage.get("free_gb")
         free = None if free_gb is None else _number(free_gb, "free_gb")
-        planned.append(
-            (storage["path"], "disk", functools.partial(check_disk, storage["path"], free))
-        )
+        run = functools.partial(check_disk, storage["path"], free)
+        planned.append((storage["path"], "disk", disk_spec(storage["path"], free), run))
     return planned
 
 
@@ -754,10 +843,10 @@ def _run_planned(planned: List[Planned], budget: float) -> List[Check]:
     run, with the reason), so a probe over many slow endpoints still ends in bounded time."""
     deadline = time.monotonic() + budget
     checks: List[Check] = []
-    for name, kind, run in planned:
+    for name, kind, spec, run in planned:
         if time.monotonic() > deadline:
             reason = "not run: the probe's time budget of %gs was spent" % budget
-            checks.append(make_check(name, kind, None, None, None, reason))
+            checks.append(make_check(name, kind, None, None, None, reason, spec=spec, data={}))
         else:
             checks.append(run())
     return checks
@@ -769,7 +858,7 @@ def run_probe(
     timeout: float = DEFAULT_TIMEOUT,
     runner: Runner = run_command,
 ) -> Dict[str, Any]:
-    """Probe this host: {facts, mode, checks, ready}.
+    """Probe this host: {schema_version, facts, mode, checks, ready}.
 
     ``requirements`` has the shape of a stage's machine_capability_requirements (tools,
     licenses, disk, network); when it lists nothing, the host's own declarations (``declared``:
@@ -795,6 +884,7 @@ def run_probe(
         planned = _declared_checks(declared, timeout, runner)
     checks = _run_planned(planned, time_budget(timeout))
     return {
+        "schema_version": SCHEMA_VERSION,
         "facts": gather_facts(),
         "mode": mode,
         "checks": checks,

@@ -84,6 +84,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+schema_version:
+  description:
+    - Version of this result's shape, described by C(docs/probe-output.schema.json) in the
+      wrk-ansible repository (JSON Schema draft 2020-12).
+  returned: always
+  type: int
+  sample: 2
 ready:
   description: True when every check passed; a failed or unknown check makes it false.
   returned: always
@@ -98,11 +105,46 @@ facts:
   description: Basic facts of the host.
   returned: always
   type: dict
-  sample: {"os": "linux", "hostname": "ws1", "python": "3.11.2", "probe_version": "1"}
+  sample: {"os": "linux", "hostname": "ws1", "python": "3.11.2", "probe_version": "2"}
 checks:
   description:
     - One entry per check, in request order. C(ok) is true, false, or null when the
       outcome could not be decided (the reason says why).
+    - C(required), C(found) and C(reason) are text for people; C(spec) (what was asked) and
+      C(data) (what was observed) are typed values for programs.
+  contains:
+    name:
+      description: The tool, license feature (the declared spelling), path or C(HOST:PORT).
+      type: str
+    kind:
+      description: C(tool), C(license), C(disk) or C(network).
+      type: str
+    required:
+      description: What was asked, as text.
+      type: str
+    found:
+      description: What was observed, as text; null when nothing was.
+      type: str
+    ok:
+      description: True passed, false failed, null unknown.
+      type: bool
+    reason:
+      description: Why, as text.
+      type: str
+    spec:
+      description:
+        - What was asked, typed, per kind. tool C({name, min_version}); license
+          C({feature, seats}) (the feature as requested); disk C({path, free_gb}); network
+          C({host, port}).
+      type: dict
+    data:
+      description:
+        - What was observed, typed, per kind; every key is present, null when unknown.
+        - tool C({version, path}); license C({license_kind, issued_seats, used_seats,
+          free_seats, uncounted, expires, server}); disk C({free_bytes}); network
+          C({reachable}).
+        - Empty, with C(ok) null, for a check the probe's time budget left unrun.
+      type: dict
   returned: always
   type: list
   elements: dict
@@ -113,6 +155,23 @@ checks:
       found: "2.39.2 at /usr/bin/git"
       ok: true
       reason: "version 2.39.2 meets >= 2.30"
+      spec: {"name": "git", "min_version": "2.30"}
+      data: {"version": "2.39.2", "path": "/usr/bin/git"}
+    - name: aqwa
+      kind: license
+      required: "2 free seats"
+      found: "7 free of 10 on 27000@licsrv"
+      ok: true
+      reason: "7 seats free on 27000@licsrv"
+      spec: {"feature": "aqwa", "seats": 2}
+      data:
+        license_kind: flexlm
+        issued_seats: 10
+        used_seats: 3
+        free_seats: 7
+        uncounted: false
+        expires: null
+        server: "27000@licsrv"
 """
 
 from ansible.module_utils.basic import AnsibleModule

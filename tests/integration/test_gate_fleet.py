@@ -41,13 +41,14 @@ TOP_KEYS = {
     "hosts",
     "agent",
     "reason",
+    "readiness",
     "checks",
     "gaps",
     "evidence",
     "evidence_errors",
     "stages",
 }
-CHECK_KEYS = {"host", "name", "kind", "required", "found", "outcome", "reason"}
+CHECK_KEYS = {"host", "name", "kind", "required", "found", "outcome", "reason", "spec", "data"}
 #: Generous: a playbook run on a busy machine. Never a timed assertion, only a hang catcher.
 SLOW = 180
 
@@ -812,7 +813,10 @@ def test_host_without_remote_access_is_gated_from_its_signed_attestation_only(
     assert attested.returncode == 0, attested.stderr
     after = queue.gate(path, evidence, inventory=inventory)
     assert_verdict(after, "pass")
-    assert "ws_offline: fresh evidence _readiness/ws_offline/000001" in after.err
+    assert "ws_offline: signed attestation _readiness/ws_offline/000001" in after.err
+    assert (
+        after.out["readiness"]["ws_offline"]["source"] == "attestation _readiness/ws_offline/000001"
+    )
 
     # the same record without its signature proves nothing
     (signature,) = (evidence / "_readiness" / "ws_offline").glob("*.sig")

@@ -8,6 +8,7 @@ ready on its declarations while a host without remote access is not.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,10 @@ from typing import Any
 import pytest
 
 from wrk_ansible.contract.validate import check_work_item
-from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.evidence.readiness import record_observation
-from wrk_ansible.readiness.gather import requirements_data
-from wrk_ansible.readiness.results import HostObservation, ProbeCheck
+from wrk_ansible.readiness.results import parse_probe_result
+from wrk_ansible.readiness.source import requirements_data
 
 pytestmark = pytest.mark.integration
 
@@ -29,9 +30,11 @@ INVENTORY = EXAMPLES / "inventory"
 RunWrk = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def whatif(run_wrk: RunWrk, evidence: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def whatif(
+    run_wrk: RunWrk, evidence: Path, *args: str, inventory: Path = INVENTORY
+) -> subprocess.CompletedProcess[str]:
     return run_wrk(
-        "whatif", str(EXAMPLES), "-i", str(INVENTORY), "--evidence-dir", str(evidence), *args
+        "whatif", str(EXAMPLES), "-i", str(inventory), "--evidence-dir", str(evidence), *args
     )
 
 
@@ -45,15 +48,27 @@ def impacts(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(i["wrk"], i["stage"]): i for i in data["impacts"]}
 
 
-def observe(evidence: Path, host: str, wrk: str, *, ok: bool, local: bool) -> None:
+def observe(
+    evidence: Path, host: str, wrk: str, *, ok: bool, local: bool, signer: Signer | None = None
+) -> None:
     """Record a fresh observation of ``host`` for ``wrk``'s execute requirements."""
     contract = check_work_item(str(EXAMPLES / f"{wrk}.md")).contract
     assert contract is not None
     wanted = requirements_data(contract.stage("execute").requirements)
-    check = ProbeCheck("git", "tool", "git", "git 2.39" if ok else "missing", ok, "observed")
-    obs = HostObservation(host, True, (check,), {})
+    check = {
+        "name": "git",
+        "kind": "tool",
+        "required": "present",
+        "found": "git 2.39" if ok else None,
+        "ok": ok,
+        "reason": "observed",
+        "spec": {"name": "git", "min_version": None},
+        "data": {"version": "2.39" if ok else None, "path": None},
+    }
+    probe = {"schema_version": 2, "mode": "requirements", "checks": [check], "facts": {}}
+    obs = parse_probe_result(host, probe, source="probe", observed_at=None)
     writer = host if local else "dev-primary"
-    record_observation(Ledger(evidence), writer, obs, wanted, local=local)
+    record_observation(Ledger(evidence), writer, obs.as_dict(), wanted, local=local, signer=signer)
 
 
 def test_drain_license_host_json(run_wrk: RunWrk, tmp_path: Path, tree_hash: Any) -> None:
@@ -99,16 +114,38 @@ def test_draining_two_hosts_together(run_wrk: RunWrk, tmp_path: Path) -> None:
     assert review["hosts"] == ["dev-secondary"]
 
 
-def test_fresh_attestation_lets_a_host_without_access_take_over(
+def test_only_a_signed_attestation_lets_a_host_without_access_take_over(
     run_wrk: RunWrk, tmp_path: Path
 ) -> None:
-    observe(tmp_path, "ace-win-2", "WRK-1342", ok=True, local=True)
-    row = impacts(as_json(whatif(run_wrk, tmp_path, "--drain", "ace-win-1", "--json")))[
+    """As for the gate: an unsigned attestation vouches for nothing; one signed by the key
+    the inventory names does, and a key rotation ends that at once."""
+    evidence = tmp_path / "ev"
+    observe(evidence, "ace-win-2", "WRK-1342", ok=True, local=True)
+    unsigned = impacts(as_json(whatif(run_wrk, evidence, "--drain", "ace-win-1", "--json")))
+    assert unsigned[("WRK-1342", "execute")]["after"] == "pause"
+
+    inventory = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, inventory)
+    for name in ("key", "rotated"):
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)],
+            check=True,
+        )
+    host_vars = inventory / "host_vars" / "ace-win-2.yml"
+    original = host_vars.read_text(encoding="utf-8")
+    host_vars.write_text(original + f"wrk_signing_key: {tmp_path / 'key.pub'}\n", "utf-8")
+    observe(evidence, "ace-win-2", "WRK-1342", ok=True, local=True, signer=Signer(tmp_path / "key"))
+    args = ("--drain", "ace-win-1", "--json")
+    row = impacts(as_json(whatif(run_wrk, evidence, *args, inventory=inventory)))[
         ("WRK-1342", "execute")
     ]
     assert row["after"] == "fallback"
     assert row["fallback_to"] == ["ace-win-2"]
     assert row["readiness"] == {"ace-win-2": "observed"}
+
+    host_vars.write_text(original + f"wrk_signing_key: {tmp_path / 'rotated.pub'}\n", "utf-8")
+    rotated = impacts(as_json(whatif(run_wrk, evidence, *args, inventory=inventory)))
+    assert rotated[("WRK-1342", "execute")]["after"] == "pause"
 
 
 def test_fresh_failed_observation_counts(run_wrk: RunWrk, tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from wrk_ansible.contract.resolve import pydantic_issues
 from wrk_ansible.contract.stages import STAGE_IDS
 from wrk_ansible.contract.validate import ValidationResult, check_work_item
 from wrk_ansible.errors import InputError
+from wrk_ansible.names import check_against
 from wrk_ansible.registry.hostvars import WRK_VARS
 from wrk_ansible.registry.inventory import Registry, load_registry
 from wrk_ansible.registry.values import check_value
@@ -197,7 +198,7 @@ def test_any_contract_shape_validates_or_says_why(
     path = tmp_path / "WRK-1.md"
     _write(path, data)
     _assert_answer(check_work_item(str(path)))
-    result = check_work_item(str(path), machines=registry)
+    result = check_against(str(path), registry)
     _assert_answer(result)
     event("valid" if result.valid else "invalid")
 
@@ -221,7 +222,7 @@ def test_any_assignment_file_validates_or_is_named(
     contract.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
     path = tmp_path / "WRK-2.md"
     _write(path, {"id": "WRK-2", "status": "pending", "stage_assignments_ref": "contract.yml"})
-    result = check_work_item(str(path), machines=registry)
+    result = check_against(str(path), registry)
     _assert_answer(result)
     for issue in result.errors:  # an error is in the assignment file, or about the reference
         assert issue.file == str(contract) or (issue.field or "").startswith(

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wrk_ansible.contract.validate import check_work_item
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.gates.base import GateContext, gate_context
 from wrk_ansible.gates.routing_policy import load_routing_policy
+from wrk_ansible.names import check_against
 from wrk_ansible.registry.hostvars import HostVars
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation
@@ -85,7 +85,7 @@ def context(
     record: bool = True,
 ) -> GateContext:
     reg = reg or registry()
-    checked = check_work_item(str(path), machines=reg)
+    checked = check_against(str(path), reg)
     assert checked.valid, checked.errors
     contract = checked.contract
     assert contract is not None

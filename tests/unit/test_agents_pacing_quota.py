@@ -21,9 +21,9 @@ from wrk_ansible.agents.pacing import (
 )
 from wrk_ansible.agents.quota import Reading, latest_readings, readings_from_file, snapshot_body
 from wrk_ansible.agents.routing import choose_agents
-from wrk_ansible.contract.validate import check_work_item
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.names import check_against
 
 QUOTA = Path(__file__).parents[1] / "fixtures" / "quota"
 DAY = 1 / 7
@@ -243,7 +243,7 @@ def test_latest_reading_per_agent_is_the_newest_read(tmp_path: Path) -> None:
 
 def _execute_row(tmp_path: Path, front: str) -> object:
     path = write_wrk(tmp_path, front)
-    checked = check_work_item(str(path), machines=registry())
+    checked = check_against(str(path), registry())
     assert checked.contract is not None, checked.errors
     return checked.contract.stage("execute")
 
@@ -296,7 +296,7 @@ def test_absent_agent_is_passed_over_and_unknown_ranks_last(tmp_path: Path) -> N
 
 def test_any_pool_uses_the_catalog_kinds(tmp_path: Path) -> None:
     path = write_wrk(tmp_path)
-    checked = check_work_item(str(path), machines=registry())
+    checked = check_against(str(path), registry())
     assert checked.contract is not None
     row = checked.contract.stage("impl_review")  # template: agents claude, codex, gemini
     reg = registry()

@@ -30,12 +30,15 @@ TOOL_CHECK = {
     "found": "2.4.1 at /usr/bin/solver",
     "ok": True,
     "reason": "version 2.4.1 meets >= 2.0",
+    "spec": {"name": "solver", "min_version": "2.0"},
+    "data": {"version": "2.4.1", "path": "/usr/bin/solver"},
 }
 SOLVER = StageRequirements.model_validate({"tools": [{"name": "solver", "min_version": "2.0"}]})
 
 
 def result(*checks: Mapping[str, Any], mode: str = "requirements") -> dict[str, Any]:
     return {
+        "schema_version": 2,
         "facts": {"os": "linux", "hostname": "h"},
         "mode": mode,
         "checks": list(checks),
@@ -113,6 +116,14 @@ def test_other_requirements_or_stale_runs_are_not_used(tmp_path: Path) -> None:
     assert run.unusable("ws_other", SOLVER, 25) is None  # not covered: gated as usual
 
 
+def test_a_run_of_an_older_probe_has_no_spec_and_is_not_used(tmp_path: Path) -> None:
+    old = {k: v for k, v in TOOL_CHECK.items() if k not in ("spec", "data")}
+    published = {k: v for k, v in result(old).items() if k != "schema_version"}
+    events = [event(1, "playbook_on_stats", artifact_data={"wrk_readiness": {"h1": published}})]
+    run = read_artifacts(write_run(tmp_path, events))
+    assert "schema 1, with no spec" in (run.unusable("h1", SOLVER, 25) or "")
+
+
 def test_jinja_in_a_value_stays_inert_text(tmp_path: Path) -> None:
     canary = tmp_path / "CANARY"
     jinja = "{{ lookup('pipe', 'touch " + str(canary) + "') }}"
@@ -160,7 +171,7 @@ HOSTILE: dict[str, tuple[list[Any], str]] = {
                 artifact_data={"wrk_readiness": {"h1": result(dict(TOOL_CHECK, ok="yes"))}},
             )
         ],
-        "non-boolean ok",
+        "checks.0.ok: Input should be a valid boolean",
     ),
 }
 

@@ -8,7 +8,6 @@ import pytest
 
 from wrk_ansible.contract.models import StageAssignment, StageRequirements
 from wrk_ansible.contract.resolve import ResolvedStage
-from wrk_ansible.decision.candidates import stage_candidates
 from wrk_ansible.decision.outcomes import (
     VERDICT_EXIT,
     Check,
@@ -16,24 +15,11 @@ from wrk_ansible.decision.outcomes import (
     Verdict,
     worst,
 )
-from wrk_ansible.decision.verdict import HostReadiness, decide
+from wrk_ansible.decision.verdict import Here, HostReadiness, RowInputs, decide
+from wrk_ansible.names import row_scope
 from wrk_ansible.registry.hostvars import HostVars
+from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation
-
-
-class Hosts:
-    """A plain-data host directory (the registry's find/hosts_in, nothing else)."""
-
-    def __init__(self, *hosts: Workstation, groups: dict[str, tuple[str, ...]] | None = None):
-        self.by_name = {h.name: h for h in hosts}
-        self.order = tuple(h.name for h in hosts)
-        self.groups = groups or {}
-
-    def find(self, name: str) -> Workstation | None:
-        return next((h for h in self.by_name.values() if h.answers_to(name)), None)
-
-    def hosts_in(self, pattern: str) -> tuple[str, ...]:
-        return self.groups.get(pattern, ())
 
 
 def ws(name: str, **vars: Any) -> Workstation:
@@ -53,30 +39,51 @@ def row(
 
 
 def ready(host: str) -> HostReadiness:
-    check = Check("tool:git", "present", "/usr/bin/git", Outcome.PASS, "found", host)
-    return HostReadiness(host, True, (check,), "probe")
+    check = Check(
+        name="tool:git",
+        required="present",
+        found="/usr/bin/git",
+        outcome=Outcome.PASS,
+        reason="found",
+        host=host,
+    )
+    return HostReadiness(host=host, reachable=True, checks=(check,), source="probe")
 
 
 def not_ready(host: str, why: str = "git not found") -> HostReadiness:
-    check = Check("tool:git", "present", None, Outcome.FAIL, why, host)
-    return HostReadiness(host, True, (check,), "probe")
+    check = Check(
+        name="tool:git", required="present", found=None, outcome=Outcome.FAIL, reason=why, host=host
+    )
+    return HostReadiness(host=host, reachable=True, checks=(check,), source="probe")
 
 
 def unreachable(host: str) -> HostReadiness:
-    check = Check("reachable", "ssh", "refused", Outcome.FAIL, "connection refused", host)
-    return HostReadiness(host, False, (check,), "probe")
+    check = Check(
+        name="reachable",
+        required="ssh",
+        found="refused",
+        outcome=Outcome.FAIL,
+        reason="connection refused",
+        host=host,
+    )
+    return HostReadiness(host=host, reachable=False, checks=(check,), source="probe")
 
 
-FLEET = Hosts(
-    ws("a", wrk_agents=["claude"], wrk_tools=["git"]),
-    ws("b", wrk_agents=["claude"], wrk_tools=["git"]),
-    ws("c", wrk_agents=["claude"], wrk_tools=["git"], wrk_aliases=["old-c"]),
-    ws("d", wrk_agents=["claude"], wrk_tools=["git"]),
-    ws("drained", wrk_state="drained", wrk_state_reason="disk swap"),
-    ws(
-        "lic",
-        wrk_licenses=[{"feature": "orcaflex", "kind": "flexlm", "server": "27000@lic", "seats": 2}],
-        wrk_tools=[{"name": "solver", "version": "1.2.0"}],
+FLEET = Registry(
+    "test",
+    workstations=(
+        ws("a", wrk_agents=["claude"], wrk_tools=["git"]),
+        ws("b", wrk_agents=["claude"], wrk_tools=["git"]),
+        ws("c", wrk_agents=["claude"], wrk_tools=["git"], wrk_aliases=["old-c"]),
+        ws("d", wrk_agents=["claude"], wrk_tools=["git"]),
+        ws("drained", wrk_state="drained", wrk_state_reason="disk swap"),
+        ws(
+            "lic",
+            wrk_licenses=[
+                {"feature": "orcaflex", "kind": "flexlm", "server": "27000@lic", "seats": 2}
+            ],
+            wrk_tools=[{"name": "solver", "version": "1.2.0"}],
+        ),
     ),
     groups={"ai": ("a", "b", "c", "d")},
 )
@@ -90,17 +97,15 @@ def run(
     local: HostReadiness | None = None,
     handoff: str | None = "ev",
 ) -> Any:
-    cands = stage_candidates(r, FLEET)
     return decide(
-        wrk="WRK-1",
-        row=r,
-        candidates=cands,
-        readiness=readiness,
-        hosts=FLEET,
-        all_hosts=FLEET.order,
-        here=here,
-        local=local,
-        handoff_ref=handoff,
+        RowInputs(
+            wrk="WRK-1",
+            row=r,
+            scope=row_scope(r, FLEET),
+            hosts=FLEET,
+            readiness=readiness,
+            here=Here(name=here, local=local, handoff_ref=handoff),
+        )
     )
 
 
@@ -211,8 +216,18 @@ def test_declared_license_and_version_contradictions_screen_out() -> None:
 
 
 def test_unknown_check_is_not_a_pass() -> None:
-    unknown = Check("license:orcaflex", "1 seat", None, Outcome.UNKNOWN, "lmutil missing", "a")
-    d = run(row(workstations=["a"]), {"a": HostReadiness("a", True, (unknown,), "probe")})
+    unknown = Check(
+        name="license:orcaflex",
+        required="1 seat",
+        found=None,
+        outcome=Outcome.UNKNOWN,
+        reason="lmutil missing",
+        host="a",
+    )
+    d = run(
+        row(workstations=["a"]),
+        {"a": HostReadiness(host="a", reachable=True, checks=(unknown,), source="probe")},
+    )
     assert d.verdict is Verdict.PAUSE
 
 

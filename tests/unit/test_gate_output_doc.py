@@ -16,7 +16,15 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "gate-output.md"
 
 
 def sample() -> dict[str, Any]:
-    check = Check("tool:solver", ">= 2.0", "1.2.0", Outcome.FAIL, "too old", "ws_a", "readiness")
+    check = Check(
+        name="tool:solver",
+        required=">= 2.0",
+        found="1.2.0",
+        outcome=Outcome.FAIL,
+        reason="too old",
+        host="ws_a",
+        kind="readiness",
+    )
     gap = Gap("P1", "WRK-1 execute: no ready machine", ("assign ws_b: ...", "pause WRK-1 ..."))
     decision = Decision(
         "WRK-1", "execute", Verdict.PAUSE, (), "claude", (check,), (gap,), "nothing ready"
@@ -42,7 +50,12 @@ def test_every_top_level_key_is_documented(doc: str) -> None:
 def test_every_check_gap_and_stage_key_is_documented(doc: str) -> None:
     out = sample()
     keys = set(out["checks"][0]) | set(out["gaps"][0]) | set(out["stages"][0])
-    assert Check("n", None, None, Outcome.PASS, "r").as_dict().keys() == out["checks"][0].keys()
+    assert (
+        Check(name="n", required=None, found=None, outcome=Outcome.PASS, reason="r")
+        .as_dict()
+        .keys()
+        == out["checks"][0].keys()
+    )
     assert keys <= documented(doc), keys - documented(doc)
     for key in out["stages"][0]:  # the stages row lists its keys in the text
         assert f"`{key}`" in doc

@@ -12,19 +12,27 @@ import pytest
 from _gatekit import LEGACY, NOW, context, outcomes, write_wrk
 
 from wrk_ansible.agents.quota import Reading, snapshot_body
+from wrk_ansible.contract import gate_names
 from wrk_ansible.contract.template import BUILTIN_GATES, DEFAULT_MATRIX
 from wrk_ansible.contract.validate import check_work_item
 from wrk_ansible.decision.outcomes import Check, Outcome, Verdict
+from wrk_ansible.decision.verdict import counted
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.gates import registry as gates
-from wrk_ansible.gates.base import GateContext, GateResult
+from wrk_ansible.gates.base import GateContext, GateResult, combine
 
 DOC = Path(__file__).parents[2] / "docs" / "gates.md"
 
 
 def third_party_gate(ctx: GateContext) -> GateResult:
     """A real callable loaded through a real EntryPoint (this module is importable by name)."""
-    check = Check("license-budget", "budget left", "none", Outcome.FAIL, "out of budget")
+    check = Check(
+        name="license-budget",
+        required="budget left",
+        found="none",
+        outcome=Outcome.FAIL,
+        reason="out of budget",
+    )
     return GateResult((check,), Verdict.FAIL)
 
 
@@ -34,6 +42,11 @@ def raising_gate(ctx: GateContext) -> GateResult:
 
 def wrong_type_gate(ctx: GateContext) -> str:
     return "pass"
+
+
+def row_gates(ctx: GateContext) -> GateResult:
+    """The row's gate results as the composition counts them, rolled up by the worst."""
+    return combine(counted(g) for g in gates.run_row_gates(ctx))
 
 
 PLUGINS = {
@@ -49,17 +62,19 @@ PLUGINS = {
 @pytest.fixture
 def plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     eps = [EntryPoint(name, value, gates.GROUP) for name, value in PLUGINS.items()]
-    monkeypatch.setattr(gates, "entry_points", lambda group: eps if group == gates.GROUP else [])
-    gates._third_party.cache_clear()
+    monkeypatch.setattr(
+        gate_names, "entry_points", lambda group: eps if group == gates.GROUP else []
+    )
+    gate_names.third_party.cache_clear()
     yield
-    gates._third_party.cache_clear()
+    gate_names.third_party.cache_clear()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
-    gates._third_party.cache_clear()
+    gate_names.third_party.cache_clear()
     yield
-    gates._third_party.cache_clear()
+    gate_names.third_party.cache_clear()
 
 
 def test_every_builtin_has_one_implementation() -> None:
@@ -108,14 +123,14 @@ def test_unknown_gate_is_an_error_listing_known_ones(tmp_path: Path, plugins: No
 
 def test_run_row_gates_runs_a_third_party_gate(tmp_path: Path, plugins: None) -> None:
     ctx = context(_with_gates(tmp_path, "[license-budget]"), "close", Ledger(tmp_path / "ev"))
-    result = gates.run_row_gates(ctx)
+    result = row_gates(ctx)
     assert result.verdict is Verdict.FAIL
     assert outcomes(result) == {"license-budget": "fail"}
 
 
 def test_advisory_gate_is_shown_but_never_blocks(tmp_path: Path, plugins: None) -> None:
     path = _with_gates(tmp_path, "[{name: license-budget, advisory: true}, queue-valid]")
-    result = gates.run_row_gates(context(path, "close", Ledger(tmp_path / "ev")))
+    result = row_gates(context(path, "close", Ledger(tmp_path / "ev")))
     assert result.verdict is Verdict.PASS
     assert outcomes(result)["license-budget"] == "warn"
     assert result.checks[0].reason == "advisory: out of budget"
@@ -134,7 +149,7 @@ def test_a_broken_plugin_fails_its_row_not_the_process(
     tmp_path: Path, plugins: None, name: str, said: str
 ) -> None:
     ctx = context(_with_gates(tmp_path, f"[{name}]"), "close", Ledger(tmp_path / "ev"))
-    result = gates.run_row_gates(ctx)
+    result = row_gates(ctx)
     assert result.verdict is Verdict.FAIL
     assert said in result.checks[0].reason
     assert result.gaps
@@ -142,7 +157,7 @@ def test_a_broken_plugin_fails_its_row_not_the_process(
 
 def test_worst_verdict_wins_and_machine_readiness_is_left_to_the_decision(tmp_path: Path) -> None:
     path = _with_gates(tmp_path, "[machine-readiness, queue-valid, sync-checks]")
-    result = gates.run_row_gates(context(path, "close", Ledger(tmp_path / "ev")))
+    result = row_gates(context(path, "close", Ledger(tmp_path / "ev")))
     names = outcomes(result)
     assert "machine-readiness" not in names
     assert names["queue-status"] == "pass"
@@ -153,7 +168,7 @@ def test_worst_verdict_wins_and_machine_readiness_is_left_to_the_decision(tmp_pa
 def test_template_rows_run_their_gates(tmp_path: Path) -> None:
     path = write_wrk(tmp_path / "queue" / "pending")
     ctx = context(path, "plan_draft", Ledger(tmp_path / "ev"))
-    result = gates.run_row_gates(ctx)
+    result = row_gates(ctx)
     assert {c.name for c in result.checks} == {"plan-file"}  # plan-schema and plan-html
     assert len(result.checks) == 2
     assert result.verdict is Verdict.PAUSE
@@ -175,7 +190,7 @@ def test_a_refused_claim_writes_no_routing_record(tmp_path: Path) -> None:
     ]
     ledger.append("_quota", "dev-primary", "quota", snapshot_body(readings, {"command": "test"}))
     parked = write_wrk(tmp_path / "queue" / "blocked", status="blocked")
-    result = gates.run_row_gates(context(parked, "claim", ledger))
+    result = row_gates(context(parked, "claim", ledger))
     assert context(parked, "claim", ledger).row.gates[0].name == "queue-valid"
     assert result.verdict is Verdict.FAIL
     assert outcomes(result)["queue-not-parked"] == "fail"
@@ -185,6 +200,6 @@ def test_a_refused_claim_writes_no_routing_record(tmp_path: Path) -> None:
     assert result.evidence == ()
     assert [r for r in ledger.records("WRK-900") if r.kind == "routing"] == []
     claimable = write_wrk(tmp_path / "queue" / "pending", name="WRK-901.md", id="WRK-901")
-    routed = gates.run_row_gates(context(claimable, "claim", ledger))
+    routed = row_gates(context(claimable, "claim", ledger))
     assert routed.verdict is Verdict.PASS
     assert [ledger.get(e).kind for e in routed.evidence] == ["routing"]

@@ -79,7 +79,30 @@ def test_reports_without_changing(module: ModuleType, tmp_path: Path, check_mode
     assert result["changed"] is False
     assert result["ready"] is True
     assert result["checks"][0]["ok"] is True
+    assert result["schema_version"] == 2
+    assert result["checks"][0]["spec"] == {"path": str(tmp_path), "free_gb": 0.001}
+    assert isinstance(result["checks"][0]["data"]["free_bytes"], int)
     json.dumps(result)
+
+
+def test_result_matches_the_output_schema(module: ModuleType, tmp_path: Path) -> None:
+    """What the module returns is the probe's result plus Ansible's ``changed``."""
+    import jsonschema
+
+    schema = json.loads((REPO_ROOT / "docs" / "probe-output.schema.json").read_text())
+    result = run(
+        module,
+        {
+            "requirements": {
+                "tools": ["wrk-absent-tool"],
+                "disk": [{"path": str(tmp_path), "free_gb": 0.001}],
+            },
+            "declared": {"storage": [{"path": str(tmp_path)}]},
+        },
+    )
+    assert result.pop("changed") is False
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(result)]
+    assert errors == []
 
 
 def test_failed_check_does_not_fail_the_task(module: ModuleType, tmp_path: Path) -> None:
@@ -107,5 +130,48 @@ def test_documentation_is_yaml(module: ModuleType) -> None:
     doc = yaml.safe_load(module.DOCUMENTATION)
     assert doc["module"] == "wrk_probe"
     assert set(doc["options"]) == {"requirements", "declared", "timeout"}
-    assert yaml.safe_load(module.RETURN)["ready"]["type"] == "bool"
+    returned = yaml.safe_load(module.RETURN)
+    assert returned["ready"]["type"] == "bool"
+    assert returned["schema_version"]["sample"] == 2
+    assert returned["facts"]["sample"]["probe_version"] == "2"
+    fields = returned["checks"]["contains"]
+    assert set(fields) == {"name", "kind", "required", "found", "ok", "reason", "spec", "data"}
+    assert all(set(c) <= set(fields) for c in returned["checks"]["sample"])
     assert yaml.safe_load(module.EXAMPLES)
+
+
+def test_action_script_transport_keeps_schema_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The action (script transport, the default) hands on and publishes ``schema_version``
+    and the checks' spec/data: its raw command runs here through /bin/sh, not over ssh."""
+    import subprocess
+    from types import SimpleNamespace
+
+    from ansible.plugins.action import ActionBase
+
+    action_module = load("wrk_probe_action_under_test", REPO_ROOT / "plugins/action/wrk_probe.py")
+    sys.modules.pop("wrk_probe_action_under_test")  # the object is all this test needs
+    action = action_module.ActionModule.__new__(action_module.ActionModule)
+    requirements = {"disk": [{"path": str(tmp_path), "free_gb": 0.001}]}
+    action._task = SimpleNamespace(args={"requirements": requirements, "timeout": 5})
+    action._templar = SimpleNamespace(template=lambda value: value)
+
+    def execute(command: str) -> dict[str, Any]:
+        done = subprocess.run(
+            ["/bin/sh", "-c", command], capture_output=True, text=True, timeout=120, check=False
+        )
+        return {"rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+
+    action._low_level_execute_command = execute
+    monkeypatch.setattr(ActionBase, "run", lambda self, tmp=None, task_vars=None: {})
+    result = action.run(
+        task_vars={"inventory_hostname": "ws1", "ansible_python_interpreter": sys.executable}
+    )
+    assert result["transport"] == "script"
+    assert result["schema_version"] == 2
+    published = result["ansible_stats"]["data"]["wrk_readiness"]["ws1"]
+    assert published["schema_version"] == 2
+    assert published["checks"][0]["spec"] == {"path": str(tmp_path), "free_gb": 0.001}
+    assert set(published["checks"][0]["data"]) == {"free_bytes"}
+    assert result["summary"][1].startswith("PASS disk ")

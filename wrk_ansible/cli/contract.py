@@ -92,15 +92,15 @@ def _print_result(result: Any) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     from wrk_ansible.contract.loader import iter_work_item_paths
-    from wrk_ansible.contract.validate import check_work_item
     from wrk_ansible.errors import InputError
+    from wrk_ansible.names import check_against
 
     paths = list(iter_work_item_paths(args.paths))
     if not paths:
         raise InputError("no WRK files found", path=" ".join(args.paths))
     # Machine names resolve through the registry (host, alias or group) when there is one.
     machines = open_registry(args.inventory, required=False)
-    results = [check_work_item(path, machines=machines) for path in paths]
+    results = [check_against(path, machines) for path in paths]
     if args.json:
         emit_json([result.as_dict() for result in results])
     else:
@@ -118,11 +118,11 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _load_valid(path: str, inventory: str | None = None) -> Any:
-    from wrk_ansible.contract.validate import check_work_item
     from wrk_ansible.errors import InputError
+    from wrk_ansible.names import check_against
 
     machines = open_registry(inventory, required=False)
-    result = check_work_item(path, machines=machines)
+    result = check_against(path, machines)
     if not result.valid or result.contract is None:
         first = result.errors[0]
         raise InputError(first.message, path=first.file or path, field=first.field, line=first.line)

@@ -254,15 +254,16 @@ def run_handoff(args: argparse.Namespace) -> int:
 
     from wrk_ansible.cli.common import open_registry
     from wrk_ansible.contract.stages import resolve_stage
-    from wrk_ansible.contract.validate import check_work_item, repository_root
+    from wrk_ansible.contract.validate import repository_root
     from wrk_ansible.errors import InputError
     from wrk_ansible.evidence.handoff import artifact_entry, record_handoff
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.here import writer_name
+    from wrk_ansible.names import check_against
 
     stage = resolve_stage(args.stage)[0] if args.stage else None
     registry = open_registry(args.inventory)
-    result = check_work_item(args.path, machines=registry)
+    result = check_against(args.path, registry)
     if not result.valid or result.contract is None:
         first = result.errors[0]
         raise InputError(

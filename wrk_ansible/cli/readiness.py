@@ -71,7 +71,7 @@ def load_requirements(path: str | None) -> Any:
         raise InputError(first.message, path=path, field=first.field, line=first.line) from None
 
 
-def _table(observations: list[Any]) -> Any:
+def _table(entries: list[dict[str, Any]]) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
@@ -79,28 +79,27 @@ def _table(observations: list[Any]) -> Any:
     for column in ("host", "check", "required", "found", "result", "reason"):
         table.add_column(column, overflow="fold")
     marks = {True: "[green]pass[/]", False: "[red]fail[/]", None: "[yellow]unknown[/]"}
-    for obs in observations:
-        if not obs.reachable:
+    for entry in entries:
+        host = escape(entry["host"])
+        if not entry["reachable"]:
             table.add_row(
-                obs.host,
-                "reachable",
-                "a connection",
-                "-",
-                "[red]unreachable[/]",
-                escape(obs.message),
-            )
+                host, "reachable", "a connection", "-", "[red]unreachable[/]",
+                escape(entry["message"]),
+            )  # fmt: skip
             continue
-        if not obs.checks:
-            table.add_row(obs.host, "-", "-", "-", "[green]ready[/]", "nothing to check")
-        for c in obs.checks:
+        if not entry["checks"]:
+            table.add_row(host, "-", "-", "-", "[green]ready[/]", "nothing to check")
+        for c in entry["checks"]:
             table.add_row(
-                obs.host,
-                escape(f"{c.kind} {c.name}"),
-                escape(c.required or "-"),
-                escape(c.found or "-"),
-                marks[c.ok],
-                escape(c.reason),
+                host,
+                escape(f"{c['kind']} {c['name']}"),
+                escape(c["required"] or "-"),
+                escape(c["found"] or "-"),
+                marks[c["ok"]],
+                escape(c["reason"]),
             )
+        if entry["source"] != "probe" and entry["source"] != "local probe":
+            table.add_row(host, "source", "-", escape(entry["source"]), "-", "not probed now")
     return table
 
 
@@ -115,66 +114,141 @@ def _signer(given: str | None) -> Any:
     return Signer(Path(key))
 
 
+def _check_key(ws: Any, signer: Any, inventory: str | None) -> None:
+    """Refuse to sign a host's attestation with a key that is not its ``wrk_signing_key``:
+    the gate would refuse the record later; say so now, before anything is written."""
+    if ws is None or signer is None or not ws.signing_key:
+        return
+    from wrk_ansible.cli.common import inventory_source
+    from wrk_ansible.errors import InputError
+    from wrk_ansible.evidence.verify import public_key, same_key
+    from wrk_ansible.readiness.source import key_base
+
+    declared = public_key(ws.signing_key, key_base(inventory_source(inventory)[0]))
+    if not same_key(declared, signer.public_key()):
+        raise InputError(
+            f"this key is not {ws.name}'s wrk_signing_key in the inventory: an attestation "
+            "signed with it would not count; sign with the key the inventory names (or update "
+            "wrk_signing_key)",
+            path=str(signer.key),
+            field="--sign-key",
+        )
+
+
+def _entry(host: str, seen: Any, observed: Any) -> dict[str, Any]:
+    """One host's ``--json`` entry: its observation (when there is one) and its readiness as
+    every command reports it."""
+    if observed is not None:
+        out: dict[str, Any] = observed.as_dict()
+        out["ready"] = seen.ready  # the same answer as gate, report and what-if
+    else:
+        out = {
+            "host": host,
+            "reachable": False,
+            "ready": False,
+            "message": seen.reason,
+            "source": seen.source,
+            "observed_at": None,
+            "facts": {},
+            "checks": [],
+        }
+    out["readiness"] = seen.as_dict()
+    return out
+
+
+def _fleet(args: argparse.Namespace, registry: Any, requirements: Any, signer: Any) -> int:
+    """Probe every host of --limit in one run; hosts without remote access answer through
+    their signed attestations (the one readiness source decides, as for every command)."""
+    from wrk_ansible.cli.common import inventory_source
+    from wrk_ansible.errors import InputError
+    from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.evidence.readiness import record_observation
+    from wrk_ansible.here import writer_name
+    from wrk_ansible.readiness.gather import probe_hosts
+    from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
+
+    hosts = registry.hosts_in(args.limit or "all")
+    if not hosts:
+        raise InputError(f"no host matches {args.limit!r}", field="--limit")
+    inventory = inventory_source(args.inventory)[0]
+    ledger = Ledger.at(args.evidence_dir)
+    writer = writer_name(registry, args.here)
+
+    def progress(host: str, outcome: str, message: str) -> None:
+        note(f"  {host}: {outcome}" + (f" ({message})" if message else ""))
+
+    def prober(names: Any, wanted: Any) -> Any:
+        return probe_hosts(
+            names, inventory=inventory, requirements=wanted, timeout=args.timeout,
+            progress=progress,
+        )  # fmt: skip
+
+    def remember(observed: Any, data: Any) -> None:
+        if not args.no_record:
+            record = record_observation(ledger, writer, observed.as_dict(), data, signer=signer)
+            note(f"recorded {record.id}")
+
+    source = ReadinessSource(
+        ledger, key_base(inventory), mode=Mode.PROBE, prober=prober, on_probe=remember, note=note
+    )
+    workstations = [registry.get(h) for h in hosts]
+    for ws in workstations:
+        if ws.access == "none":
+            note(f"{ws.name}: no remote access; its signed attestation answers for it")
+    readiness = source.for_row(requirements or _empty(), workstations)
+    entries = [_entry(h, readiness[h], source.observations.get(h)) for h in hosts]
+    return _report(args, entries)
+
+
+def _empty() -> Any:
+    from wrk_ansible.contract.models import StageRequirements
+
+    return StageRequirements()
+
+
+def _report(args: argparse.Namespace, entries: list[dict[str, Any]]) -> int:
+    if args.json:
+        emit_json(entries)
+    else:
+        from rich.console import Console
+
+        Console(width=None if sys.stdout.isatty() else 160).print(_table(entries))
+    ready = sum(bool(e["ready"]) for e in entries)
+    note(f"{ready} of {len(entries)} host(s) ready")
+    return 0 if ready == len(entries) else 2
+
+
 def run_readiness(args: argparse.Namespace) -> int:
     from wrk_ansible.cli.common import open_registry
     from wrk_ansible.errors import InputError, UsageError
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.readiness import record_observation
     from wrk_ansible.here import identify_here
-    from wrk_ansible.readiness.gather import probe_hosts, probe_local, requirements_data
+    from wrk_ansible.readiness.gather import probe_local
+    from wrk_ansible.readiness.source import requirements_data
 
     requirements = load_requirements(args.requirements)
     signer = _signer(args.sign_key)
     registry = open_registry(args.inventory, required=not args.local)
-    if args.local:
-        if args.limit:
-            raise UsageError("--limit does not apply to --local (it probes this machine)")
-        ws = identify_here(registry, args.here) if registry is not None else None
-        name = ws.name if ws else (args.here or "localhost")
-        if ws is not None and ws.access == "none" and signer is None and not args.no_record:
-            raise InputError(
-                f"{ws.name} has no remote access: its attestation must be signed; pass "
-                "--sign-key KEY or set $WRK_SIGNING_KEY"
-            )
-        observations = [probe_local(name, ws, requirements, timeout=args.timeout)]
-        writer = name
-    else:
-        from wrk_ansible.cli.common import inventory_source
-        from wrk_ansible.here import writer_name
-
-        hosts = registry.hosts_in(args.limit or "all")
-        if not hosts:
-            raise InputError(f"no host matches {args.limit!r}", field="--limit")
-        skipped = [h for h in hosts if registry.get(h).access == "none"]
-        for host in skipped:
-            note(f"{host}: no remote access; attest there with `wrk readiness --local`")
-        targets = [h for h in hosts if h not in skipped]
-
-        def progress(host: str, outcome: str, message: str) -> None:
-            note(f"  {host}: {outcome}" + (f" ({message})" if message else ""))
-
-        note(f"probing {len(targets)} host(s) in one playbook run...")
-        found = probe_hosts(
-            targets,
-            inventory=inventory_source(args.inventory)[0],
-            requirements=requirements,
-            timeout=args.timeout,
-            progress=progress,
+    if not args.local:
+        return _fleet(args, registry, requirements, signer)
+    if args.limit:
+        raise UsageError("--limit does not apply to --local (it probes this machine)")
+    ws = identify_here(registry, args.here) if registry is not None else None
+    name = ws.name if ws else (args.here or "localhost")
+    if ws is not None and ws.access == "none" and signer is None and not args.no_record:
+        raise InputError(
+            f"{ws.name} has no remote access: its attestation must be signed; pass "
+            "--sign-key KEY or set $WRK_SIGNING_KEY"
         )
-        observations = [found[h] for h in targets]
-        writer = writer_name(registry, args.here)
+    if not args.no_record:
+        _check_key(ws, signer, args.inventory)
+    observed = probe_local(name, ws, requirements, timeout=args.timeout)
     if not args.no_record:
         ledger = Ledger.at(args.evidence_dir)
         data = requirements_data(requirements)
-        for obs in observations:
-            record = record_observation(ledger, writer, obs, data, local=args.local, signer=signer)
-            note(f"recorded {record.id}")
-    if args.json:
-        emit_json([obs.as_dict() for obs in observations])
-    else:
-        from rich.console import Console
-
-        Console(width=None if sys.stdout.isatty() else 160).print(_table(observations))
-    ready = sum(obs.ready for obs in observations)
-    note(f"{ready} of {len(observations)} host(s) ready")
-    return 0 if ready == len(observations) else 2
+        record = record_observation(
+            ledger, name, observed.as_dict(), data, local=True, signer=signer
+        )
+        note(f"recorded {record.id}")
+    return _report(args, [_entry(name, observed.for_decision(), observed)])

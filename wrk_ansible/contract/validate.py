@@ -25,19 +25,21 @@ from wrk_ansible.contract.models import (
 )
 from wrk_ansible.contract.resolve import Contract, Issue, build_stages, pydantic_issues
 from wrk_ansible.errors import InputError
+from wrk_ansible.paths import contained
 from wrk_ansible.safeyaml import DuplicateKey, parse_yaml, read_text
 
 MAX_ASSIGNMENT_BYTES: Final = 1024 * 1024
 
 
-class MachineDirectory(Protocol):
-    """What validation needs from the registry: canonical names and hints."""
+class MachineNames(Protocol):
+    """What validation needs to check machine names (:class:`wrk_ansible.names.InventoryNames`
+    over a registry): contract/ itself knows no inventory."""
+
+    def issues(self, contract: Contract) -> list[Issue]:
+        """Every name of ``contract`` the inventory does not know, as an issue."""
 
     def canonical(self, name: str) -> str | None:
-        """The inventory host (or group) ``name`` refers to, or None when unknown."""
-
-    def suggest(self, name: str) -> str | None:
-        """The closest known host or group name, for error messages."""
+        """The host (or group) ``name`` refers to, or None when unknown."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,7 @@ def _load_assignment_file(
         errors.append(Issue(field, f"{ref!r} must be relative to the WRK file", line))
         return None, ref
     target = os.path.join(os.path.dirname(item.path), ref)
-    real = os.path.realpath(target)
-    if os.path.commonpath([real, str(root)]) != str(root):
+    if not contained(root, target):
         errors.append(Issue(field, f"{ref!r} leads outside the repository ({root}); refused", line))
         return None, target
     try:
@@ -132,55 +133,7 @@ def _duplicate_issues(item: WorkItemFile) -> tuple[list[Issue], list[Issue]]:
     return errors, warnings
 
 
-def _name_issues(contract: Contract, machines: MachineDirectory) -> list[Issue]:
-    issues: list[Issue] = []
-    reported: set[tuple[str, str]] = set()
-    for row in contract.stages:
-        ws = row.assignment.workstations
-        named: list[tuple[str, str]] = []
-        if isinstance(ws, tuple):
-            named += [(name, "workstations") for name in ws]
-        elif ws is not None:
-            named.append((ws.group, "workstations"))
-        named += [(name, "fallback") for name in row.assignment.fallback]
-        for name, key in named:
-            if machines.canonical(name) is not None:
-                continue
-            origin = row.origin.get(key, "template")
-            field = (
-                f"stage_assignments.{row.stage}.{key}"
-                if origin in {"frontmatter", "assignment file"}
-                else origin.split(" ")[0]
-            )
-            if (field, name) in reported:
-                continue
-            reported.add((field, name))
-            hint = machines.suggest(name)
-            extra = f"; did you mean {hint!r}?" if hint else ""
-            issues.append(Issue(field, f"unknown machine {name!r} (not in the inventory){extra}"))
-    return issues
-
-
-def _legacy_name_issues(
-    fields: WorkItemFields, machines: MachineDirectory, reported: list[Issue]
-) -> list[Issue]:
-    """Unknown names in legacy machine fields the derived contract did not use (``computer``
-    beside ``execution_workstations``): they still name machines, so they are errors too."""
-    issues: list[Issue] = []
-    for key in ("computer", "plan_workstations", "execution_workstations"):
-        for name in getattr(fields, key):
-            if machines.canonical(name) is not None:
-                continue
-            said = f"unknown machine {name!r}"
-            if any(i.field == key and i.message.startswith(said) for i in (*reported, *issues)):
-                continue
-            hint = machines.suggest(name)
-            extra = f"; did you mean {hint!r}?" if hint else ""
-            issues.append(Issue(key, f"{said} (not in the inventory){extra}"))
-    return issues
-
-
-def _canonical_names(contract: Contract, machines: MachineDirectory) -> dict[str, str]:
+def _canonical_names(contract: Contract, machines: MachineNames) -> dict[str, str]:
     """Every named machine, lowercased, mapped to its registry host (lowercased)."""
     names: dict[str, str] = {}
     for row in contract.stages:
@@ -228,7 +181,7 @@ def _contract_warnings(fields: WorkItemFields, contract: Contract) -> list[Issue
 
 
 def _known_gates() -> Collection[str]:
-    from wrk_ansible.gates.registry import known_gates
+    from wrk_ansible.contract.gate_names import known_gates
 
     return known_gates()
 
@@ -236,15 +189,16 @@ def _known_gates() -> Collection[str]:
 def check_work_item(
     path: str,
     *,
-    machines: MachineDirectory | None = None,
+    machines: MachineNames | None = None,
     known_gates: Collection[str] | None = None,
     text: str | None = None,
 ) -> ValidationResult:
     """Validate one WRK file and build its contract; problems become issues, never raise.
 
-    ``known_gates`` None means every gate :mod:`wrk_ansible.gates.registry` knows (built-ins
-    and entry points, read only now). ``text`` stands in for the file's content (to check an
-    edit before writing it).
+    ``known_gates`` None means every gate name a contract may use (built-ins and entry points,
+    :mod:`wrk_ansible.contract.gate_names`). ``machines`` checks machine names (None: they
+    are not checked). ``text`` stands in for the file's content (to check an edit before
+    writing it).
     """
     try:
         item = load_work_item(path, text=text)
@@ -305,8 +259,7 @@ def check_work_item(
     warnings += _contract_warnings(fields, contract)
     errors += _gate_issues(contract, _known_gates() if known_gates is None else known_gates)
     if machines is not None:
-        errors += _name_issues(contract, machines)
-        errors += _legacy_name_issues(fields, machines, errors)
+        errors += machines.issues(contract)
         contract = replace(contract, canonical_names=_canonical_names(contract, machines))
     if contract.stage("execute").assignment.workstations is None:
         (warnings if derived else errors).append(

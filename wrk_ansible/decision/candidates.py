@@ -1,44 +1,34 @@
-"""A stage's candidate machines, screened on declarations alone (no network).
+"""A row's candidate machines, screened on declarations alone (no network).
 
-Assigned hosts come first (a name, a list, a parallel list, or the members of a group in
-inventory order), then the ordered fallbacks. A host is screened out, with a reason, when it is
-unknown, drained or retired, or when what it declares contradicts a requirement (no license for
-a required feature, a declared tool version below the minimum).
+The hosts come from the one name resolver (:func:`wrk_ansible.names.row_scope`): the assigned
+hosts in order (a name, a list, a parallel list, group members in inventory order), then the
+ordered fallbacks. A host is screened out, with a reason, when it is unknown, drained or
+retired, or when what it declares contradicts a requirement (no license for a required
+feature, a declared tool version below the minimum: versions compare in the probe's grammar).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
-from packaging.version import InvalidVersion, Version
-
-from wrk_ansible.contract.models import GroupScope, StageRequirements
-from wrk_ansible.contract.resolve import ResolvedStage
+from wrk_ansible.contract.models import StageRequirements
+from wrk_ansible.decision.hosts import HostDirectory, HostLike
 from wrk_ansible.decision.outcomes import Check, Outcome
-from wrk_ansible.registry.workstation import Workstation
+from wrk_ansible.names import RowScope
+from wrk_ansible.versions import is_below
 
-Role = Literal["assigned", "fallback", "proposal"]
-
-
-class HostDirectory(Protocol):
-    """What screening needs of the registry."""
-
-    def find(self, name: str) -> Workstation | None:
-        """The host named (or aliased) ``name``, case-insensitively; None when unknown."""
-
-    def hosts_in(self, pattern: str) -> tuple[str, ...]:
-        """Host names matching a group or pattern, in inventory order."""
+Role = Literal["assigned", "fallback"]
+SCREEN = "screen"
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A host the stage could run on, and whether screening let it through."""
+    """A host the row could run on, and whether screening let it through."""
 
     name: str
     role: Role
-    workstation: Workstation | None
+    workstation: HostLike | None
     checks: tuple[Check, ...]
 
     @property
@@ -50,42 +40,39 @@ class Candidate:
         return "; ".join(c.reason for c in self.checks if c.blocking)
 
 
-def _version_below(declared: str, minimum: str) -> bool | None:
-    """True/False when comparable as versions, None when either is not a version."""
-    try:
-        return Version(declared) < Version(minimum)
-    except InvalidVersion:
-        return None
-
-
-def declared_checks(ws: Workstation, requirements: StageRequirements) -> list[Check]:
+def declared_checks(ws: HostLike, requirements: StageRequirements) -> list[Check]:
     """Requirements a host's declarations already rule out (screening, never observation)."""
     checks: list[Check] = []
     features = {lic.feature.casefold(): lic for lic in ws.licenses}
     for need in requirements.licenses:
         held = features.get(need.feature.casefold())
+        name = f"declared-license:{need.feature}"
+        spec = {"feature": need.feature, "seats": need.seats}
         if held is None:
             checks.append(
                 Check(
-                    f"declared-license:{need.feature}",
-                    f"{need.feature} x{need.seats}",
-                    "not declared",
-                    Outcome.FAIL,
-                    f"{ws.name} declares no license for {need.feature}",
-                    ws.name,
-                    "screen",
+                    name=name,
+                    required=f"{need.feature} x{need.seats}",
+                    found="not declared",
+                    outcome=Outcome.FAIL,
+                    reason=f"{ws.name} declares no license for {need.feature}",
+                    host=ws.name,
+                    kind=SCREEN,
+                    spec=spec,
                 )
             )
         elif held.seats is not None and held.seats < need.seats:
             checks.append(
                 Check(
-                    f"declared-license:{need.feature}",
-                    f"{need.feature} x{need.seats}",
-                    f"{held.seats} seat(s) declared",
-                    Outcome.FAIL,
-                    f"{ws.name} declares only {held.seats} seat(s) of {need.feature}",
-                    ws.name,
-                    "screen",
+                    name=name,
+                    required=f"{need.feature} x{need.seats}",
+                    found=f"{held.seats} seat(s) declared",
+                    outcome=Outcome.FAIL,
+                    reason=f"{ws.name} declares only {held.seats} seat(s) of {need.feature}",
+                    host=ws.name,
+                    kind=SCREEN,
+                    spec=spec,
+                    data={"declared_seats": held.seats},
                 )
             )
     tools = {tool.name.casefold(): tool for tool in ws.tools}
@@ -93,72 +80,85 @@ def declared_checks(ws: Workstation, requirements: StageRequirements) -> list[Ch
         decl = tools.get(tool_need.name.casefold())
         if decl is None or decl.version is None or tool_need.min_version is None:
             continue  # tools are probed whether declared or not
-        if _version_below(decl.version, tool_need.min_version):
+        if is_below(decl.version, tool_need.min_version):
             checks.append(
                 Check(
-                    f"declared-tool:{tool_need.name}",
-                    f">= {tool_need.min_version}",
-                    decl.version,
-                    Outcome.FAIL,
-                    f"{ws.name} declares {tool_need.name} {decl.version}, "
+                    name=f"declared-tool:{tool_need.name}",
+                    required=f">= {tool_need.min_version}",
+                    found=decl.version,
+                    outcome=Outcome.FAIL,
+                    reason=f"{ws.name} declares {tool_need.name} {decl.version}, "
                     f"below {tool_need.min_version}",
-                    ws.name,
-                    "screen",
+                    host=ws.name,
+                    kind=SCREEN,
+                    spec={"name": tool_need.name, "min_version": tool_need.min_version},
+                    data={"version": decl.version},
                 )
             )
     return checks
 
 
-def screen(name: str, role: Role, hosts: HostDirectory, row: ResolvedStage) -> Candidate:
-    """Screen one host for one stage on declarations alone."""
-    ws = hosts.find(name)
-    if ws is None:
+def screen(
+    name: str, role: Role, host: HostLike | None, requirements: StageRequirements
+) -> Candidate:
+    """Screen one host for one row on declarations alone."""
+    if host is None:
         check = Check(
-            "registered",
-            "in the inventory",
-            "unknown",
-            Outcome.FAIL,
-            f"{name} is not in the inventory",
-            name,
-            "screen",
+            name="registered",
+            required="in the inventory",
+            found="unknown",
+            outcome=Outcome.FAIL,
+            reason=f"{name} is not in the inventory",
+            host=name,
+            kind=SCREEN,
         )
         return Candidate(name, role, None, (check,))
     checks = [
-        Check("registered", "in the inventory", ws.name, Outcome.PASS, "listed", ws.name, "screen")
+        Check(
+            name="registered",
+            required="in the inventory",
+            found=host.name,
+            outcome=Outcome.PASS,
+            reason="listed",
+            host=host.name,
+            kind=SCREEN,
+        )
     ]
-    if ws.state != "active":
-        why = f"{ws.name} is {ws.state}" + (f": {ws.state_reason}" if ws.state_reason else "")
-        checks.append(Check("state", "active", ws.state, Outcome.FAIL, why, ws.name, "screen"))
-    checks += declared_checks(ws, row.requirements)
-    return Candidate(ws.name, role, ws, tuple(checks))
+    if host.state != "active":
+        why = f"{host.name} is {host.state}" + (
+            f": {host.state_reason}" if host.state_reason else ""
+        )
+        checks.append(
+            Check(
+                name="state",
+                required="active",
+                found=host.state,
+                outcome=Outcome.FAIL,
+                reason=why,
+                host=host.name,
+                kind=SCREEN,
+            )
+        )
+    checks += declared_checks(host, requirements)
+    return Candidate(host.name, role, host, tuple(checks))
 
 
-def assigned_names(row: ResolvedStage, hosts: HostDirectory) -> tuple[str, ...]:
-    """The stage's own workstations, canonical, in order (group members in inventory order)."""
-    ws = row.assignment.workstations
-    if ws is None:
-        return ()
-    if isinstance(ws, GroupScope):
-        return hosts.hosts_in(ws.group)
-    return tuple(_canonical(name, hosts) for name in ws)
-
-
-def _canonical(name: str, hosts: HostDirectory) -> str:
-    found = hosts.find(name)
-    return found.name if found else name
-
-
-def stage_candidates(row: ResolvedStage, hosts: HostDirectory) -> tuple[Candidate, ...]:
-    """Assigned hosts, then fallbacks, each screened once (a host named twice counts once)."""
+def stage_candidates(
+    scope: RowScope, hosts: HostDirectory, requirements: StageRequirements
+) -> tuple[Candidate, ...]:
+    """Assigned hosts, then fallbacks, each screened once (a host named twice counts once);
+    names the inventory does not know are candidates that fail screening."""
     seen: set[str] = set()
     out: list[Candidate] = []
-    named: Sequence[tuple[str, Role]] = [
-        *((n, "assigned") for n in assigned_names(row, hosts)),
-        *((_canonical(n, hosts), "fallback") for n in row.assignment.fallback),
+    named: list[tuple[str, Role]] = [
+        *((n, "assigned") for n in scope.assigned),
+        *((u.name, "assigned") for u in scope.unknown if u.key == "workstations"),
+        *((n, "fallback") for n in scope.fallback),
+        *((u.name, "fallback") for u in scope.unknown if u.key == "fallback"),
     ]
     for name, role in named:
         if name.casefold() in seen:
             continue
         seen.add(name.casefold())
-        out.append(screen(name, role, hosts, row))
+        out.append(screen(name, role, hosts.find(name), requirements))
     return tuple(out)

@@ -6,7 +6,7 @@ reason, never a silent pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -20,6 +20,11 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"  # could not be observed (no usage data, timed out, ...)
     SKIPPED = "skipped"  # not run, with a reason (host screened out, unreachable)
     WARN = "warn"  # passes, but says something worth fixing; never blocks
+
+
+#: Outcomes that keep a host (or a row) from being ready: an unknown or skipped check never
+#: passes silently.
+BLOCKING: Final = frozenset({Outcome.FAIL, Outcome.UNKNOWN, Outcome.SKIPPED})
 
 
 class Verdict(StrEnum):
@@ -44,24 +49,29 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
     return next((v for v in VERDICT_PRIORITY if v in found), Verdict.PASS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Check:
-    """One check on one host (or on the stage itself, host ``None``)."""
+    """One check on one host (or on the stage itself, host ``None``).
+
+    ``required``/``found``/``reason`` are for people; ``spec`` (what was asked) and ``data``
+    (typed numbers observed: ``free_seats``, ``version``, ``free_bytes``, ...) are for code,
+    which never parses the text.
+    """
 
     name: str
-    required: str | None
-    found: str | None
     outcome: Outcome
     reason: str
+    required: str | None = None
+    found: str | None = None
     host: str | None = None
     kind: str = "readiness"
-    #: Numbers a later step needs (free license seats); never shown as text.
-    data: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    spec: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def blocking(self) -> bool:
         """True when this check keeps its host from being ready."""
-        return self.outcome in (Outcome.FAIL, Outcome.UNKNOWN, Outcome.SKIPPED)
+        return self.outcome in BLOCKING
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +82,8 @@ class Check:
             "found": self.found,
             "outcome": self.outcome.value,
             "reason": self.reason,
+            "spec": dict(self.spec),
+            "data": dict(self.data),
         }
 
 
@@ -88,4 +100,23 @@ class Gap:
             "priority": self.priority,
             "summary": self.summary,
             "proposals": list(self.proposals),
+        }
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A named gate's checks, its verdict and its gaps: one typed input of the composition."""
+
+    checks: tuple[Check, ...]
+    verdict: Verdict
+    gaps: tuple[Gap, ...] = ()
+    #: Evidence record ids the gate wrote (the claim's routing record).
+    evidence: tuple[str, ...] = field(default=(), compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "checks": [c.as_dict() for c in self.checks],
+            "gaps": [g.as_dict() for g in self.gaps],
+            "evidence": list(self.evidence),
         }

@@ -1,48 +1,52 @@
-"""The gate's decision for one stage: a pure function of contract, registry and readiness.
+"""The verdict of a row: one pure composition of typed inputs.
 
-No I/O and no Ansible: the caller screens candidates, gathers readiness (a probe run or fresh
-evidence) and hands everything in; out comes a :class:`Decision` whose every check says what
-was required, what was found and why.
+No I/O and no Ansible. The caller resolves the row's names (:func:`wrk_ansible.names.row_scope`),
+gathers readiness (:mod:`wrk_ansible.readiness.source`), the seats other work items hold, the
+handoff artifact checks and the named gates' results; :func:`decide` forms the machine decision
+and :func:`compose` joins it with the rest by :func:`~wrk_ansible.decision.outcomes.worst`
+over :data:`~wrk_ansible.decision.outcomes.VERDICT_PRIORITY`. Nothing outside this package
+changes a verdict or a reason after the fact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import ResolvedStage
-from wrk_ansible.decision.candidates import Candidate, HostDirectory, declared_checks
-from wrk_ansible.decision.outcomes import Check, Gap, Outcome, Verdict, worst
-from wrk_ansible.decision.policy import remote_checks
+from wrk_ansible.decision.candidates import Candidate, declared_checks, stage_candidates
+from wrk_ansible.decision.hosts import HostDirectory
+from wrk_ansible.decision.outcomes import (
+    Check,
+    Gap,
+    GateResult,
+    Outcome,
+    Verdict,
+    worst,
+)
+from wrk_ansible.decision.policy import Here, remote_checks
+from wrk_ansible.decision.readiness import HostReadiness
+from wrk_ansible.decision.seats import Holds, apply_holds
+from wrk_ansible.names import RowScope
 
-
-@dataclass(frozen=True)
-class HostReadiness:
-    """What is known of one host's readiness for this stage, and where it came from."""
-
-    host: str
-    reachable: bool
-    checks: tuple[Check, ...]
-    source: str  # "probe", "evidence <id>", ...
-    observed_at: str | None = None
-
-    @property
-    def ready(self) -> bool:
-        return self.reachable and not any(check.blocking for check in self.checks)
-
-    @property
-    def reason(self) -> str:
-        if not self.reachable:
-            return next((c.reason for c in self.checks), "unreachable")
-        failing = [f"{c.name}: {c.reason}" for c in self.checks if c.blocking]
-        return "; ".join(failing) or "ready"
+__all__ = [
+    "Decision",
+    "GateInput",
+    "Here",
+    "HostReadiness",
+    "RowInputs",
+    "compose",
+    "counted",
+    "decide",
+    "overall",
+    "to_observe",
+]
 
 
 @dataclass(frozen=True)
 class Decision:
-    """May the stage run, and where: the verdict, the hosts, every check, the gaps."""
+    """May the row run, and where: the verdict, the hosts, every check, the gaps."""
 
     wrk: str
     stage: str
@@ -52,8 +56,13 @@ class Decision:
     checks: tuple[Check, ...]
     gaps: tuple[Gap, ...]
     reason: str
-    #: host -> where its readiness came from ("probe", "evidence <id>", "none").
-    sources: Mapping[str, str] = field(default_factory=dict)
+    #: host -> what is known of its readiness for this row (the hosts that were considered).
+    readiness: Mapping[str, HostReadiness] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """host -> where its readiness came from ("probe", "evidence <id>", ...)."""
+        return {host: seen.source for host, seen in self.readiness.items()}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,8 +75,31 @@ class Decision:
             "reason": self.reason,
             "checks": [c.as_dict() for c in self.checks],
             "gaps": [g.as_dict() for g in self.gaps],
-            "readiness_sources": dict(self.sources),
+            "readiness_sources": self.sources,
+            "readiness": {host: seen.as_dict() for host, seen in self.readiness.items()},
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class RowInputs:
+    """Everything the machine decision of one row rests on."""
+
+    wrk: str
+    row: ResolvedStage
+    scope: RowScope
+    hosts: HostDirectory
+    #: host -> readiness for this row, for the hosts :func:`to_observe` named.
+    readiness: Mapping[str, HostReadiness]
+    #: Seats other work items hold, per (host, feature) casefolded.
+    holds: Holds = field(default_factory=dict)
+    #: Where wrk runs, for the remote coordination policy; None for a forecast (what-if,
+    #: report), which has no "here" and so applies no policy.
+    here: Here | None = None
+
+
+def to_observe(scope: RowScope, hosts: HostDirectory, row: ResolvedStage) -> tuple[str, ...]:
+    """The hosts whose readiness the decision needs: candidates screening lets through."""
+    return tuple(c.name for c in stage_candidates(scope, hosts, row.requirements) if not c.excluded)
 
 
 def _primary_agent(row: ResolvedStage) -> str | None:
@@ -87,27 +119,21 @@ def _fallback_warning(row: ResolvedStage) -> Check | None:
     single = isinstance(ws, tuple) and len(ws) == 1
     if single and not row.assignment.fallback and row.assignment.on_unavailable is None:
         return Check(
-            "fallback-defined",
-            "a fallback or on_unavailable",
-            "none",
-            Outcome.WARN,
-            "one machine, no fallback and no on_unavailable: if it is down the stage can "
-            "only pause",
-            None,
-            "contract",
+            name="fallback-defined",
+            required="a fallback or on_unavailable",
+            found="none",
+            outcome=Outcome.WARN,
+            reason="one machine, no fallback and no on_unavailable: if it is down the stage "
+            "can only pause",
+            kind="contract",
         )
     return None
 
 
-def _proposals(
-    row: ResolvedStage,
-    hosts: HostDirectory,
-    all_hosts: Sequence[str],
-    considered: set[str],
-) -> list[str]:
+def _proposals(row: ResolvedStage, hosts: HostDirectory, considered: set[str]) -> list[str]:
     """Hosts whose declarations meet the requirements (checked, never guessed), then defer."""
     out: list[str] = []
-    for name in all_hosts:
+    for name in hosts.names:
         ws = hosts.find(name)
         if ws is None or ws.name in considered or ws.state != "active":
             continue
@@ -137,12 +163,17 @@ def _unavailable_action(row: ResolvedStage, wrk: str) -> str:
 
 
 def _fill(
-    slots: list[str | None],
-    candidates: Sequence[Candidate],
-    ready: set[str],
+    scope: RowScope, candidates: Sequence[Candidate], ready: set[str]
 ) -> tuple[list[str | None], list[str]]:
-    """Give each empty slot the next unused ready fallback; return slots and fallbacks used."""
-    used = {s for s in slots if s}
+    """Each slot gets its first ready, unused host; an empty slot then gets the next unused
+    ready fallback. Returns the slots and the fallbacks taken."""
+    used: set[str] = set()
+    slots: list[str | None] = []
+    for alternatives in scope.slots:
+        pick = next((h for h in alternatives if h in ready and h not in used), None)
+        if pick is not None:
+            used.add(pick)
+        slots.append(pick)
     spares = [c.name for c in candidates if c.role == "fallback" and c.name in ready]
     taken: list[str] = []
     for index, slot in enumerate(slots):
@@ -156,33 +187,10 @@ def _fill(
     return slots, taken
 
 
-def _assigned_slots(
-    row: ResolvedStage, assigned: Sequence[Candidate], ready: set[str]
-) -> list[str | None]:
-    ws = row.assignment.workstations
-    if row.assignment.parallel:
-        return [c.name if c.name in ready else None for c in assigned]
-    count = ws.count if isinstance(ws, GroupScope) else 1
-    chosen: list[str | None] = [c.name for c in assigned if c.name in ready]
-    chosen = chosen[:count]
-    return chosen + [None] * (count - len(chosen))
-
-
-def decide(
-    *,
-    wrk: str,
-    row: ResolvedStage,
-    candidates: Sequence[Candidate],
-    readiness: Mapping[str, HostReadiness],
-    hosts: HostDirectory,
-    all_hosts: Sequence[str],
-    here: str,
-    local: HostReadiness | None,
-    handoff_ref: str | None,
-) -> Decision:
-    """Decide one stage. ``here`` is the host wrk runs on; ``local`` its own readiness."""
+def _observed_checks(
+    candidates: Sequence[Candidate], readiness: Mapping[str, HostReadiness]
+) -> list[Check]:
     checks: list[Check] = []
-    sources = {host: seen.source for host, seen in readiness.items()}
     for cand in candidates:
         checks.extend(cand.checks)
         seen = readiness.get(cand.name)
@@ -191,34 +199,48 @@ def decide(
         elif not cand.excluded:
             checks.append(
                 Check(
-                    "readiness",
-                    "observed",
-                    None,
-                    Outcome.SKIPPED,
-                    "no readiness was observed",
-                    cand.name,
+                    name="readiness",
+                    required="observed",
+                    outcome=Outcome.SKIPPED,
+                    reason="no readiness was observed",
+                    host=cand.name,
                 )
             )
+    return checks
+
+
+def decide(inputs: RowInputs) -> Decision:
+    """The machine decision of one row: pass, fallback, pause (a P1 gap) or fail."""
+    row, wrk = inputs.row, inputs.wrk
+    readiness = apply_holds(inputs.readiness, inputs.holds, row.requirements)
+    candidates = stage_candidates(inputs.scope, inputs.hosts, row.requirements)
+    considered = {c.name: readiness[c.name] for c in candidates if c.name in readiness}
+    checks = _observed_checks(candidates, readiness)
     warning = _fallback_warning(row)
     if warning:
         checks.append(warning)
     agent = _primary_agent(row)
-    assigned = [c for c in candidates if c.role == "assigned"]
-    unknown = [c.name for c in candidates if c.workstation is None]
-    if not assigned or unknown:
-        reason = (
-            f"{row.stage} names machines not in the inventory: {', '.join(unknown)}"
-            if unknown
-            else f"{row.stage} names no workstation"
-        )
-        return Decision(wrk, row.stage, Verdict.FAIL, (), agent, tuple(checks), (), reason, sources)
 
-    ready = {
-        c.name
-        for c in candidates
-        if not c.excluded and c.name in readiness and readiness[c.name].ready
-    }
-    slots, taken = _fill(_assigned_slots(row, assigned, ready), candidates, ready)
+    def decision(
+        verdict: Verdict, hosts: Sequence[str], reason: str, gaps: Sequence[Gap] = ()
+    ) -> Decision:
+        return Decision(
+            wrk, row.stage, verdict, tuple(hosts), agent, tuple(checks), tuple(gaps), reason,
+            considered,
+        )  # fmt: skip
+
+    unknown = [u.name for u in inputs.scope.unknown]
+    if unknown:
+        return decision(
+            Verdict.FAIL, (), f"{row.stage} names machines not in the inventory: "
+            + ", ".join(dict.fromkeys(unknown)),
+        )  # fmt: skip
+    if not inputs.scope.slots:
+        return decision(Verdict.FAIL, (), f"{row.stage} names no workstation")
+
+    ready = {c.name for c in candidates if not c.excluded and c.name in considered}
+    ready = {name for name in ready if considered[name].ready}
+    slots, taken = _fill(inputs.scope, candidates, ready)
     chosen = tuple(s for s in slots if s)
     if None in slots:
         missing = "; ".join(
@@ -226,34 +248,92 @@ def decide(
             for c in candidates
             if c.name not in chosen
         )
-        considered = {c.name for c in candidates}
         proposals = [
-            *_proposals(row, hosts, all_hosts, considered),
+            *_proposals(row, inputs.hosts, {c.name for c in candidates}),
             _unavailable_action(row, wrk),
         ]
         gap = Gap("P1", f"{wrk} {row.stage}: no ready machine ({missing})", tuple(proposals))
-        return Decision(
-            wrk,
-            row.stage,
-            Verdict.PAUSE,
-            chosen,
-            agent,
-            tuple(checks),
-            (gap,),
-            f"nothing ready for {row.stage}",
-            sources,
-        )
+        return decision(Verdict.PAUSE, chosen, f"nothing ready for {row.stage}", (gap,))
 
-    policy = remote_checks(row, chosen, here, local, handoff_ref)
+    policy = remote_checks(row, inputs.scope, chosen, inputs.here) if inputs.here else []
     checks.extend(policy)
-    verdicts = [Verdict.FALLBACK if taken else Verdict.PASS]
-    if any(c.outcome is Outcome.FAIL for c in policy):
-        verdicts.append(Verdict.FAIL)
-    verdict = worst(verdicts)
-    if verdict is Verdict.FAIL:
-        reason = "; ".join(c.reason for c in policy if c.outcome is Outcome.FAIL)
-    elif verdict is Verdict.FALLBACK:
-        reason = f"fallback to {', '.join(taken)}: an assigned machine is not ready"
+    failed = [c.reason for c in policy if c.outcome is Outcome.FAIL]
+    if failed:
+        return decision(Verdict.FAIL, chosen, "; ".join(failed))
+    if taken:
+        return decision(
+            Verdict.FALLBACK, chosen, f"fallback to {', '.join(taken)}: an assigned machine is "
+            "not ready",
+        )  # fmt: skip
+    return decision(Verdict.PASS, chosen, f"ready on {', '.join(chosen)}")
+
+
+# -- the composition -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateInput:
+    """One named gate's result as the row names it (an advisory gate never blocks)."""
+
+    name: str
+    result: GateResult
+    advisory: bool = False
+
+
+def counted(gate: GateInput) -> GateResult:
+    """The result as it counts: an advisory gate's failing checks become WARN, its verdict
+    PASS and its gaps P3; anything else as the gate said."""
+    if not gate.advisory:
+        return gate.result
+    checks = tuple(
+        replace(c, outcome=Outcome.WARN, reason=f"advisory: {c.reason}") if c.blocking else c
+        for c in gate.result.checks
+    )
+    gaps = tuple(replace(g, priority="P3") for g in gate.result.gaps)
+    return GateResult(checks, Verdict.PASS, gaps, gate.result.evidence)
+
+
+@dataclass(frozen=True)
+class _Part:
+    verdict: Verdict
+    reason: str
+
+
+def _artifact_part(artifacts: Sequence[Check]) -> _Part:
+    failed = [c.reason for c in artifacts if c.outcome is Outcome.FAIL]
+    return _Part(Verdict.FAIL, "; ".join(failed)) if failed else _Part(Verdict.PASS, "")
+
+
+def compose(
+    machine: Decision,
+    *,
+    artifacts: Sequence[Check] = (),
+    gates: Sequence[GateInput] = (),
+    agent: str | None = None,
+) -> Decision:
+    """The row's verdict: the worst of the machine decision, the handoff artifact checks and
+    the named gates. The reason is the machine decision's when it has that verdict, else that of
+    the parts that do. ``agent`` (the claim's routed agent) replaces the row's primary."""
+    results = [counted(g) for g in gates]
+    parts = [_Part(machine.verdict, machine.reason), _artifact_part(artifacts)]
+    parts += [
+        _Part(r.verdict, "; ".join(c.reason for c in r.checks if c.blocking)) for r in results
+    ]
+    verdict = worst(p.verdict for p in parts)
+    if verdict is machine.verdict:
+        reason = machine.reason
     else:
-        reason = f"ready on {', '.join(chosen)}"
-    return Decision(wrk, row.stage, verdict, chosen, agent, tuple(checks), (), reason, sources)
+        reason = "; ".join(p.reason for p in parts[1:] if p.verdict is verdict and p.reason)
+    return replace(
+        machine,
+        verdict=verdict,
+        reason=reason or machine.reason,
+        agent=agent or machine.agent,
+        checks=machine.checks + tuple(artifacts) + tuple(c for r in results for c in r.checks),
+        gaps=machine.gaps + tuple(g for r in results for g in r.gaps),
+    )
+
+
+def overall(decisions: Iterable[Decision], *, invalid: bool = False) -> Verdict:
+    """A whole gate's verdict: fail for an invalid contract, else the worst row."""
+    return Verdict.FAIL if invalid else worst(d.verdict for d in decisions)

@@ -15,6 +15,7 @@ from typing import Any, Final
 from wrk_ansible.decision.outcomes import Check, Outcome
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger, Record, Signer
+from wrk_ansible.paths import contained
 
 KIND: Final = "handoff"
 MAX_ARTIFACT_BYTES: Final = 8 * 1024**3
@@ -32,7 +33,7 @@ def artifact_entry(root: Path, given: str) -> dict[str, Any]:
     """An artifact inside the repository: its relative path, sha256 and size."""
     real_root = Path(os.path.realpath(root))
     target = Path(os.path.realpath(given))
-    if os.path.commonpath([str(target), str(real_root)]) != str(real_root):
+    if not contained(real_root, target):
         raise InputError(
             f"artifact leads outside the repository ({real_root}); refused",
             path=given,
@@ -105,28 +106,28 @@ def artifact_checks(
             path = Path(os.path.realpath(real_root / rel))
             name = f"artifact:{rel}"
             want = str(item.get("sha256"))
-            if os.path.commonpath([str(path), str(real_root)]) != str(real_root):
+            if not contained(real_root, path):
                 checks.append(
                     Check(
-                        name,
-                        want,
-                        "outside the repository",
-                        Outcome.FAIL,
-                        f"artifact {rel} of {record.id} leads outside the repository",
-                        host,
-                        "handoff",
+                        name=name,
+                        required=want,
+                        found="outside the repository",
+                        outcome=Outcome.FAIL,
+                        reason=f"artifact {rel} of {record.id} leads outside the repository",
+                        host=host,
+                        kind="handoff",
                     )
                 )
             elif not path.is_file():
                 checks.append(
                     Check(
-                        name,
-                        want,
-                        "missing",
-                        Outcome.FAIL,
-                        f"artifact {rel} handed over in {record.id} is missing",
-                        host,
-                        "handoff",
+                        name=name,
+                        required=want,
+                        found="missing",
+                        outcome=Outcome.FAIL,
+                        reason=f"artifact {rel} handed over in {record.id} is missing",
+                        host=host,
+                        kind="handoff",
                     )
                 )
             else:
@@ -135,28 +136,29 @@ def artifact_checks(
                 except OSError as exc:
                     checks.append(
                         Check(
-                            name,
-                            want,
-                            "unreadable",
-                            Outcome.FAIL,
-                            f"artifact {rel} of {record.id} cannot be read: {exc.strerror or exc}",
-                            host,
-                            "handoff",
+                            name=name,
+                            required=want,
+                            found="unreadable",
+                            outcome=Outcome.FAIL,
+                            reason=f"artifact {rel} of {record.id} cannot be read: "
+                            f"{exc.strerror or exc}",
+                            host=host,
+                            kind="handoff",
                         )
                     )
                     continue
                 ok = found == want
                 checks.append(
                     Check(
-                        name,
-                        want,
-                        found,
-                        Outcome.PASS if ok else Outcome.FAIL,
-                        f"artifact {rel} matches {record.id}"
+                        name=name,
+                        required=want,
+                        found=found,
+                        outcome=Outcome.PASS if ok else Outcome.FAIL,
+                        reason=f"artifact {rel} matches {record.id}"
                         if ok
                         else f"artifact {rel} changed since the handoff {record.id}",
-                        host,
-                        "handoff",
+                        host=host,
+                        kind="handoff",
                     )
                 )
     return checks

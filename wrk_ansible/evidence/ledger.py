@@ -16,12 +16,12 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from filelock import FileLock, Timeout
 
+from wrk_ansible import clock
 from wrk_ansible.atomic import clean_temp_files, create_file, replace_file
 from wrk_ansible.errors import InputError, WrkError
 
@@ -46,8 +46,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+utc_now = clock.utc_now
 
 
 def _safe(component: str, what: str) -> str:
@@ -127,6 +126,23 @@ class Signer:
         if not key.is_file():
             raise InputError("signing key not found", path=str(key))
         self.key = key
+
+    def public_key(self) -> str:
+        """The public key line of this signing key (``ssh-keygen -y``)."""
+        import subprocess
+
+        done = subprocess.run(
+            ["ssh-keygen", "-y", "-f", str(self.key)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        if done.returncode != 0 or not done.stdout.strip():
+            why = done.stderr.strip() or "no public key"
+            raise InputError(f"not a usable SSH private key: {why}", path=str(self.key))
+        return done.stdout.strip().splitlines()[0]
 
     def sign(self, path: Path) -> Path:
         import subprocess

@@ -73,6 +73,11 @@ def public_key(value: str, base: Path) -> str:
     return key
 
 
+def same_key(left: str, right: str) -> bool:
+    """True when two public key lines hold the same key (type and blob; comments aside)."""
+    return left.split()[:2] == right.split()[:2]
+
+
 def verify_signature(record: Record, writer: str, key: str) -> str | None:
     """None when ``record`` carries a valid signature by ``key`` for ``writer``."""
     if not record.signature.is_file():

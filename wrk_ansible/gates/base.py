@@ -10,17 +10,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
-from wrk_ansible.decision.outcomes import Check, Gap, Outcome, Verdict, worst
+from wrk_ansible.contract.validate import repository_root
+from wrk_ansible.decision.outcomes import Check, Gap, GateResult, Outcome, Verdict, worst
 from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.gates.routing_policy import RoutingPolicy, load_routing_policy
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation
+
+__all__ = [
+    "GateCheck",
+    "GateContext",
+    "GateResult",
+    "check",
+    "combine",
+    "find_queue_root",
+    "gap",
+    "gate_context",
+    "result",
+]
 
 KIND: Final = "gate"
 #: Folder names of a work queue's status folders (the folder is the status, except archive).
@@ -66,25 +79,6 @@ class GateContext:
         return self.writer or self.here.name
 
 
-@dataclass(frozen=True)
-class GateResult:
-    """A gate's checks, its verdict and its gaps."""
-
-    checks: tuple[Check, ...]
-    verdict: Verdict
-    gaps: tuple[Gap, ...] = ()
-    #: Evidence record ids the gate wrote (the claim's routing record).
-    evidence: tuple[str, ...] = field(default=(), compare=False)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict.value,
-            "checks": [c.as_dict() for c in self.checks],
-            "gaps": [g.as_dict() for g in self.gaps],
-            "evidence": list(self.evidence),
-        }
-
-
 GateCheck = Callable[[GateContext], GateResult]
 
 
@@ -98,7 +92,15 @@ def check(
     host: str | None = None,
 ) -> Check:
     """A gate check (``kind="gate"``)."""
-    return Check(name, required, found, outcome, reason, host, KIND)
+    return Check(
+        name=name,
+        required=required,
+        found=found,
+        outcome=outcome,
+        reason=reason,
+        host=host,
+        kind=KIND,
+    )
 
 
 def gap(summary: str, *proposals: str, priority: str = "P1") -> Gap:
@@ -132,15 +134,6 @@ def find_queue_root(wrk_path: Path) -> Path | None:
     return None
 
 
-def inside(root: Path, ref: str) -> Path | None:
-    """``ref`` (relative to ``root``) when it stays inside ``root``, else None."""
-    if os.path.isabs(ref):
-        return None
-    target = root / ref
-    real, base = os.path.realpath(target), os.path.realpath(root)
-    return target if os.path.commonpath([real, base]) == base else None
-
-
 def gate_context(
     contract: Contract,
     row: ResolvedStage,
@@ -158,8 +151,6 @@ def gate_context(
 ) -> GateContext:
     """A context for ``row`` of ``contract``: repository and queue found from the WRK's path,
     the routing policy loaded once (``$WRK_ROUTING_POLICY`` or the project's config)."""
-    from wrk_ansible.contract.validate import repository_root
-
     path = Path(contract.path)
     return GateContext(
         wrk_id=contract.wrk_id,

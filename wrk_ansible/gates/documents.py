@@ -13,8 +13,9 @@ from typing import Any, Final
 
 from wrk_ansible.contract.loader import load_work_item
 from wrk_ansible.decision.outcomes import Check, Gap, Outcome
-from wrk_ansible.gates.base import GateContext, GateResult, check, gap, inside, result
+from wrk_ansible.gates.base import GateContext, GateResult, check, gap, result
 from wrk_ansible.gates.markdown import section_state, sections, strip_frontmatter
+from wrk_ansible.paths import inside
 from wrk_ansible.safeyaml import read_text
 
 MAX_DOC_BYTES: Final = 4 * 1024 * 1024

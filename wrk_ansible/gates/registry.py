@@ -7,19 +7,16 @@ Listing names reads entry point metadata only; a gate's module is imported when 
 
 from __future__ import annotations
 
-import functools
 import importlib
-import re
 from dataclasses import replace
-from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Final
 
-from wrk_ansible.contract.template import BUILTIN_GATES
+from wrk_ansible.contract.gate_names import GROUP, known_gates, third_party
 
 if TYPE_CHECKING:
+    from wrk_ansible.decision.verdict import GateInput
     from wrk_ansible.gates.base import GateCheck, GateContext, GateResult
 
-GROUP: Final = "wrk_ansible.gates"
 #: Covered by the machine decision (readiness of the chosen hosts), not by a gate function.
 MACHINE_READINESS: Final = "machine-readiness"
 #: Gate name -> "module:function" of its one implementation.
@@ -34,24 +31,14 @@ BUILTIN: Final[dict[str, str]] = {
     "queue-valid": "wrk_ansible.gates.queue:queue_valid",
     "sync-checks": "wrk_ansible.gates.sync:sync_checks",
 }
-_GATE_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-
-
-@functools.cache
-def _third_party() -> dict[str, EntryPoint]:
-    """Entry points of the group, by name; built-in names and names no contract could use are
-    left out (a built-in is never replaced)."""
-    found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=GROUP):
-        if ep.name in BUILTIN_GATES or not _GATE_NAME.match(ep.name):
-            continue
-        found.setdefault(ep.name, ep)
-    return found
-
-
-def known_gates() -> tuple[str, ...]:
-    """Every gate a contract may name: the built-ins, then third-party gates (sorted)."""
-    return (*BUILTIN_GATES, *sorted(_third_party()))
+__all__ = [
+    "GROUP",
+    "MACHINE_READINESS",
+    "GateLoadError",
+    "known_gates",
+    "load_gate",
+    "run_row_gates",
+]
 
 
 class GateLoadError(Exception):
@@ -64,7 +51,7 @@ def load_gate(name: str) -> GateCheck:
         module, _, function = BUILTIN[name].partition(":")
         gate: GateCheck = getattr(importlib.import_module(module), function)
         return gate
-    ep = _third_party().get(name)
+    ep = third_party().get(name)
     if ep is None:
         raise GateLoadError(f"unknown gate {name!r}; known gates: {', '.join(known_gates())}")
     try:
@@ -104,37 +91,23 @@ def _run_one(name: str, ctx: GateContext) -> GateResult:
     return outcome
 
 
-def advisory(outcome: GateResult) -> GateResult:
-    """Shown and recorded, never blocking: failing checks become WARN, the verdict PASS, and
-    gaps drop to P3."""
-    from wrk_ansible.decision.outcomes import Outcome, Verdict
-    from wrk_ansible.gates.base import GateResult
-
-    checks = tuple(
-        replace(c, outcome=Outcome.WARN, reason=f"advisory: {c.reason}") if c.blocking else c
-        for c in outcome.checks
-    )
-    gaps = tuple(replace(g, priority="P3") for g in outcome.gaps)
-    return GateResult(checks, Verdict.PASS, gaps, outcome.evidence)
-
-
-def run_row_gates(ctx: GateContext) -> GateResult:
+def run_row_gates(ctx: GateContext) -> tuple[GateInput, ...]:
     """Run every gate the row names (the template's when it names none), in order, except
-    ``machine-readiness``; the verdict is the worst of the blocking gates.
+    ``machine-readiness``; each result is an input of the row's composition
+    (:func:`wrk_ansible.decision.verdict.compose`), which alone turns them into a verdict.
 
     Once a gate blocks, the gates after it still run and report but write no evidence: a
     refused claim (a parked item, no fresh quota) leaves no routing record behind for later
     rows to trust."""
     from wrk_ansible.decision.outcomes import Verdict
-    from wrk_ansible.gates.base import combine
+    from wrk_ansible.decision.verdict import GateInput, counted
 
     results = []
     for ref in ctx.row.gates:
         if ref.name == MACHINE_READINESS:
             continue
-        outcome = _run_one(ref.name, ctx)
-        outcome = advisory(outcome) if ref.advisory else outcome
-        results.append(outcome)
-        if ctx.record and outcome.verdict is not Verdict.PASS:
+        gate = GateInput(ref.name, _run_one(ref.name, ctx), advisory=ref.advisory)
+        results.append(gate)
+        if ctx.record and counted(gate).verdict is not Verdict.PASS:
             ctx = replace(ctx, record=False, unrecorded_why=f"{ref.name} blocks the row")
-    return combine(results)
+    return tuple(results)

@@ -20,14 +20,21 @@ import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from wrk_ansible import clock
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.errors import WrkError
-from wrk_ansible.readiness.results import HostObservation, ProbeOutputError, parse_probe_result
+from wrk_ansible.readiness.results import (
+    Observation,
+    ProbeOutputError,
+    answers,
+    parse_probe_result,
+    unreachable,
+)
 
 STATS_KEY: Final = "wrk_readiness"
 MAX_EVENT_BYTES: Final = 4 * 1024 * 1024
@@ -52,9 +59,7 @@ class ArtifactRun:
     directory: str
     status: str | None
     rc: int | None
-    observations: Mapping[str, HostObservation]
-    #: The probe's ``mode`` per observed host (``requirements`` or ``declared``).
-    modes: Mapping[str, str] = field(default_factory=dict)
+    observations: Mapping[str, Observation]
 
     def unusable(
         self,
@@ -68,7 +73,7 @@ class ArtifactRun:
         obs = self.observations.get(host)
         if obs is None:
             return None
-        when = _parse(obs.observed_at)
+        when = clock.parse(obs.observed_at)
         if when is None:
             return "the run's events carry no time"
         age = ((now or datetime.now(UTC)) - when).total_seconds() / 3600
@@ -79,50 +84,7 @@ class ArtifactRun:
     def mismatch(self, host: str, requirements: StageRequirements | None) -> str | None:
         """Why ``host``'s observation does not answer ``requirements`` (None: it does)."""
         obs = self.observations.get(host)
-        if obs is None or not obs.reachable:
-            return None
-        wanted = _expected_checks(requirements)
-        mode = self.modes.get(host)
-        if not wanted:
-            return None if mode == "declared" else f"the run checked {mode}, not declarations"
-        if mode != "requirements":
-            return "the run checked the host's declarations, not this stage's requirements"
-        seen = [(c.kind, c.name, c.required or "") for c in obs.checks]
-        same = len(seen) == len(wanted) and all(
-            s[:2] == w[:2] and (s[2] == w[2] if w[0] != "license" else s[2].startswith(w[2]))
-            for s, w in zip(seen, wanted, strict=True)
-        )
-        if not same:
-            return (
-                "the run checked "
-                + (", ".join(f"{k} {n} ({r})" for k, n, r in seen) or "nothing")
-                + "; the stage needs "
-                + ", ".join(f"{k} {n} ({r})" for k, n, r in wanted)
-            )
-        return None
-
-
-def _num(value: float) -> str:
-    """As the probe prints numbers: 10000, 0.5, 0.001."""
-    return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-def _expected_checks(requirements: StageRequirements | None) -> list[tuple[str, str, str]]:
-    """(kind, name, required) of the checks the probe makes for ``requirements``, in order
-    (a license's ``required`` is a prefix)."""
-    if requirements is None:
-        return []
-    out = [
-        ("tool", t.name, f">= {t.min_version}" if t.min_version else "present")
-        for t in requirements.tools
-    ]
-    out += [
-        ("license", lic.feature, f"{lic.seats} ")  # "N seats" (file) or "N free seats" (server)
-        for lic in requirements.licenses
-    ]
-    out += [("disk", d.path, f"{_num(d.free_gb)} GiB free") for d in requirements.disk]
-    out += [("network", f"{n.host}:{n.port}", "reachable") for n in requirements.network]
-    return out
+        return None if obs is None else answers(obs, requirements)
 
 
 def _read(path: Path, cap: int, base: Path) -> bytes:
@@ -220,20 +182,10 @@ def _load_event(path: Path, run: Path) -> dict[str, Any]:
     return event
 
 
-def _parse(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _when(event: Mapping[str, Any]) -> str | None:
     """The event's ``created`` time (ansible-runner writes UTC without a zone), as wrk does."""
-    moment = _parse(event.get("created"))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+    moment = clock.parse(event.get("created"))
+    return clock.stamp(moment) if moment else None
 
 
 def _message(event: Mapping[str, Any]) -> str:
@@ -252,7 +204,7 @@ def read_artifacts(directory: Path) -> ArtifactRun:
     total = 0
     published: dict[str, tuple[Any, str | None]] = {}
     probed: dict[str, tuple[Any, str | None]] = {}
-    unreachable: dict[str, tuple[str, str | None]] = {}
+    down: dict[str, tuple[str, str | None]] = {}
     for path in files:
         event = _load_event(path, run)
         total += path.lstat().st_size
@@ -275,21 +227,18 @@ def read_artifacts(directory: Path) -> ArtifactRun:
             if data.get("task_action") in PROBE_ACTIONS and "checks" in res:
                 probed[data["host"]] = (res, _when(event))
         elif kind == "runner_on_unreachable" and data.get("host"):
-            unreachable[data["host"]] = (_message(event), _when(event))
-    observations: dict[str, HostObservation] = {}
-    modes: dict[str, str] = {}
+            down[data["host"]] = (_message(event), _when(event))
+    observations: dict[str, Observation] = {}
     source = f"{SOURCE} {run}"
     for host, (result, when) in {**probed, **published}.items():
         try:
             observations[host] = parse_probe_result(host, result, source=source, observed_at=when)
         except ProbeOutputError as exc:
             raise ArtifactError(f"{_name(events_dir, run)}: {exc}") from None
-        mode = result.get("mode") if isinstance(result, Mapping) else None
-        modes[host] = mode if mode in ("requirements", "declared") else "unknown"
-    for host, (message, when) in unreachable.items():
+    for host, (message, when) in down.items():
         if host not in observations:
-            observations[host] = HostObservation(
-                host, False, (), {}, f"unreachable: {message}", source, when
+            observations[host] = unreachable(
+                host, f"unreachable: {message}", source=source, observed_at=when
             )
     rc_text = _small(run, "rc")
     return ArtifactRun(
@@ -297,5 +246,4 @@ def read_artifacts(directory: Path) -> ArtifactRun:
         status=_small(run, "status"),
         rc=int(rc_text) if rc_text and rc_text.lstrip("-").isdigit() else None,
         observations=observations,
-        modes=modes,
     )

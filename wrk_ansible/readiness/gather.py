@@ -15,10 +15,15 @@ from typing import Any, Final
 
 import yaml
 
+from wrk_ansible.clock import utc_now
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.errors import WrkError
-from wrk_ansible.evidence.ledger import utc_now
-from wrk_ansible.readiness.results import HostObservation, ProbeOutputError, parse_probe_result
+from wrk_ansible.readiness.results import (
+    Observation,
+    ProbeOutputError,
+    parse_probe_result,
+    unreachable,
+)
 from wrk_ansible.readiness.runner import ProgressCallback, run_playbook
 from wrk_ansible.registry.workstation import Workstation
 
@@ -85,9 +90,9 @@ def probe_local(
     requirements: StageRequirements | None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-) -> HostObservation:
+) -> Observation:
     """Run the probe in this process (``wrk readiness --local``): no Ansible involved."""
-    from wrk_ansible.readiness import probe
+    from wrk_ansible import probe
 
     try:
         result = probe.run_probe(requirements_data(requirements), declared_data(ws), timeout)
@@ -104,7 +109,7 @@ def probe_hosts(
     work_dir: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     progress: ProgressCallback | None = None,
-) -> dict[str, HostObservation]:
+) -> dict[str, Observation]:
     """Probe ``hosts`` in ONE ansible-runner run; every host gets an observation."""
     if not hosts:
         return {}
@@ -134,7 +139,7 @@ def probe_hosts(
     published = run.custom_stats.get(STATS_KEY)
     results: Mapping[str, Any] = published if isinstance(published, Mapping) else {}
     when = utc_now()
-    observed: dict[str, HostObservation] = {}
+    observed: dict[str, Observation] = {}
     for host in hosts:
         outcome = run.hosts.get(host)
         if host in results:
@@ -151,13 +156,5 @@ def probe_hosts(
             message = f"unreachable: {outcome.message}"
         else:
             message = f"the probe failed: {outcome.message or 'no result'}"
-        observed[host] = HostObservation(
-            host,
-            reachable=bool(outcome and outcome.reachable and host in results),
-            checks=(),
-            facts={},
-            message=message,
-            source="probe",
-            observed_at=when,
-        )
+        observed[host] = unreachable(host, message, source="probe", observed_at=when)
     return observed

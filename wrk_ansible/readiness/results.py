@@ -1,142 +1,259 @@
-"""Typed observations of a host's readiness, built from untrusted probe output.
+"""Typed observations of a host's readiness, validated from untrusted probe output.
 
 A probe result comes back through Ansible (or from an evidence file, or an artifact directory
-written elsewhere), so every field is checked and capped before it is used.
+written elsewhere), so every field is checked and capped before it is used (pydantic, frozen).
+Each check keeps the probe's human ``required``/``found``/``reason`` and its machine-readable
+``spec`` (what was asked) and ``data`` (typed numbers seen): code reads those, never the text.
+The probe's output schema is ``docs/probe-output.schema.json``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Final
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.decision.outcomes import Check, Outcome
-from wrk_ansible.decision.verdict import HostReadiness
+from wrk_ansible.decision.readiness import Basis, HostReadiness
 
 MAX_CHECKS: Final = 500
 MAX_TEXT: Final = 2000
+MAX_ITEMS: Final = 32
+#: The probe output schema this controller reads (``schema_version`` of ``run_probe``).
+PROBE_SCHEMA: Final = 2
+
+Scalar = str | int | float | bool | None
 
 
-def _text(value: Any) -> str | None:
+def _capped(limit: int) -> BeforeValidator:
+    return BeforeValidator(lambda v: v if v is None else str(v)[:limit])
+
+
+def _scalars(value: Any) -> Any:
+    """A spec/data mapping: at most 32 plain values, long strings cut."""
     if value is None:
-        return None
-    return str(value)[:MAX_TEXT]
+        return {}
+    if not isinstance(value, Mapping) or len(value) > MAX_ITEMS:
+        raise ValueError(f"must be a mapping of at most {MAX_ITEMS} values")
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if item is not None and not isinstance(item, str | int | float | bool):
+            raise ValueError(f"{key!r} must be a plain value")
+        out[str(key)[:64]] = item[:MAX_TEXT] if isinstance(item, str) else item
+    return out
 
 
-@dataclass(frozen=True)
-class ProbeCheck:
-    """One observed check, as the probe reports it (``ok`` None: unknown, with a reason)."""
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("a probe check has no name")
+    return value[:200]
 
-    name: str
-    kind: str
-    required: str | None
-    found: str | None
-    ok: bool | None
-    reason: str
+
+Text = Annotated[str | None, _capped(MAX_TEXT)]
+Values = Annotated[dict[str, Scalar], BeforeValidator(_scalars)]
+
+
+class ObservedCheck(BaseModel):
+    """One check as the probe reports it (``ok`` None: unknown, with a reason)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=False)
+
+    name: Annotated[str, BeforeValidator(_name)]
+    kind: Annotated[str, BeforeValidator(lambda v: str(v or "check")[:40])] = "check"
+    required: Text = None
+    found: Text = None
+    ok: Annotated[bool | None, Field(strict=True)] = None
+    reason: Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v)[:MAX_TEXT])] = ""
+    spec: Values = Field(default_factory=dict)
+    data: Values = Field(default_factory=dict)
 
     @property
     def outcome(self) -> Outcome:
-        return {True: Outcome.PASS, False: Outcome.FAIL}.get(self.ok, Outcome.UNKNOWN)  # type: ignore[arg-type]
+        if self.ok is None:
+            return Outcome.UNKNOWN
+        return Outcome.PASS if self.ok else Outcome.FAIL
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "required": self.required,
-            "found": self.found,
-            "ok": self.ok,
-            "reason": self.reason,
-        }
+        return self.model_dump(mode="json")
 
 
-@dataclass(frozen=True)
-class HostObservation:
+class Observation(BaseModel):
     """What one readiness run saw on one host."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     host: str
     reachable: bool
-    checks: tuple[ProbeCheck, ...]
-    facts: Mapping[str, str]
+    checks: tuple[ObservedCheck, ...] = Field(default=(), max_length=MAX_CHECKS)
+    facts: dict[str, str] = Field(default_factory=dict)
     message: str = ""
+    #: "probe", "local probe", "evidence <id>", "attestation <id>", "artifacts <dir>".
     source: str = "probe"
     observed_at: str | None = None
+    #: What the probe checked: "requirements" or "declared" (None: not said).
+    mode: str | None = None
+    #: The probe output schema it was read from (1: before spec/data existed).
+    schema_version: int = 1
 
     @property
     def ready(self) -> bool:
         return self.reachable and all(check.ok is True for check in self.checks)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "reachable": self.reachable,
-            "ready": self.ready,
-            "message": self.message,
-            "source": self.source,
-            "observed_at": self.observed_at,
-            "facts": dict(self.facts),
-            "checks": [c.as_dict() for c in self.checks],
-        }
+        out = self.model_dump(mode="json")
+        out["checks"] = [c.as_dict() for c in self.checks]
+        out["ready"] = self.ready
+        return out
 
-    def for_decision(self) -> HostReadiness:
+    def for_decision(self, basis: Basis = Basis.OBSERVED) -> HostReadiness:
         """The decision's view: each check with an outcome, unreachable as a failed check."""
         if not self.reachable:
             check = Check(
-                "reachable",
-                "a connection",
-                "none",
-                Outcome.FAIL,
-                self.message or "unreachable",
-                self.host,
+                name="reachable",
+                required="a connection",
+                found="none",
+                outcome=Outcome.FAIL,
+                reason=self.message or "unreachable",
+                host=self.host,
             )
-            return HostReadiness(self.host, False, (check,), self.source, self.observed_at)
+            return HostReadiness(
+                host=self.host,
+                reachable=False,
+                checks=(check,),
+                source=self.source,
+                basis=basis,
+                observed_at=self.observed_at,
+            )
         checks = tuple(
-            Check(f"{c.kind}:{c.name}", c.required, c.found, c.outcome, c.reason, self.host)
+            Check(
+                name=f"{c.kind}:{c.name}",
+                required=c.required,
+                found=c.found,
+                outcome=c.outcome,
+                reason=c.reason,
+                host=self.host,
+                spec=c.spec,
+                data=c.data,
+            )
             for c in self.checks
         )
-        return HostReadiness(self.host, True, checks, self.source, self.observed_at)
+        return HostReadiness(
+            host=self.host,
+            reachable=True,
+            checks=checks,
+            source=self.source,
+            basis=basis,
+            observed_at=self.observed_at,
+        )
 
 
 class ProbeOutputError(ValueError):
     """Probe output that does not have the documented shape."""
 
 
+def _facts(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k)[:64]: str(v)[:200] for k, v in list(value.items())[:MAX_ITEMS]}
+
+
 def parse_probe_result(
     host: str, result: Any, *, source: str, observed_at: str | None
-) -> HostObservation:
-    """Validate a probe's ``{facts, checks, ready}`` result for ``host``."""
+) -> Observation:
+    """Validate a probe's ``{schema_version, facts, mode, checks, ready}`` result for ``host``."""
     if not isinstance(result, Mapping):
         raise ProbeOutputError(f"{host}: probe result is not a mapping")
     raw_checks = result.get("checks")
     if not isinstance(raw_checks, list) or len(raw_checks) > MAX_CHECKS:
         raise ProbeOutputError(f"{host}: probe checks must be a list of at most {MAX_CHECKS}")
-    checks = []
-    for item in raw_checks:
-        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
-            raise ProbeOutputError(f"{host}: a probe check has no name")
-        ok = item.get("ok")
-        if ok is not None and not isinstance(ok, bool):
-            raise ProbeOutputError(f"{host}: check {item['name']!r} has a non-boolean ok")
-        checks.append(
-            ProbeCheck(
-                name=str(item["name"])[:200],
-                kind=str(item.get("kind") or "check")[:40],
-                required=_text(item.get("required")),
-                found=_text(item.get("found")),
-                ok=ok,
-                reason=_text(item.get("reason")) or "",
-            )
+    version = result.get("schema_version", 1)
+    mode = result.get("mode")
+    try:
+        return Observation(
+            host=host,
+            reachable=True,
+            checks=tuple(raw_checks),
+            facts=_facts(result.get("facts")),
+            source=source,
+            observed_at=observed_at,
+            mode=mode if mode in ("requirements", "declared") else None,
+            schema_version=version if isinstance(version, int) else 1,
         )
-    facts = result.get("facts")
-    plain_facts = (
-        {str(k)[:64]: str(v)[:200] for k, v in list(facts.items())[:32]}
-        if isinstance(facts, Mapping)
-        else {}
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ProbeOutputError(f"{host}: probe output {where}: {first['msg']}") from None
+
+
+def unreachable(host: str, message: str, *, source: str, observed_at: str | None) -> Observation:
+    """A host the run could not reach (or got no usable result from)."""
+    return Observation(
+        host=host, reachable=False, message=message, source=source, observed_at=observed_at
     )
-    return HostObservation(
-        host=host,
-        reachable=True,
-        checks=tuple(checks),
-        facts=plain_facts,
-        source=source,
-        observed_at=observed_at,
+
+
+def requirement_specs(requirements: StageRequirements | None) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, spec) of the checks the probe makes for ``requirements``, in its order."""
+    if requirements is None:
+        return []
+    out: list[tuple[str, dict[str, Any]]] = [
+        ("tool", {"name": t.name, "min_version": t.min_version}) for t in requirements.tools
+    ]
+    out += [("license", {"feature": x.feature, "seats": x.seats}) for x in requirements.licenses]
+    out += [("disk", {"path": d.path, "free_gb": float(d.free_gb)}) for d in requirements.disk]
+    out += [("network", {"host": n.host, "port": n.port}) for n in requirements.network]
+    return out
+
+
+def _spec_text(kind: str, spec: Mapping[str, Any]) -> str:
+    """A check's spec for people: ``tool solver (>= 3)``, ``license orcaflex (1 seats)``."""
+    if kind == "tool":
+        least = spec.get("min_version")
+        return f"tool {spec.get('name')}" + (f" (>= {least})" if least else "")
+    if kind == "license":
+        return f"license {spec.get('feature')} ({spec.get('seats')} seats)"
+    if kind == "disk":
+        return f"disk {spec.get('path')} ({spec.get('free_gb')} GiB free)"
+    if kind == "network":
+        return f"network {spec.get('host')}:{spec.get('port')}"
+    return kind
+
+
+def _same_spec(seen: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    for key, value in wanted.items():
+        got = seen.get(key)
+        if isinstance(value, float) and isinstance(got, int | float) and not isinstance(got, bool):
+            if float(got) != value:
+                return False
+        elif got != value:
+            return False
+    return True
+
+
+def answers(observation: Observation, requirements: StageRequirements | None) -> str | None:
+    """Why ``observation`` does not answer ``requirements`` (None: it does), read from the
+    checks' ``spec`` (what the probe was asked), never from their text."""
+    if not observation.reachable:
+        return None
+    wanted = requirement_specs(requirements)
+    if not wanted:
+        if observation.mode == "declared":
+            return None
+        return f"the run checked {observation.mode or 'unknown'}, not declarations"
+    if observation.mode != "requirements":
+        return "the run checked the host's declarations, not this stage's requirements"
+    if observation.schema_version < PROBE_SCHEMA:
+        return f"the run's probe output is schema {observation.schema_version}, with no spec"
+    seen = [(c.kind, c.spec) for c in observation.checks]
+    same = len(seen) == len(wanted) and all(
+        s[0] == w[0] and _same_spec(s[1], w[1]) for s, w in zip(seen, wanted, strict=True)
     )
+    if same:
+        return None
+
+    def show(items: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+        return ", ".join(_spec_text(kind, spec) for kind, spec in items)
+
+    return f"the run checked {show(seen) or 'nothing'}; the stage needs {show(wanted)}"

@@ -5,6 +5,11 @@ INI, ``group_vars``/``host_vars``, inventory plugins and patterns behave exactly
 ``ansible-inventory``. Vars are read raw (``VariableManager.get_vars``, as
 ``ansible-inventory --list`` does), never through templated hostvars, so a value such as
 ``{{ lookup('pipe', ...) }}`` stays text and never runs. The result is plain frozen data.
+
+This is also the one module allowed to touch Ansible's private API (a test holds every other
+module to that). What it still needs from there sits in :func:`_origin`, the only helper that
+reaches past a public name; tests/unit/test_ansible_private_api.py pins the ansible-core range
+it was checked against and exercises each seam, so an upgrade that breaks one fails loudly.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from wrk_ansible.errors import InputError
-from wrk_ansible.registry.patterns import select
+from wrk_ansible.names import select
 from wrk_ansible.registry.workstation import SHOWN_CONNECTION_VARS, Workstation
 
 #: Ansible's implicit groups: not names a work item may use.
@@ -119,7 +124,7 @@ class Registry:
 
     def hosts_in(self, pattern: str) -> tuple[str, ...]:
         """Host names a group, host, alias or Ansible pattern selects, in inventory order."""
-        return select(pattern, self.names, self.groups, self.canonical, self.suggest)
+        return select(pattern, self)
 
 
 def _plain(value: Any) -> Any:
@@ -144,13 +149,25 @@ def _plain(value: Any) -> Any:
 
 
 def _origin(value: Any) -> tuple[str | None, int | None]:
-    """File and line Ansible recorded for a loaded value, when it kept one."""
+    """File and line Ansible recorded for a loaded value, when it kept one.
+
+    Private API, on purpose: ansible-core 2.19 records where a value was loaded only as an
+    ``Origin`` data tag, and its one public tagging module (``ansible.module_utils.datatag``)
+    offers ``deprecate_value`` and ``native_type_name`` but no way to read a tag; the
+    ``ansible._protomatter.origin`` filter is internal too. Checked: ansible-core 2.19.0,
+    2.19.14 and 2.20.10 (same ``Origin.get_tag``, ``path``, ``line_num``). If a later release
+    moves it, error messages lose the line (never the InputError itself), and
+    tests/unit/test_ansible_private_api.py fails.
+    """
     try:
         from ansible._internal._datatag._tags import Origin  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - a future ansible-core without it
         return None, None
-    tag = Origin.get_tag(value)
-    return (tag.path, tag.line_num) if tag is not None else (None, None)
+    get_tag = getattr(Origin, "get_tag", None)
+    tag = get_tag(value) if get_tag is not None else None
+    if tag is None:
+        return None, None
+    return getattr(tag, "path", None), getattr(tag, "line_num", None)
 
 
 def _validate(host: str, raw: Mapping[str, Any], source: str) -> Any:
@@ -182,7 +199,9 @@ def _validate(host: str, raw: Mapping[str, Any], source: str) -> Any:
                 node = node[step]
             except (KeyError, IndexError, TypeError):
                 break
-            path, line = _origin(node) if _origin(node)[0] else (path, line)
+            found = _origin(node)
+            if found[0]:
+                path, line = found
         dotted = ".".join(str(part) for part in loc)
         raise InputError(
             f"host {host!r}: {first['msg']}", path=path or source, field=dotted, line=line
@@ -201,10 +220,45 @@ def _why_unparsed(said: str) -> str:
     return text or "no inventory plugin accepted it"
 
 
-def _read(source: str) -> tuple[Any, Any]:
+class _Read(NamedTuple):
+    """What :func:`_read` built: Ansible's inventory and vars, with the loader and sources."""
+
+    inventory: Any
+    variables: Any
+    loader: Any
+    sources: list[str]
+
+
+def _inventory_manager(loader: Any, sources: list[str]) -> tuple[Any, bool]:
+    """Ansible's InventoryManager over ``sources``, and whether any source parsed.
+
+    Public API only: ``InventoryManager.parse_source`` returns whether its source parsed, and
+    ``parse_sources`` (run by the constructor) calls it for every source and every file of a
+    source directory, so a subclass that records the returns knows what Ansible's private
+    ``_inventory.processed_sources`` would say. (The config settings do not serve: they are
+    the user's ansible.cfg or process-wide ``ansible.constants``, end in a generic AnsibleError
+    known only by its text, and ``INVENTORY_ANY_UNPARSED_IS_FAILED`` would also refuse a
+    directory holding one stray file that Ansible merely warns about.)
+    Checked: ansible-core 2.19.0, 2.19.14, 2.20.10. Should a release stop calling it, nothing
+    ever counts as parsed and every inventory is refused: loud, never silently wrong.
+    """
+    from ansible.inventory.manager import InventoryManager  # type: ignore[import-untyped]
+
+    class Recording(InventoryManager):  # type: ignore[misc]  # ansible-core ships no types
+        parsed_any = False
+
+        def parse_source(self, source: str, cache: bool = False) -> bool:
+            parsed = bool(super().parse_source(source, cache=cache))
+            self.parsed_any = self.parsed_any or parsed
+            return parsed
+
+    inventory = Recording(loader=loader, sources=sources)
+    return inventory, inventory.parsed_any
+
+
+def _read(source: str) -> _Read:
     """Ansible's InventoryManager and VariableManager over ``source``; InputError if unparsed."""
     from ansible.errors import AnsibleError  # type: ignore[import-untyped]
-    from ansible.inventory.manager import InventoryManager  # type: ignore[import-untyped]
     from ansible.parsing.dataloader import DataLoader  # type: ignore[import-untyped]
     from ansible.plugins.loader import inventory_loader  # type: ignore[import-untyped]
     from ansible.vars.manager import VariableManager  # type: ignore[import-untyped]
@@ -214,25 +268,29 @@ def _read(source: str) -> tuple[Any, Any]:
     if _PLUGINS.is_dir():
         inventory_loader.add_directory(str(_PLUGINS))
     loader = DataLoader()
+    # The one list Ansible reads: InventoryManager keeps it as given (its ``_sources``).
+    sources = [source]
     captured = io.StringIO()
     try:
         with redirect_stderr(captured):
-            inventory = InventoryManager(loader=loader, sources=[source])
+            inventory, parsed = _inventory_manager(loader, sources)
     except AnsibleError as exc:
         raise InputError(f"cannot read the inventory: {exc.message}", path=source) from None
     said = captured.getvalue().strip()
-    if not inventory._inventory.processed_sources:
+    if not parsed:
         raise InputError(f"cannot read the inventory: {_why_unparsed(said)}", path=source)
     if said:  # Ansible's own warnings about an inventory that did load: pass them on.
         print(said, file=sys.stderr)
-    return inventory, VariableManager(loader=loader, inventory=inventory)
+    variables = VariableManager(loader=loader, inventory=inventory)
+    return _Read(inventory, variables, loader, sources)
 
 
 def load_registry(source: str) -> Registry:
     """Read the inventory at ``source`` (a directory, file or plugin config) as a Registry."""
     if "," not in source and not os.path.exists(source):
         raise InputError("no such inventory (file or directory)", path=source)
-    inventory, variables = _read(source)
+    read = _read(source)
+    inventory, variables = read.inventory, read.variables
     group_order = [name for name in inventory.groups if name not in IMPLICIT_GROUPS]
     # Members in the group's own order (as ``ansible-inventory --list`` shows them).
     members = {
@@ -259,17 +317,20 @@ def load_registry(source: str) -> Registry:
         source=source,
         workstations=tuple(workstations),
         groups=members,
-        fleet_vars=_fleet_vars(inventory, variables),
+        fleet_vars=_fleet_vars(read),
     )
 
 
-def _fleet_vars(inventory: Any, variables: Any) -> dict[str, Any]:
-    """Group ``all``'s fleet-level vars (inline and from ``group_vars/all/``), as plain data."""
+def _fleet_vars(read: _Read) -> dict[str, Any]:
+    """Group ``all``'s fleet-level vars (inline and from ``group_vars/all/``), as plain data.
+
+    ``get_vars_from_inventory_sources`` runs the vars plugins (``host_group_vars`` reads
+    ``group_vars/``) over the inventory sources, as Ansible does for stage ``all``; it gets the
+    loader and the sources list that ``_read`` itself gave Ansible, not Ansible's private copies.
+    """
     from ansible.vars.plugins import get_vars_from_inventory_sources  # type: ignore[import-untyped]
 
-    group = inventory.groups["all"]
+    group = read.inventory.groups["all"]
     found = dict(group.get_vars())
-    found.update(
-        get_vars_from_inventory_sources(variables._loader, inventory._sources, [group], "all")
-    )
+    found.update(get_vars_from_inventory_sources(read.loader, read.sources, [group], "all"))
     return {key: _plain(found[key]) for key in FLEET_VARS if key in found}

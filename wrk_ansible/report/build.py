@@ -7,19 +7,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wrk_ansible.atomic import replace_file
+from wrk_ansible.contract.resolve import Contract, ResolvedStage
+from wrk_ansible.contract.validate import repository_root
+from wrk_ansible.decision.outcomes import Check
 from wrk_ansible.errors import InputError
+from wrk_ansible.evidence.handoff import artifact_checks
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
+from wrk_ansible.evidence.reservations import holdings, others
+from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
-from wrk_ansible.report.collect import (
-    collect,
-    evidence_readiness,
-    host_facts,
-    used_hosts,
-)
+from wrk_ansible.report.collect import collect, host_facts, used_hosts
 from wrk_ansible.report.data import Report, build_report
 from wrk_ansible.report.render import render
-from wrk_ansible.report.whatif import Forecast, Scenario, what_if
+from wrk_ansible.report.whatif import Forecast, Inputs, Scenario, what_if
 
 
 def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
@@ -33,6 +34,31 @@ def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
         if ws.name not in names:
             names.append(ws.name)
     return names
+
+
+def forecast_inputs(
+    registry: Registry, ledger: Ledger, fresh_hours: float = DEFAULT_FRESH_HOURS
+) -> tuple[Inputs, ReadinessSource]:
+    """What a forecast reads, as a gate would without probing: the one readiness source in
+    forecast mode, the seats every item holds, the handoff artifacts (each checked once)."""
+    source = ReadinessSource(
+        ledger, key_base(registry.source), mode=Mode.FORECAST, fresh_hours=fresh_hours
+    )
+    held = holdings(ledger)
+    checked: dict[tuple[str, str, tuple[str, ...]], tuple[Check, ...]] = {}
+
+    def artifacts(contract: Contract, row: ResolvedStage, hosts: Sequence[str]) -> Sequence[Check]:
+        key = (contract.path, row.stage, tuple(hosts))
+        if key not in checked:
+            root = repository_root(contract.path)
+            found = artifact_checks(ledger, contract.wrk_id, hosts, root, row.stage)
+            checked[key] = tuple(found)
+        return checked[key]
+
+    inputs = Inputs(
+        readiness=source.for_row, holds=lambda wrk: others(held, wrk), artifacts=artifacts
+    )
+    return inputs, source
 
 
 def build_review(
@@ -50,7 +76,7 @@ def build_review(
     found = collect(paths, registry, ledger, signing_keys)
     scenarios: list[Scenario] = []
     if registry is not None:
-        readiness = evidence_readiness(ledger, fresh_hours)
+        inputs, _ = forecast_inputs(registry, ledger, fresh_hours)
         baseline: dict[tuple[str, str], Forecast] = {}
         wanted = drained_names(registry, drain)
         sets = [[host] for host in used_hosts(found.contracts, registry)]
@@ -62,7 +88,7 @@ def build_review(
                     found.contracts,
                     registry,
                     hosts,
-                    readiness,
+                    inputs,
                     skipped=found.skipped,
                     baseline=baseline,
                 )
@@ -102,5 +128,5 @@ def queue_whatif(
     """The forecast for draining ``drain`` together over the WRKs at ``paths``."""
     hosts = drained_names(registry, drain)
     found = collect(paths, registry, ledger)
-    readiness = evidence_readiness(ledger, fresh_hours)
-    return what_if(found.contracts, registry, hosts, readiness, skipped=found.skipped)
+    inputs, _ = forecast_inputs(registry, ledger, fresh_hours)
+    return what_if(found.contracts, registry, hosts, inputs, skipped=found.skipped)

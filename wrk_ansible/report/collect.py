@@ -11,21 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from wrk_ansible.contract.models import GroupScope, StageRequirements
+from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage
-from wrk_ansible.contract.validate import ValidationResult, check_work_item
-from wrk_ansible.decision.candidates import assigned_names
-from wrk_ansible.decision.outcomes import Check, Outcome
-from wrk_ansible.decision.verdict import HostReadiness
+from wrk_ansible.contract.validate import ValidationResult
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger, Record
-from wrk_ansible.evidence.readiness import (
-    DEFAULT_FRESH_HOURS,
-    fresh_observation,
-    requirements_hash,
-)
+from wrk_ansible.names import check_against, row_scope
 from wrk_ansible.registry.inventory import Registry
-from wrk_ansible.registry.workstation import Workstation
 from wrk_ansible.report.facts import (
     ChainFact,
     GapFact,
@@ -36,11 +28,8 @@ from wrk_ansible.report.facts import (
     ItemFacts,
     RowFacts,
 )
-from wrk_ansible.report.whatif import Readiness
 
 _UNKNOWN: Final = re.compile(r"^unknown machine '([^']+)'")
-#: How a host's readiness is described when nothing fresh was observed.
-ASSUMED: Final = "declarations"
 
 
 @dataclass
@@ -198,7 +187,7 @@ def collect(
     """Check every WRK and read its evidence."""
     out = Collected()
     for path in paths:
-        result = check_work_item(path, machines=registry)
+        result = check_against(path, registry)
         out.items.append(item_facts(result, registry, ledger, signing_keys or {}))
         if result.contract is not None and result.valid:
             out.contracts.append(result.contract)
@@ -225,46 +214,6 @@ def used_hosts(contracts: Sequence[Contract], registry: Registry) -> list[str]:
     used: set[str] = set()
     for contract in contracts:
         for row in contract.stages:
-            for name in (*assigned_names(row, registry), *row.assignment.fallback):
-                ws = registry.find(name)
-                if ws is not None:
-                    used.add(ws.name)
+            scope = row_scope(row, registry)
+            used.update((*scope.assigned, *scope.fallback))
     return [ws.name for ws in registry.workstations if ws.name in used and ws.available]
-
-
-def evidence_readiness(ledger: Ledger, fresh_hours: float = DEFAULT_FRESH_HOURS) -> Readiness:
-    """Readiness from fresh evidence; with none, a reachable host is assumed ready on its
-    declarations and a host without remote access is not ready (it must attest locally)."""
-    from wrk_ansible.readiness.gather import requirements_data
-
-    cache: dict[tuple[str, str], HostReadiness] = {}
-
-    def lookup(ws: Workstation, requirements: StageRequirements) -> HostReadiness:
-        wanted = requirements_data(requirements)
-        key = (ws.name, requirements_hash(wanted))
-        if key not in cache:
-            cache[key] = _readiness(ledger, ws, wanted, fresh_hours)
-        return cache[key]
-
-    return lookup
-
-
-def _readiness(
-    ledger: Ledger, ws: Workstation, wanted: dict[str, Any], fresh_hours: float
-) -> HostReadiness:
-    fresh = fresh_observation(
-        ledger, ws.name, wanted, max_age_hours=fresh_hours, own_only=ws.access == "none"
-    )
-    if fresh is not None:
-        return fresh[0].for_decision()
-    if ws.access == "none":
-        check = Check(
-            "attestation",
-            "a fresh local attestation",
-            "none",
-            Outcome.FAIL,
-            f"{ws.name} has no remote access and no fresh attestation",
-            ws.name,
-        )
-        return HostReadiness(ws.name, False, (check,), "none")
-    return HostReadiness(ws.name, True, (), ASSUMED)

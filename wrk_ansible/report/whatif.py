@@ -6,22 +6,27 @@ drained hosts drained, from declarations and fresh evidence only (the caller's `
 function says what is known of a host). Rows whose outcome depends on a drained host are
 reported: which lose their machine, which would fall back and where, which would pause.
 
-This answers the capacity question only. The remote-coordination policy (it depends on where
-``wrk`` runs), seat reservations and handoff artifacts are the gate's business, not a forecast's.
+A forecast is the gate's own decision over the same inputs a gate would read without probing:
+readiness from the one readiness source (:mod:`wrk_ansible.readiness.source`, forecast mode:
+evidence and verified attestations, else declarations), the seats other items hold and the
+handoff artifacts. Two things only a gate knows are left out: the remote-coordination policy
+(it depends on where ``wrk`` runs) and the named gates (quota, routing, reviews, ...).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, Protocol
 
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
-from wrk_ansible.decision.candidates import stage_candidates
-from wrk_ansible.decision.outcomes import Verdict
-from wrk_ansible.decision.verdict import HostReadiness, decide
+from wrk_ansible.decision.outcomes import Check, Verdict
+from wrk_ansible.decision.readiness import Basis, HostReadiness
+from wrk_ansible.decision.seats import Holds
+from wrk_ansible.decision.verdict import RowInputs, compose, decide, to_observe
+from wrk_ansible.names import row_scope
 from wrk_ansible.registry.workstation import Workstation
 
 SCHEMA_VERSION: Final = 1
@@ -29,18 +34,36 @@ SCHEMA_VERSION: Final = 1
 OUTCOMES: Final = ("fail", "pause", "fallback", "pass")
 DRAIN_REASON: Final = "what-if: drained"
 
-Readiness = Callable[[Workstation, StageRequirements], HostReadiness]
+#: The readiness of hosts for a row's requirements (the readiness source, forecast mode).
+Readiness = Callable[[StageRequirements, Sequence[Workstation]], Mapping[str, HostReadiness]]
+#: The handoff artifact checks of a row for the hosts it would run on.
+Artifacts = Callable[[Contract, ResolvedStage, Sequence[str]], Sequence[Check]]
 
 
 class Hosts(Protocol):
-    """What the forecast needs of the registry."""
+    """What the forecast needs of the registry (names resolve through it too)."""
 
     @property
     def names(self) -> tuple[str, ...]: ...
 
+    @property
+    def groups(self) -> Mapping[str, tuple[str, ...]]: ...
+
+    def canonical(self, name: str) -> str | None: ...
+
+    def suggest(self, name: str) -> str | None: ...
+
     def find(self, name: str) -> Workstation | None: ...
 
-    def hosts_in(self, pattern: str) -> tuple[str, ...]: ...
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a forecast reads besides the registry: readiness, holds, artifacts."""
+
+    readiness: Readiness
+    #: WRK id -> the seats other items hold (per (host, feature), casefolded).
+    holds: Callable[[str], Holds] = lambda _wrk: {}
+    artifacts: Artifacts = lambda _contract, _row, _hosts: ()
 
 
 class DrainedView:
@@ -54,14 +77,21 @@ class DrainedView:
     def names(self) -> tuple[str, ...]:
         return self.base.names
 
+    @property
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        return self.base.groups
+
+    def canonical(self, name: str) -> str | None:
+        return self.base.canonical(name)
+
+    def suggest(self, name: str) -> str | None:
+        return self.base.suggest(name)
+
     def find(self, name: str) -> Workstation | None:
         ws = self.base.find(name)
         if ws is not None and ws.name in self.drained and ws.state == "active":
             return replace(ws, state="drained", state_reason=DRAIN_REASON)
         return ws
-
-    def hosts_in(self, pattern: str) -> tuple[str, ...]:
-        return self.base.hosts_in(pattern)
 
 
 @dataclass(frozen=True)
@@ -137,62 +167,56 @@ class Scenario:
         }
 
 
-def forecast(wrk: str, row: ResolvedStage, hosts: Hosts, readiness: Readiness) -> Forecast:
-    """Decide ``row`` over ``hosts`` with what is known of readiness, policy left out."""
-    candidates = stage_candidates(row, hosts)
-    seen = {
-        c.name: readiness(c.workstation, row.requirements)
-        for c in candidates
-        if c.workstation is not None and not c.excluded
-    }
-    decision = decide(
-        wrk=wrk,
-        row=row,
-        candidates=candidates,
-        readiness=seen,
-        hosts=hosts,
-        all_hosts=hosts.names,
-        here="",  # no host: the policy's checks are computed but not used here
-        local=None,
-        handoff_ref=None,
+def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Inputs) -> Forecast:
+    """Decide ``row`` over ``hosts`` as a gate would without probing (policy and named gates
+    left out)."""
+    scope = row_scope(row, hosts)
+    observe = [ws for n in to_observe(scope, hosts, row) if (ws := hosts.find(n)) is not None]
+    seen = inputs.readiness(row.requirements, observe)
+    machine = decide(
+        RowInputs(
+            wrk=contract.wrk_id,
+            row=row,
+            scope=scope,
+            hosts=hosts,
+            readiness=seen,
+            holds=inputs.holds(contract.wrk_id),
+        )
     )
-    fallbacks = {c.name for c in candidates if c.role == "fallback"}
-    taken = tuple(h for h in decision.hosts if h in fallbacks)
+    decision = compose(machine, artifacts=inputs.artifacts(contract, row, machine.hosts))
+    taken = tuple(h for h in decision.hosts if h in scope.fallback and h not in scope.assigned)
     proposals: tuple[str, ...] = ()
+    reason = decision.reason
     if decision.verdict is Verdict.PAUSE:
-        verdict = "pause"
         proposals = tuple(p for gap in decision.gaps for p in gap.proposals)
         reason = decision.gaps[0].summary if decision.gaps else decision.reason
-    elif decision.verdict is Verdict.FAIL and not decision.hosts:
-        verdict, reason = "fail", decision.reason
-    elif taken:
-        verdict, reason = "fallback", f"falls back to {', '.join(taken)}"
-    else:
-        verdict, reason = "pass", f"runs on {', '.join(decision.hosts)}"
+    elif decision.verdict is Verdict.FALLBACK:
+        reason = f"falls back to {', '.join(taken)}"
+    elif decision.verdict is Verdict.PASS:
+        reason = f"runs on {', '.join(decision.hosts)}"
     basis = tuple((h, _basis(seen.get(h))) for h in decision.hosts)
-    return Forecast(verdict, decision.hosts, taken, reason, proposals, basis)
+    return Forecast(decision.verdict.value, decision.hosts, taken, reason, proposals, basis)
 
 
 def _basis(seen: HostReadiness | None) -> str:
-    if seen is None:
-        return "none"
-    return "observed" if seen.source.startswith(("evidence", "probe")) else "assumed"
+    return Basis.NONE.value if seen is None else seen.basis.value
 
 
 def _lost(
     row: ResolvedStage, hosts: Hosts, before: Forecast, drained: frozenset[str]
 ) -> tuple[str, ...]:
-    """Drained hosts the row names or ran on (a group member it did not pick is no loss)."""
-    ws = row.assignment.workstations
-    named = (*(ws if isinstance(ws, tuple) else ()), *before.hosts)
-    return tuple(sorted({w.name for n in named if (w := hosts.find(n)) and w.name in drained}))
+    """Drained hosts the row names directly or ran on (a group member it did not pick is no
+    loss)."""
+    scope = row_scope(row, hosts)
+    named = (*(h for h in scope.assigned if h in scope.named), *before.hosts)
+    return tuple(sorted({n for n in named if n in drained}))
 
 
 def what_if(
     contracts: Sequence[Contract],
     hosts: Hosts,
     drain: Iterable[str],
-    readiness: Readiness,
+    inputs: Inputs,
     *,
     skipped: Sequence[str] = (),
     baseline: dict[tuple[str, str], Forecast] | None = None,
@@ -211,11 +235,11 @@ def what_if(
             key = (contract.path, row.stage)
             before = cache.get(key)
             if before is None:
-                before = cache[key] = forecast(contract.wrk_id, row, hosts, readiness)
+                before = cache[key] = forecast(contract, row, hosts, inputs)
             lost = _lost(row, hosts, before, drained)
             if not lost:
                 continue
-            after = forecast(contract.wrk_id, row, view, readiness)
+            after = forecast(contract, row, view, inputs)
             impacts.append(
                 RowImpact(
                     contract.wrk_id, contract.path, contract.title, row.stage, lost, before, after

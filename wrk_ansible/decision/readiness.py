@@ -1,0 +1,52 @@
+"""What is known of one host's readiness for one row, and where that knowledge came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from wrk_ansible.decision.outcomes import Check
+
+
+class Basis(StrEnum):
+    """How much a readiness answer rests on: seen on the host, assumed, or nothing."""
+
+    OBSERVED = "observed"  # a probe, fresh evidence, a verified attestation, artifacts
+    ASSUMED = "assumed"  # declarations only (report and what-if never probe)
+    NONE = "none"  # nothing usable (no remote access and no valid attestation)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostReadiness:
+    """One host's readiness for one row: its checks, and where they came from."""
+
+    host: str
+    reachable: bool
+    checks: tuple[Check, ...]
+    #: "probe", "evidence <id>", "attestation <id>", "artifacts <dir>", "declarations", "none".
+    source: str
+    basis: Basis = Basis.OBSERVED
+    observed_at: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.reachable and not any(check.blocking for check in self.checks)
+
+    @property
+    def reason(self) -> str:
+        if not self.reachable:
+            return next((c.reason for c in self.checks), "unreachable")
+        failing = [f"{c.name}: {c.reason}" for c in self.checks if c.blocking]
+        return "; ".join(failing) or "ready"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The per-host readiness every command reports the same way."""
+        return {
+            "ready": self.ready,
+            "reachable": self.reachable,
+            "source": self.source,
+            "basis": self.basis.value,
+            "observed_at": self.observed_at,
+            "reason": self.reason,
+        }

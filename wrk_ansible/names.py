@@ -1,0 +1,245 @@
+"""Host names, aliases, groups and patterns: the one resolver.
+
+Validation (``wrk contract validate``), the gate, the report and the what-if all resolve the
+machines a row names here, so they cannot disagree about what a name means:
+
+- a host name or alias is that host (case-insensitively);
+- a group name is any member of the group, in inventory order (``workstations: [gpu]`` and
+  ``{group: gpu, count: 1}`` mean the same: any one ready member);
+- ``{group: G, count: N}`` is N members of G;
+- an Ansible pattern (``linux:&ai_capable:!ace-win-2``, ``dev-*``, ``~regex``) selects hosts
+  with Ansible's semantics (``--limit``): union terms, then ``&`` intersections, then ``!``
+  exclusions.
+
+Pure: it works on a :class:`Directory` (the registry implements it), never on Ansible.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+from wrk_ansible.contract.models import GroupScope
+from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage
+from wrk_ansible.contract.validate import ValidationResult, check_work_item
+from wrk_ansible.errors import InputError
+
+_GLOB: Final = re.compile(r"[*?\[]")
+#: Legacy fields that name machines; a name in them must resolve too.
+LEGACY_MACHINE_FIELDS: Final = ("computer", "plan_workstations", "execution_workstations")
+
+
+class Directory(Protocol):
+    """What resolving names needs of a registry."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Host names in inventory order."""
+
+    @property
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        """Group name -> member host names, in inventory order."""
+
+    def canonical(self, name: str) -> str | None:
+        """The host a host name or alias means, the group a group name means; None if unknown."""
+
+    def suggest(self, name: str) -> str | None:
+        """The closest known name, for messages."""
+
+
+def expand(name: str, directory: Directory) -> tuple[str, ...] | None:
+    """The hosts ``name`` means: one host, a group's members, or None when it is unknown."""
+    known = directory.canonical(name)
+    if known is None:
+        return None
+    groups = directory.groups
+    return tuple(groups[known]) if known in groups else (known,)
+
+
+def is_group(name: str, directory: Directory) -> bool:
+    known = directory.canonical(name)
+    return known is not None and known in directory.groups
+
+
+def unknown_message(name: str, directory: Directory) -> str:
+    hint = directory.suggest(name)
+    extra = f"; did you mean {hint!r}?" if hint else ""
+    return f"unknown machine {name!r} (not in the inventory){extra}"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A name a row gives that the inventory does not know, and the row key that gives it."""
+
+    name: str
+    key: str  # "workstations" or "fallback"
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """Where a row may run, in canonical host names.
+
+    ``slots`` are the places the row needs filled, each with the hosts that may fill it in
+    order of preference: one slot for a single machine or a plain list (the first ready one),
+    one per entry of a parallel list, N for ``{group, count: N}``. ``fallback`` fills a slot no
+    assigned host can.
+    """
+
+    slots: tuple[tuple[str, ...], ...]
+    fallback: tuple[str, ...]
+    #: Hosts the row names directly (a host name or alias, not through a group).
+    named: frozenset[str] = field(default_factory=frozenset)
+    unknown: tuple[Unknown, ...] = ()
+
+    @property
+    def assigned(self) -> tuple[str, ...]:
+        """Every host that may fill a slot, in order, once each."""
+        return tuple(dict.fromkeys(host for slot in self.slots for host in slot))
+
+
+def _expand_named(
+    entries: Sequence[str], key: str, directory: Directory, named: set[str], unknown: list[Unknown]
+) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for entry in entries:
+        hosts = expand(entry, directory)
+        if hosts is None:
+            unknown.append(Unknown(entry, key))
+            out.append(())
+            continue
+        if not is_group(entry, directory):
+            named.update(hosts)
+        out.append(hosts)
+    return out
+
+
+def row_scope(row: ResolvedStage, directory: Directory) -> RowScope:
+    """The row's slots, fallbacks and unknown names (see :class:`RowScope`)."""
+    ws = row.assignment.workstations
+    named: set[str] = set()
+    unknown: list[Unknown] = []
+    slots: list[tuple[str, ...]]
+    if ws is None:
+        slots = []
+    elif isinstance(ws, GroupScope):
+        members = expand(ws.group, directory)
+        if members is None:
+            unknown.append(Unknown(ws.group, "workstations"))
+            members = ()
+        elif not is_group(ws.group, directory):
+            named.update(members)
+        slots = [tuple(members)] * ws.count
+    else:
+        expanded = _expand_named(ws, "workstations", directory, named, unknown)
+        if row.assignment.parallel:
+            slots = expanded
+        else:
+            slots = [tuple(dict.fromkeys(h for hosts in expanded for h in hosts))]
+    fallback = _expand_named(row.assignment.fallback, "fallback", directory, named, unknown)
+    spares = tuple(dict.fromkeys(h for hosts in fallback for h in hosts))
+    return RowScope(tuple(slots), spares, frozenset(named), tuple(unknown))
+
+
+class InventoryNames:
+    """Checks a contract's machine names against a directory (for contract validation)."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+
+    def issues(self, contract: Contract) -> list[Issue]:
+        """Every unknown name, once per field, with the closest known name."""
+        issues: list[Issue] = []
+        reported: set[tuple[str, str]] = set()
+        for row in contract.stages:
+            for missing in row_scope(row, self.directory).unknown:
+                origin = row.origin.get(missing.key, "template")
+                where = (
+                    f"stage_assignments.{row.stage}.{missing.key}"
+                    if origin in {"frontmatter", "assignment file"}
+                    else origin.split(" ")[0]
+                )
+                if (where, missing.name) in reported:
+                    continue
+                reported.add((where, missing.name))
+                issues.append(Issue(where, unknown_message(missing.name, self.directory)))
+        for key in LEGACY_MACHINE_FIELDS:
+            for name in getattr(contract.fields, key):
+                if self.directory.canonical(name) is not None or (key, name) in reported:
+                    continue
+                reported.add((key, name))
+                issues.append(Issue(key, unknown_message(name, self.directory)))
+        return issues
+
+    def canonical(self, name: str) -> str | None:
+        return self.directory.canonical(name)
+
+
+# -- Ansible patterns (--limit) ----------------------------------------------------------------
+
+
+def split_pattern(pattern: str) -> list[str]:
+    """The terms of a pattern: separated by ``:`` or ``,``, blanks dropped."""
+    return [term.strip() for term in re.split(r"[:,]", pattern) if term.strip()]
+
+
+def _term_hosts(term: str, directory: Directory) -> set[str] | None:
+    """The hosts one term selects, or None when it names nothing known."""
+    hosts = directory.names
+    if term in {"all", "*"}:
+        return set(hosts)
+    known = expand(term, directory)
+    if known is not None:
+        return set(known)
+    if term.startswith("~"):
+        try:
+            regex = re.compile(term[1:])
+        except re.error as exc:
+            raise InputError(f"bad regular expression in pattern: {exc}", field=term) from None
+        matcher: Callable[[str], bool] = lambda name: bool(regex.match(name))  # noqa: E731
+    elif _GLOB.search(term):
+        matcher = lambda name: fnmatch.fnmatchcase(name.lower(), term.lower())  # noqa: E731
+    else:
+        return None
+    selected = {host for host in hosts if matcher(host)}
+    for group, members in directory.groups.items():
+        if matcher(group):
+            selected.update(members)
+    return selected
+
+
+def select(pattern: str, directory: Directory) -> tuple[str, ...]:
+    """Host names ``pattern`` selects, in inventory order; an unknown term is an InputError."""
+    union: set[str] = set()
+    keep: list[set[str]] = []
+    drop: set[str] = set()
+    terms = split_pattern(pattern)
+    if not terms:
+        raise InputError("empty host pattern", field="pattern")
+    for term in terms:
+        bare = term.lstrip("&!")
+        selected = _term_hosts(bare, directory)
+        if selected is None:
+            hint = directory.suggest(bare)
+            extra = f"; did you mean {hint!r}?" if hint else ""
+            raise InputError(f"{bare!r} is no host, alias or group of the inventory{extra}")
+        if term.startswith("&"):
+            keep.append(selected)
+        elif term.startswith("!"):
+            drop |= selected
+        else:
+            union |= selected
+    if not union and keep:
+        union = set(directory.names)
+    for subset in keep:
+        union &= subset
+    return tuple(host for host in directory.names if host in union and host not in drop)
+
+
+def check_against(path: str, directory: Directory | None, **options: Any) -> ValidationResult:
+    """:func:`~wrk_ansible.contract.validate.check_work_item` with the machine names resolved
+    through ``directory`` (None: names are not checked). Every command validates this way."""
+    names = InventoryNames(directory) if directory is not None else None
+    return check_work_item(path, machines=names, **options)

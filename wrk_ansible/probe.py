@@ -1,0 +1,1 @@
+../plugins/module_utils/wrk_probe.py
