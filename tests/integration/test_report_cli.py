@@ -59,7 +59,7 @@ def test_without_inventory_says_names_were_not_checked(run_wrk: RunWrk, tmp_path
     ("args", "code", "said"),
     [
         (["-o", "{tmp}"], 1, "is a folder"),
-        ([], 64, "-o/--output"),
+        ([], 64, "give -o FILE (the page), --json, or both"),
         (["-o", "{tmp}/r.html", "--drain", "nosuch-box", "-i", str(INVENTORY)], 1, "nosuch-box"),
         (["-o", "{tmp}/r.html", "--drain", "dev-primary"], 64, "--drain needs an inventory"),
     ],

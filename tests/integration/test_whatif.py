@@ -80,7 +80,8 @@ def test_drain_license_host_json(run_wrk: RunWrk, tmp_path: Path, tree_hash: Any
     rows = impacts(data)
     # WRK-1342 executes only on the licence hosts; ace-win-2 has no access and no attestation
     paused = rows[("WRK-1342", "execute")]
-    assert paused["before"] == {"verdict": "pass", "hosts": ["ace-win-1"]}
+    assert (paused["before"]["verdict"], paused["before"]["hosts"]) == ("pass", ["ace-win-1"])
+    assert paused["before"]["readiness"]["ace-win-1"]["basis"] == "assumed"
     assert paused["after"] == "pause"
     assert paused["loses"] == ["ace-win-1"]
     assert "ace-win-2 has no remote access" in paused["reason"]

@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
         "Invalid WRKs appear as contract errors. Exit 0 when the page was written.",
     )
     report.add_argument("paths", nargs="+", metavar="PATH", help="WRK files or folders")
-    report.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file")
+    report.add_argument("-o", "--output", metavar="FILE", help="the HTML file to write")
     report.add_argument(
         "--drain",
         action="append",
@@ -42,6 +42,12 @@ def register(commands: Any) -> None:
         "--fresh-hours", type=hours, default=25.0, metavar="HOURS", help=_FRESH_HELP
     )
     add_inventory(report)
+    report.add_argument(
+        "--json",
+        action="store_true",
+        help="print the data behind the page as JSON (items, rows with their recorded and "
+        "forecast verdicts, readiness per host, gaps, capacity risk); -o is then optional",
+    )
     report.set_defaults(handler=run_report)
 
     whatif = commands.add_parser(
@@ -85,6 +91,10 @@ def run_report(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.report.build import build_review, write_page
 
+    if not args.output and not args.json:
+        from wrk_ansible.errors import UsageError
+
+        raise UsageError("wrk report: give -o FILE (the page), --json, or both")
     paths = _paths(args.paths)
     registry = open_registry(args.inventory, required=False)
     if registry is None:
@@ -93,7 +103,7 @@ def run_report(args: argparse.Namespace) -> int:
         from wrk_ansible.errors import UsageError
 
         raise UsageError("wrk report: --drain needs an inventory (--inventory DIR)")
-    report = build_review(
+    review = build_review(
         paths,
         registry=registry,
         ledger=Ledger.at(args.evidence_dir),
@@ -102,13 +112,16 @@ def run_report(args: argparse.Namespace) -> int:
         fresh_hours=args.fresh_hours,
         title=args.title,
     )
-    target = write_page(report, args.output)
-    bad = report.error_items
+    report = review.report
+    target = write_page(report, args.output) if args.output else None
     note(
-        f"wrk report: {len(report.items)} item(s), {bad} with contract errors, "
-        f"{len(report.gaps)} gap(s); wrote {target}"
+        f"wrk report: {len(report.items)} item(s), {report.error_items} with contract errors, "
+        f"{len(report.gaps)} gap(s)" + (f"; wrote {target}" if target else "")
     )
-    print(target)
+    if args.json:
+        emit_json(review.as_dict())
+    else:
+        print(target)
     return 0
 
 

@@ -56,7 +56,8 @@ class Decision:
     checks: tuple[Check, ...]
     gaps: tuple[Gap, ...]
     reason: str
-    #: host -> what is known of its readiness for this row (the hosts that were considered).
+    #: host -> its readiness for this row as observed (the hosts screening let through; the
+    #: seats other items hold are taken off in the row's checks, not here).
     readiness: Mapping[str, HostReadiness] = field(default_factory=dict)
 
     @property
@@ -214,7 +215,8 @@ def decide(inputs: RowInputs) -> Decision:
     row, wrk = inputs.row, inputs.wrk
     readiness = apply_holds(inputs.readiness, inputs.holds, row.requirements)
     candidates = stage_candidates(inputs.scope, inputs.hosts, row.requirements)
-    considered = {c.name: readiness[c.name] for c in candidates if c.name in readiness}
+    # as observed: seats other items hold are this row's business, shown in its checks
+    observed = {c.name: inputs.readiness[c.name] for c in candidates if c.name in readiness}
     checks = _observed_checks(candidates, readiness)
     warning = _fallback_warning(row)
     if warning:
@@ -226,7 +228,7 @@ def decide(inputs: RowInputs) -> Decision:
     ) -> Decision:
         return Decision(
             wrk, row.stage, verdict, tuple(hosts), agent, tuple(checks), tuple(gaps), reason,
-            considered,
+            observed,
         )  # fmt: skip
 
     unknown = [u.name for u in inputs.scope.unknown]
@@ -238,8 +240,8 @@ def decide(inputs: RowInputs) -> Decision:
     if not inputs.scope.slots:
         return decision(Verdict.FAIL, (), f"{row.stage} names no workstation")
 
-    ready = {c.name for c in candidates if not c.excluded and c.name in considered}
-    ready = {name for name in ready if considered[name].ready}
+    ready = {c.name for c in candidates if not c.excluded and c.name in readiness}
+    ready = {name for name in ready if readiness[name].ready}
     slots, taken = _fill(inputs.scope, candidates, ready)
     chosen = tuple(s for s in slots if s)
     if None in slots:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from wrk_ansible.atomic import replace_file
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
@@ -19,8 +21,10 @@ from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.report.collect import collect, host_facts, used_hosts
 from wrk_ansible.report.data import Report, build_report
+from wrk_ansible.report.export import report_dict
+from wrk_ansible.report.facts import HostFact
 from wrk_ansible.report.render import render
-from wrk_ansible.report.whatif import Forecast, Inputs, Scenario, what_if
+from wrk_ansible.report.whatif import Forecast, Inputs, Scenario, forecast, what_if
 
 
 def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
@@ -61,6 +65,19 @@ def forecast_inputs(
     return inputs, source
 
 
+@dataclass(frozen=True)
+class Review:
+    """The page's data, each row's forecast, and the hosts (None without an inventory)."""
+
+    report: Report
+    forecasts: Mapping[tuple[str, str], Forecast]
+    hosts: Sequence[HostFact] | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """``wrk report --json``."""
+        return report_dict(self.report, self.forecasts, self.hosts)
+
+
 def build_review(
     paths: Sequence[str],
     *,
@@ -70,38 +87,44 @@ def build_review(
     signing_keys: Mapping[str, str] | None = None,
     fresh_hours: float = DEFAULT_FRESH_HOURS,
     title: str = "wrk review",
-) -> Report:
-    """The report's data for ``paths``: every item, and the capacity risk when there is an
-    inventory (each used host drained alone, plus the ``drain`` set together when given)."""
+) -> Review:
+    """The report's data for ``paths``: every item, each row's forecast and the capacity risk
+    when there is an inventory (each used host drained alone, plus the ``drain`` set together
+    when given)."""
     found = collect(paths, registry, ledger, signing_keys)
     scenarios: list[Scenario] = []
+    baseline: dict[tuple[str, str], Forecast] = {}
     if registry is not None:
         inputs, _ = forecast_inputs(registry, ledger, fresh_hours)
-        baseline: dict[tuple[str, str], Forecast] = {}
+        for contract in found.contracts:
+            for row in contract.stages:
+                baseline[(contract.path, row.stage)] = forecast(contract, row, registry, inputs)
         wanted = drained_names(registry, drain)
         sets = [[host] for host in used_hosts(found.contracts, registry)]
         if len(wanted) > 1 or (wanted and [wanted[0]] not in sets):
             sets.insert(0, wanted)
-        for hosts in sets:
+        for drained in sets:
             scenarios.append(
                 what_if(
                     found.contracts,
                     registry,
-                    hosts,
+                    drained,
                     inputs,
                     skipped=found.skipped,
                     baseline=baseline,
                 )
             )
-    return build_report(
+    hosts = host_facts(registry) if registry is not None else None
+    report = build_report(
         found.items,
-        host_facts(registry) if registry is not None else None,
+        hosts,
         scenarios,
         title=title,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         inventory=registry.source if registry is not None else None,
         evidence=str(ledger.root),
     )
+    return Review(report, baseline, hosts)
 
 
 def write_page(report: Report, output: str) -> Path:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 
 from wrk_ansible.contract.models import StageRequirements
@@ -105,6 +105,8 @@ class Forecast:
     proposals: tuple[str, ...]
     #: host -> "observed" (fresh evidence), "assumed" (declarations only) or "none".
     basis: tuple[tuple[str, str], ...]
+    #: host -> its readiness, for every host the row considered (as ``wrk gate --json``).
+    readiness: Mapping[str, HostReadiness] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,18 @@ class RowImpact:
             "path": self.path,
             "stage": self.stage,
             "loses": list(self.lost),
-            "before": {"verdict": self.before.verdict, "hosts": list(self.before.hosts)},
+            "before": {
+                "verdict": self.before.verdict,
+                "hosts": list(self.before.hosts),
+                "readiness": {h: r.as_dict() for h, r in self.before.readiness.items()},
+            },
             "after": self.after.verdict,
             "hosts": list(self.after.hosts),
             "fallback_to": list(self.after.fallback_to),
             "reason": self.after.reason,
             "proposals": list(self.after.proposals),
             "readiness": dict(self.after.basis),
+            "after_readiness": {h: r.as_dict() for h, r in self.after.readiness.items()},
         }
 
 
@@ -195,7 +202,9 @@ def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Input
     elif decision.verdict is Verdict.PASS:
         reason = f"runs on {', '.join(decision.hosts)}"
     basis = tuple((h, _basis(seen.get(h))) for h in decision.hosts)
-    return Forecast(decision.verdict.value, decision.hosts, taken, reason, proposals, basis)
+    return Forecast(
+        decision.verdict.value, decision.hosts, taken, reason, proposals, basis, decision.readiness
+    )
 
 
 def _basis(seen: HostReadiness | None) -> str:
