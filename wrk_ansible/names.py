@@ -164,13 +164,14 @@ class InventoryNames:
                 if (where, missing.name) in reported:
                     continue
                 reported.add((where, missing.name))
-                issues.append(Issue(where, unknown_message(missing.name, self.directory)))
+                message = unknown_message(missing.name, self.directory)
+                issues.append(Issue(where, message, machine=missing.name))
         for key in LEGACY_MACHINE_FIELDS:
             for name in getattr(contract.fields, key):
                 if self.directory.canonical(name) is not None or (key, name) in reported:
                     continue
                 reported.add((key, name))
-                issues.append(Issue(key, unknown_message(name, self.directory)))
+                issues.append(Issue(key, unknown_message(name, self.directory), machine=name))
         return issues
 
     def canonical(self, name: str) -> str | None:

@@ -31,6 +31,8 @@ class Issue:
     message: str
     line: int | None = None
     file: str | None = None
+    #: The machine name the issue is about, when it is an unknown machine.
+    machine: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field, "line": self.line, "message": self.message}

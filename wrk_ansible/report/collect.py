@@ -5,11 +5,10 @@ Bad WRK files never stop a report: each becomes an item with its contract errors
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage
@@ -29,8 +28,6 @@ from wrk_ansible.report.facts import (
     RowFacts,
 )
 
-_UNKNOWN: Final = re.compile(r"^unknown machine '([^']+)'")
-
 
 @dataclass
 class Collected:
@@ -42,10 +39,7 @@ class Collected:
 
 
 def _issue(issue: Issue) -> IssueFact:
-    found = _UNKNOWN.match(issue.message)
-    return IssueFact(
-        issue.field, issue.message, issue.line, issue.file, found.group(1) if found else None
-    )
+    return IssueFact(issue.field, issue.message, issue.line, issue.file, issue.machine)
 
 
 def _canonical(name: str, registry: Registry | None) -> str:
