@@ -78,7 +78,7 @@ class Gate:
             fresh_hours=options.fresh_hours,
             artifacts=options.artifacts,
             prober=self._probe,
-            on_probe=self._remember,
+            on_observed=self._remember,
             note=note,
         )
         self._gate_evidence: list[str] = []  # records named gates wrote (the claim's routing)

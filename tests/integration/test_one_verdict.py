@@ -27,7 +27,7 @@ import yaml
 from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.evidence.readiness import record_observation
 from wrk_ansible.readiness.gather import probe_local
-from wrk_ansible.readiness.source import requirements_data
+from wrk_ansible.readiness.results import requirements_data
 from wrk_ansible.registry.inventory import load_registry
 
 pytestmark = pytest.mark.integration

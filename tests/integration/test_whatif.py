@@ -19,8 +19,7 @@ import pytest
 from wrk_ansible.contract.validate import check_work_item
 from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.evidence.readiness import record_observation
-from wrk_ansible.readiness.results import parse_probe_result
-from wrk_ansible.readiness.source import requirements_data
+from wrk_ansible.readiness.results import parse_probe_result, requirements_data
 
 pytestmark = pytest.mark.integration
 

@@ -286,3 +286,97 @@ def test_parallel_members_elsewhere_satisfy_rule_2_even_when_local_could_run_one
     assert d.verdict is Verdict.PASS
     rule2 = next(c for c in d.checks if c.name == "remote-capability")
     assert "parallel" in (rule2.found or "")
+
+
+GROUPS = Registry(
+    "groups",
+    workstations=(ws("a"), ws("b"), ws("c")),
+    groups={"g1": ("a", "b"), "g2": ("a",), "empty": ()},
+)
+
+
+def decide_on(hosts: Registry, r: ResolvedStage, ready_hosts: tuple[str, ...]) -> Any:
+    return decide(
+        RowInputs(
+            wrk="WRK-1",
+            row=r,
+            scope=row_scope(r, hosts),
+            hosts=hosts,
+            readiness={h: ready(h) for h in ready_hosts},
+            here=Here(name="a", handoff_ref="ev"),
+        )
+    )
+
+
+def test_a_parallel_list_of_groups_is_filled_when_it_can_be() -> None:
+    d = decide_on(GROUPS, row(workstations=["g1", "g2"], parallel=True), ("a", "b"))
+    assert d.verdict is Verdict.FAIL  # chosen from groups: policy rule 1, but every slot filled
+    assert sorted(d.hosts) == ["a", "b"]
+    assert d.hosts == ("b", "a")  # g1 gives a up to g2, the only host g2 has
+
+
+def test_a_group_count_takes_the_first_ready_members_in_order() -> None:
+    d = decide_on(GROUPS, row(workstations={"group": "g1", "count": 2}), ("a", "b"))
+    assert d.hosts == ("a", "b")
+
+
+def test_an_empty_group_names_no_workstation() -> None:
+    for scope in (["empty"], {"group": "empty", "count": 1}):
+        d = decide_on(GROUPS, row(workstations=scope), ("a",))
+        assert d.verdict is Verdict.FAIL
+        assert "no hosts" in d.reason
+
+
+def test_a_group_in_a_list_is_no_single_machine_for_the_fallback_warning() -> None:
+    d = decide_on(GROUPS, row(workstations=["g1"]), ("a",))
+    assert "fallback-defined" not in {c.name for c in d.checks}
+    one = decide_on(GROUPS, row(workstations=["a"]), ("a",))
+    assert "fallback-defined" in {c.name for c in one.checks}
+
+
+def seats(host: str, free: int) -> HostReadiness:
+    check = Check(
+        name="license:orcaflex",
+        required="1 free seat",
+        found=f"{free} free of 1",
+        outcome=Outcome.PASS if free else Outcome.FAIL,
+        reason="seats",
+        host=host,
+        spec={"feature": "orcaflex", "seats": 1},
+        data={"issued_seats": 1, "used_seats": 1 - free, "free_seats": free},
+    )
+    return HostReadiness(host=host, reachable=True, checks=(check,), source="probe")
+
+
+def test_seats_held_by_others_count_for_the_local_host_in_the_policy_too() -> None:
+    """Here (a) saw its one seat free, but another item holds it: the row moves to b, and the
+    policy's rule 2 sees that a lacks the seat (it must not send the row back to a)."""
+    r = row(
+        workstations=["a", "b"],
+        requirements={"licenses": [{"feature": "orcaflex", "seats": 1}]},
+    )
+    lic = [{"feature": "orcaflex", "kind": "file", "path": "/l"}]
+    hosts = Registry(
+        "lic", workstations=(ws("a", wrk_licenses=lic), ws("b", wrk_licenses=lic)), groups={}
+    )
+    seen = {"a": seats("a", 1), "b": seats("b", 1)}
+    d = decide(
+        RowInputs(
+            wrk="WRK-1",
+            row=r,
+            scope=row_scope(r, hosts),
+            hosts=hosts,
+            readiness=seen,
+            holds={("a", "orcaflex"): 1},
+            here=Here(name="a", local=seen["a"], handoff_ref="ev"),
+        )
+    )
+    assert d.verdict is Verdict.PASS, d.reason
+    assert d.hosts == ("b",)
+    held = next(c for c in d.checks if c.host == "a" and c.name == "license:orcaflex")
+    assert (held.outcome, held.data["reserved_seats"], held.data["left_seats"]) == (
+        Outcome.FAIL,
+        1,
+        0,
+    )
+    assert d.readiness["a"].ready  # as observed: the hold is the row's business

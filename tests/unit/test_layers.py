@@ -115,7 +115,8 @@ def test_no_import_cycles(level: int) -> None:
 
 
 FORBIDDEN = {
-    # The pure core forms every verdict from types it owns: no registry, probe, evidence, gates.
+    # The pure core forms every verdict from types it owns: no registry, probe runner, evidence
+    # or gates (the probe's version grammar is the one exception, see the test below).
     "wrk_ansible.decision": (
         "wrk_ansible.registry",
         "wrk_ansible.readiness",
@@ -188,3 +189,12 @@ def test_one_seam_to_ansible_runner_and_one_to_the_inventory() -> None:
 
     assert importers("ansible_runner") == {"wrk_ansible.readiness.runner"}
     assert importers("ansible.inventory") == {"wrk_ansible.registry.inventory"}
+
+
+def test_the_probe_is_a_leaf_the_core_may_read_the_grammar_of() -> None:
+    """decision/ reaches the probe file only through versions.py (the one version grammar),
+    and the probe imports nothing of the package (it runs on hosts, stdlib only)."""
+    assert graph()["wrk_ansible.probe"] == frozenset()
+    assert graph()["wrk_ansible.versions"] == frozenset({"wrk_ansible.probe"})
+    direct = {m for m, deps in graph().items() if "wrk_ansible.probe" in deps}
+    assert direct <= {"wrk_ansible.versions", "wrk_ansible.readiness.gather"}, direct

@@ -14,8 +14,8 @@ from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.decision.readiness import Basis
 from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.evidence.readiness import KIND_PROBE, newest_fresh, record_observation
-from wrk_ansible.readiness.results import Observation, parse_probe_result
-from wrk_ansible.readiness.source import Mode, ReadinessSource, requirements_data
+from wrk_ansible.readiness.results import Observation, parse_probe_result, requirements_data
+from wrk_ansible.readiness.source import Mode, ReadinessSource
 from wrk_ansible.registry.hostvars import HostVars
 from wrk_ansible.registry.workstation import Workstation
 
@@ -172,3 +172,38 @@ def test_a_wrong_key_attestation_is_refused(tmp_path: Path, keys: dict[str, Path
     unsigned = ws("win1", wrk_access="none")
     src, _ = source(ledger, tmp_path, mode=Mode.FORECAST)
     assert "no wrk_signing_key" in src.for_row(REQUIREMENTS, [unsigned])["win1"].reason
+
+
+def test_no_requirements_hash_alike_everywhere() -> None:
+    """A row without requirements, `wrk readiness` without --requirements and `--local` record
+    and look up under one key."""
+    assert requirements_data(None) == requirements_data(StageRequirements()) == {}
+
+
+def test_a_forecast_never_calls_a_host_seen_down_ready(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ev")
+    record = record_observation(ledger, "control", observation("ws1", reachable=False), REQ)
+    src, prober = source(ledger, tmp_path, mode=Mode.FORECAST)
+    seen = src.for_row(REQUIREMENTS, [ws("ws1")])["ws1"]
+    assert not seen.ready
+    assert seen.basis is Basis.OBSERVED
+    assert seen.source == f"evidence {record.id}"
+    assert prober.asked == []
+    gate, prober = source(ledger, tmp_path)  # a gate asks again instead
+    assert gate.for_row(REQUIREMENTS, [ws("ws1")])["ws1"].ready
+    assert prober.asked == ["ws1"]
+
+
+def test_non_finite_numbers_in_probe_data_are_refused() -> None:
+    bad = result()
+    bad["checks"][0]["data"] = {"version": float("nan")}
+    with pytest.raises(ValueError, match="finite"):
+        parse_probe_result("ws1", bad, source="probe", observed_at=None)
+
+
+def test_the_signing_keys_public_half_is_read_beside_it(keys: dict[str, Path]) -> None:
+    key = keys["good"]
+    public = key.with_name("good.pub").read_text(encoding="utf-8").strip()
+    assert Signer(key).public_key() == public
+    key.with_name("good.pub").unlink()  # then derived from the private key: the same key
+    assert Signer(key).public_key().split()[:2] == public.split()[:2]

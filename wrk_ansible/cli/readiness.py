@@ -81,6 +81,12 @@ def _table(entries: list[dict[str, Any]]) -> Any:
     marks = {True: "[green]pass[/]", False: "[red]fail[/]", None: "[yellow]unknown[/]"}
     for entry in entries:
         host = escape(entry["host"])
+        if entry["readiness"]["basis"] == "none":  # never contacted: no attestation counts
+            table.add_row(
+                host, "attestation", "a fresh signed local attestation", "-",
+                "[red]not ready[/]", escape(entry["message"]),
+            )  # fmt: skip
+            continue
         if not entry["reachable"]:
             table.add_row(
                 host, "reachable", "a connection", "-", "[red]unreachable[/]",
@@ -142,7 +148,7 @@ def _entry(host: str, seen: Any, observed: Any) -> dict[str, Any]:
         out: dict[str, Any] = observed.as_dict()
         out["ready"] = seen.ready  # the same answer as gate, report and what-if
     else:
-        out = {
+        out = {  # nothing observed (a host without access and no attestation that counts)
             "host": host,
             "reachable": False,
             "ready": False,
@@ -151,6 +157,8 @@ def _entry(host: str, seen: Any, observed: Any) -> dict[str, Any]:
             "observed_at": None,
             "facts": {},
             "checks": [],
+            "mode": None,
+            "schema_version": None,
         }
     out["readiness"] = seen.as_dict()
     return out
@@ -189,12 +197,12 @@ def _fleet(args: argparse.Namespace, registry: Any, requirements: Any, signer: A
             note(f"recorded {record.id}")
 
     source = ReadinessSource(
-        ledger, key_base(inventory), mode=Mode.PROBE, prober=prober, on_probe=remember, note=note
+        ledger, key_base(inventory), mode=Mode.PROBE, prober=prober, on_observed=remember, note=note
     )
     workstations = [registry.get(h) for h in hosts]
     for ws in workstations:
         if ws.access == "none":
-            note(f"{ws.name}: no remote access; its signed attestation answers for it")
+            note(f"{ws.name}: no remote access: answered from its own signed attestation, if any")
     readiness = source.for_row(requirements or _empty(), workstations)
     entries = [_entry(h, readiness[h], source.observations.get(h)) for h in hosts]
     return _report(args, entries)
@@ -225,7 +233,7 @@ def run_readiness(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.readiness import record_observation
     from wrk_ansible.here import identify_here
     from wrk_ansible.readiness.gather import probe_local
-    from wrk_ansible.readiness.source import requirements_data
+    from wrk_ansible.readiness.results import requirements_data
 
     requirements = load_requirements(args.requirements)
     signer = _signer(args.sign_key)

@@ -5,7 +5,8 @@ gathers readiness (:mod:`wrk_ansible.readiness.source`), the seats other work it
 handoff artifact checks and the named gates' results; :func:`decide` forms the machine decision
 and :func:`compose` joins it with the rest by :func:`~wrk_ansible.decision.outcomes.worst`
 over :data:`~wrk_ansible.decision.outcomes.VERDICT_PRIORITY`. Nothing outside this package
-changes a verdict or a reason after the fact.
+changes a verdict or a reason after the fact (a forecast reports the decision's own reason,
+or on pause its P1 gap's summary).
 """
 
 from __future__ import annotations
@@ -115,10 +116,9 @@ def _not_ready_reason(cand: Candidate, readiness: Mapping[str, HostReadiness]) -
     return seen.reason if seen else "no readiness observed"
 
 
-def _fallback_warning(row: ResolvedStage) -> Check | None:
-    ws = row.assignment.workstations
-    single = isinstance(ws, tuple) and len(ws) == 1
-    if single and not row.assignment.fallback and row.assignment.on_unavailable is None:
+def _fallback_warning(row: ResolvedStage, scope: RowScope) -> Check | None:
+    single = len(scope.slots) == 1 and len(scope.slots[0]) == 1
+    if single and not scope.fallback and row.assignment.on_unavailable is None:
         return Check(
             name="fallback-defined",
             required="a fallback or on_unavailable",
@@ -163,18 +163,43 @@ def _unavailable_action(row: ResolvedStage, wrk: str) -> str:
     }[action]
 
 
+def _match(slots: Sequence[tuple[str, ...]], ready: set[str]) -> list[str | None]:
+    """A ready host for as many slots as possible, each host once.
+
+    Slots in order, each taking its first ready host no earlier slot took; only a slot left
+    without one makes an earlier slot move to another of its hosts (Kuhn's augmenting paths),
+    so with one host per slot, or the same hosts in every slot, this is "the first ready hosts,
+    in order", and a parallel list of groups is filled whenever it can be."""
+    owner: dict[str, int] = {}
+
+    def place(index: int, seen: set[str]) -> bool:
+        options = [h for h in slots[index] if h in ready and h not in seen]
+        free = next((h for h in options if h not in owner), None)
+        if free is not None:
+            owner[free] = index
+            return True
+        for host in options:
+            seen.add(host)
+            if place(owner[host], seen):
+                owner[host] = index
+                return True
+        return False
+
+    for index in range(len(slots)):
+        place(index, set())
+    out: list[str | None] = [None] * len(slots)
+    for host, index in owner.items():
+        out[index] = host
+    return out
+
+
 def _fill(
     scope: RowScope, candidates: Sequence[Candidate], ready: set[str]
 ) -> tuple[list[str | None], list[str]]:
     """Each slot gets its first ready, unused host; an empty slot then gets the next unused
     ready fallback. Returns the slots and the fallbacks taken."""
-    used: set[str] = set()
-    slots: list[str | None] = []
-    for alternatives in scope.slots:
-        pick = next((h for h in alternatives if h in ready and h not in used), None)
-        if pick is not None:
-            used.add(pick)
-        slots.append(pick)
+    slots = _match(scope.slots, ready)
+    used = {s for s in slots if s is not None}
     spares = [c.name for c in candidates if c.role == "fallback" and c.name in ready]
     taken: list[str] = []
     for index, slot in enumerate(slots):
@@ -218,7 +243,7 @@ def decide(inputs: RowInputs) -> Decision:
     # as observed: seats other items hold are this row's business, shown in its checks
     observed = {c.name: inputs.readiness[c.name] for c in candidates if c.name in readiness}
     checks = _observed_checks(candidates, readiness)
-    warning = _fallback_warning(row)
+    warning = _fallback_warning(row, inputs.scope)
     if warning:
         checks.append(warning)
     agent = _primary_agent(row)
@@ -239,6 +264,8 @@ def decide(inputs: RowInputs) -> Decision:
         )  # fmt: skip
     if not inputs.scope.slots:
         return decision(Verdict.FAIL, (), f"{row.stage} names no workstation")
+    if any(not slot for slot in inputs.scope.slots):
+        return decision(Verdict.FAIL, (), f"{row.stage} names a group with no hosts")
 
     ready = {c.name for c in candidates if not c.excluded and c.name in readiness}
     ready = {name for name in ready if readiness[name].ready}
@@ -257,7 +284,10 @@ def decide(inputs: RowInputs) -> Decision:
         gap = Gap("P1", f"{wrk} {row.stage}: no ready machine ({missing})", tuple(proposals))
         return decision(Verdict.PAUSE, chosen, f"nothing ready for {row.stage}", (gap,))
 
-    policy = remote_checks(row, inputs.scope, chosen, inputs.here) if inputs.here else []
+    policy: list[Check] = []
+    if inputs.here is not None:  # the local host as this row sees it: after the seats held
+        here = replace(inputs.here, local=readiness.get(inputs.here.name, inputs.here.local))
+        policy = remote_checks(row, inputs.scope, chosen, here)
     checks.extend(policy)
     failed = [c.reason for c in policy if c.outcome is Outcome.FAIL]
     if failed:

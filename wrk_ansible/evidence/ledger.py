@@ -128,8 +128,19 @@ class Signer:
         self.key = key
 
     def public_key(self) -> str:
-        """The public key line of this signing key (``ssh-keygen -y``)."""
+        """The public key line of this signing key: ``KEY.pub`` beside it (as ``ssh-keygen -Y
+        sign`` uses it; a passphrase-protected key in an agent needs no passphrase for it), else
+        ``ssh-keygen -y``."""
         import subprocess
+
+        beside = self.key.with_name(self.key.name + ".pub")
+        if beside.is_file():
+            try:
+                line = beside.read_text(encoding="utf-8").strip().splitlines()[0]
+            except (OSError, UnicodeDecodeError, IndexError):
+                line = ""
+            if line:
+                return line
 
         done = subprocess.run(
             ["ssh-keygen", "-y", "-f", str(self.key)],

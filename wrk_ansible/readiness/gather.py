@@ -22,6 +22,7 @@ from wrk_ansible.readiness.results import (
     Observation,
     ProbeOutputError,
     parse_probe_result,
+    requirements_data,
     unreachable,
 )
 from wrk_ansible.readiness.runner import ProgressCallback, run_playbook
@@ -67,10 +68,6 @@ _UnsafeDumper.add_representer(str, _unsafe_str)
 def unsafe_yaml(data: Mapping[str, Any]) -> str:
     """YAML for ``-e @file``, any string Jinja could act on tagged ``!unsafe``."""
     return yaml.dump(dict(data), Dumper=_UnsafeDumper, sort_keys=False, allow_unicode=True)
-
-
-def requirements_data(requirements: StageRequirements | None) -> dict[str, Any]:
-    return requirements.model_dump(mode="json", exclude_none=True) if requirements else {}
 
 
 def declared_data(ws: Workstation | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ The probe's output schema is ``docs/probe-output.schema.json``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Final
 
@@ -41,6 +42,8 @@ def _scalars(value: Any) -> Any:
     for key, item in value.items():
         if item is not None and not isinstance(item, str | int | float | bool):
             raise ValueError(f"{key!r} must be a plain value")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{key!r} must be a finite number")
         out[str(key)[:64]] = item[:MAX_TEXT] if isinstance(item, str) else item
     return out
 
@@ -192,6 +195,15 @@ def unreachable(host: str, message: str, *, source: str, observed_at: str | None
     return Observation(
         host=host, reachable=False, message=message, source=source, observed_at=observed_at
     )
+
+
+def requirements_data(requirements: StageRequirements | None) -> dict[str, Any]:
+    """Requirements as the probe, the evidence records and their hash take them: ``{}`` when
+    there are none (the probe then checks the host's declarations), so a row without
+    requirements, ``wrk readiness`` without ``--requirements`` and ``--local`` agree."""
+    if requirements is None or requirements.empty:
+        return {}
+    return requirements.model_dump(mode="json", exclude_none=True)
 
 
 def requirement_specs(requirements: StageRequirements | None) -> list[tuple[str, dict[str, Any]]]:

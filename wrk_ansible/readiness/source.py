@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wrk_ansible import clock
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.decision.outcomes import Check, Outcome
 from wrk_ansible.decision.readiness import Basis, HostReadiness
@@ -46,6 +48,8 @@ from wrk_ansible.readiness.results import (
     Observation,
     ProbeOutputError,
     parse_probe_result,
+    requirements_data,
+    unreachable,
 )
 from wrk_ansible.registry.workstation import Workstation
 
@@ -66,11 +70,6 @@ class Mode(StrEnum):
     FORECAST = "forecast"  # never probe: evidence, else declarations (report, what-if)
 
 
-def requirements_data(requirements: StageRequirements | None) -> dict[str, Any]:
-    """Requirements as the probe and the evidence records take them."""
-    return requirements.model_dump(mode="json", exclude_none=True) if requirements else {}
-
-
 def key_base(inventory: str) -> Path:
     """The folder a relative ``wrk_signing_key`` path is read from: the inventory's."""
     source = Path(inventory)
@@ -79,7 +78,7 @@ def key_base(inventory: str) -> Path:
 
 def attestation_command(host: str) -> str:
     return (
-        f"run `wrk readiness --local --here {host} --sign-key KEY` (with this stage's "
+        f"run `wrk readiness --local --here {host} --sign-key KEY` (with the same "
         f"--requirements) on {host} and commit its evidence"
     )
 
@@ -115,8 +114,9 @@ class ReadinessSource:
     fresh_hours: float = DEFAULT_FRESH_HOURS
     artifacts: ArtifactRun | None = None
     prober: Prober | None = None
-    #: Called with every observation a probe made (to record it), and its requirements.
-    on_probe: Callable[[Observation, Mapping[str, Any]], None] | None = None
+    #: Called with every observation made now (a probe) or taken from artifacts, and its
+    #: requirements: the caller records it (the gate: reachable ones, as readiness evidence).
+    on_observed: Callable[[Observation, Mapping[str, Any]], None] | None = None
     note: Note = field(default=lambda _message: None)
     _cache: dict[tuple[str, str], HostReadiness] = field(default_factory=dict, repr=False)
     #: host -> the observation behind its readiness, when there is one (for ``--json``).
@@ -152,7 +152,7 @@ class ReadinessSource:
         """What is known without a probe; None when the host is to be probed."""
         if ws.access == "none":
             return self._attested(ws, wanted)
-        from_run = self._from_artifacts(ws, requirements)
+        from_run = self._from_artifacts(ws, requirements, wanted)
         if from_run is not None:
             return from_run
         if self.mode is not Mode.PROBE:
@@ -164,8 +164,24 @@ class ReadinessSource:
                 self.note(f"  {ws.name}: fresh evidence {record.id} ({record.time})")
                 return self._keep(observed)
         if self.mode is Mode.FORECAST or self.prober is None:
-            return _assumed(ws)
+            down = self._last_seen_down(ws, wanted)
+            return down if down is not None else _assumed(ws)
         return None
+
+    def _last_seen_down(self, ws: Workstation, wanted: Mapping[str, Any]) -> HostReadiness | None:
+        """Without a probe, the host's newest fresh observation when it said unreachable: a gate
+        would ask again, a forecast cannot, and must not call the host ready."""
+        record = newest_fresh(
+            self.ledger, ws.name, wanted, kind=KIND_PROBE, max_age_hours=self.fresh_hours
+        )
+        raw = record.body.get("observation") if record is not None else None
+        if record is None or not isinstance(raw, Mapping) or raw.get("reachable", True):
+            return None
+        message = str(raw.get("message") or "unreachable")[:500]
+        observed = unreachable(
+            ws.name, message, source=f"evidence {record.id}", observed_at=record.time
+        )
+        return self._keep(observed)
 
     def _keep(self, observed: Observation) -> HostReadiness:
         self.observations[observed.host] = observed
@@ -178,6 +194,10 @@ class ReadinessSource:
         raw = record.body.get("observation")
         if not isinstance(raw, Mapping) or not raw.get("reachable", True):
             return None  # an unreachable host is asked again, never reused as "down"
+        seen_at = clock.parse(raw.get("observed_at"))
+        cutoff = datetime.now(UTC) - timedelta(hours=self.fresh_hours)
+        if seen_at is not None and seen_at < cutoff:
+            return None  # recorded lately, observed long ago (artifacts of an old run)
         kind = "attestation" if record.kind == KIND_LOCAL else "evidence"
         try:
             observed = parse_probe_result(
@@ -221,7 +241,7 @@ class ReadinessSource:
         return f"its attestation {record.id} is {failure}" if failure else None
 
     def _from_artifacts(
-        self, ws: Workstation, requirements: StageRequirements
+        self, ws: Workstation, requirements: StageRequirements, wanted: Mapping[str, Any]
     ) -> HostReadiness | None:
         run = self.artifacts
         if run is None:
@@ -234,6 +254,8 @@ class ReadinessSource:
         if observed is None:
             return None
         self.note(f"  {ws.name}: from artifacts {run.directory} ({observed.observed_at})")
+        if self.on_observed is not None:
+            self.on_observed(observed, wanted)
         return self._keep(observed)
 
     def _probe(
@@ -249,7 +271,7 @@ class ReadinessSource:
         out: dict[str, HostReadiness] = {}
         for name in names:
             observed = found[name]
-            if self.on_probe is not None:
-                self.on_probe(observed, wanted)
+            if self.on_observed is not None:
+                self.on_observed(observed, wanted)
             out[name] = self._keep(observed)
         return out

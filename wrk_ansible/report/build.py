@@ -42,7 +42,7 @@ def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
 
 def forecast_inputs(
     registry: Registry, ledger: Ledger, fresh_hours: float = DEFAULT_FRESH_HOURS
-) -> tuple[Inputs, ReadinessSource]:
+) -> Inputs:
     """What a forecast reads, as a gate would without probing: the one readiness source in
     forecast mode, the seats every item holds, the handoff artifacts (each checked once)."""
     source = ReadinessSource(
@@ -59,10 +59,9 @@ def forecast_inputs(
             checked[key] = tuple(found)
         return checked[key]
 
-    inputs = Inputs(
+    return Inputs(
         readiness=source.for_row, holds=lambda wrk: others(held, wrk), artifacts=artifacts
     )
-    return inputs, source
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def build_review(
     scenarios: list[Scenario] = []
     baseline: dict[tuple[str, str], Forecast] = {}
     if registry is not None:
-        inputs, _ = forecast_inputs(registry, ledger, fresh_hours)
+        inputs = forecast_inputs(registry, ledger, fresh_hours)
         for contract in found.contracts:
             for row in contract.stages:
                 baseline[(contract.path, row.stage)] = forecast(contract, row, registry, inputs)
@@ -151,5 +150,5 @@ def queue_whatif(
     """The forecast for draining ``drain`` together over the WRKs at ``paths``."""
     hosts = drained_names(registry, drain)
     found = collect(paths, registry, ledger)
-    inputs, _ = forecast_inputs(registry, ledger, fresh_hours)
+    inputs = forecast_inputs(registry, ledger, fresh_hours)
     return what_if(found.contracts, registry, hosts, inputs, skipped=found.skipped)

@@ -193,14 +193,10 @@ def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Input
     decision = compose(machine, artifacts=inputs.artifacts(contract, row, machine.hosts))
     taken = tuple(h for h in decision.hosts if h in scope.fallback and h not in scope.assigned)
     proposals: tuple[str, ...] = ()
-    reason = decision.reason
+    reason = decision.reason  # the decision's own words; on pause, its P1 gap's summary
     if decision.verdict is Verdict.PAUSE:
         proposals = tuple(p for gap in decision.gaps for p in gap.proposals)
         reason = decision.gaps[0].summary if decision.gaps else decision.reason
-    elif decision.verdict is Verdict.FALLBACK:
-        reason = f"falls back to {', '.join(taken)}"
-    elif decision.verdict is Verdict.PASS:
-        reason = f"runs on {', '.join(decision.hosts)}"
     basis = tuple((h, _basis(seen.get(h))) for h in decision.hosts)
     return Forecast(
         decision.verdict.value, decision.hosts, taken, reason, proposals, basis, decision.readiness
