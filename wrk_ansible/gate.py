@@ -19,14 +19,24 @@ from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.decision.verdict import Decision, Here, RowInputs, compose, decide, to_observe
 from wrk_ansible.errors import InputError, WrkError
 from wrk_ansible.evidence import handoff, reservations
-from wrk_ansible.evidence.ledger import Ledger, Record, Signer
+from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.evidence.provenance import (
     current_user,
     files_digest,
     git_revision,
     inventory_digest,
 )
+from wrk_ansible.evidence.query import latest
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS, record_observation
+from wrk_ansible.evidence.records import (
+    CheckEntry,
+    GapEntry,
+    GateBody,
+    ReadinessEntry,
+    RoutingBody,
+    TypedRecord,
+    append,
+)
 from wrk_ansible.gate_outcome import GateOutcome, invalid_contract
 from wrk_ansible.names import check_against, row_scope
 from wrk_ansible.readiness.artifacts import ArtifactRun
@@ -195,41 +205,39 @@ class Gate:
         self._gate_evidence.extend(e for g in gates for e in g.result.evidence)
         return gates
 
-    def _record(self, contract: Contract, decision: Decision, here: Workstation) -> Record:
+    def _record(
+        self, contract: Contract, decision: Decision, here: Workstation
+    ) -> TypedRecord[GateBody]:
         files = [Path(contract.path)]
         if contract.source not in ("frontmatter", "derived"):
             files.append(Path(contract.source))  # the stage_assignments_ref file
-        body = {
-            "stage": decision.stage,
-            "verdict": decision.verdict.value,
-            "reason": decision.reason,
-            "for_hosts": list(decision.hosts),
-            "ran_on": here.name,
-            "agent": decision.agent,
-            "user": current_user(),
-            "inventory_sha256": inventory_digest(self.inventory),
-            "contract_sha256": files_digest(files),
-            "git_revision": git_revision(repository_root(contract.path)),
-            "checks": [c.as_dict() for c in decision.checks],
-            "gaps": [g.as_dict() for g in decision.gaps],
-            "readiness": {h: r.as_dict() for h, r in decision.readiness.items()},
-            "reservations": reservations.claims(
-                contract.stage(decision.stage), decision, self.options.reservation_ttl_hours
+        artifacts = self.options.artifacts
+        body = GateBody(
+            stage=decision.stage,
+            verdict=decision.verdict,
+            reason=decision.reason,
+            for_hosts=decision.hosts,
+            ran_on=here.name,
+            agent=decision.agent,
+            user=current_user(),
+            inventory_sha256=inventory_digest(self.inventory),
+            contract_sha256=files_digest(files),
+            git_revision=git_revision(repository_root(contract.path)),
+            checks=tuple(CheckEntry.of(c) for c in decision.checks),
+            gaps=tuple(GapEntry.of(g) for g in decision.gaps),
+            readiness={h: ReadinessEntry.of(r) for h, r in decision.readiness.items()},
+            reservations=tuple(
+                reservations.claims(
+                    contract.stage(decision.stage), decision, self.options.reservation_ttl_hours
+                )
             ),
-        }
-        if self.options.artifacts is not None:  # readiness came from a run elsewhere
-            body["readiness_artifacts"] = self.options.artifacts.directory
-        return self.ledger.append(
-            contract.wrk_id, here.name, "gate", body, signer=self.options.signer
+            # only when readiness came from a run elsewhere: the key is absent otherwise
+            **({"readiness_artifacts": artifacts.directory} if artifacts is not None else {}),
         )
+        return append(self.ledger, contract.wrk_id, here.name, body, signer=self.options.signer)
 
 
 def _routed_agent(ledger: Ledger, wrk: str, stage: str) -> str | None:
-    """The primary agent the claim's routing record chose for ``stage``, if any."""
-    routed = [
-        r for r in ledger.records(wrk) if r.kind == "routing" and r.body.get("for_stage") == stage
-    ]
-    if not routed:
-        return None
-    primary = max(routed, key=lambda r: (r.time, r.id)).body.get("primary")
-    return str(primary) if primary else None
+    """The primary agent the claim's newest routing record chose for ``stage``, if any."""
+    routed = latest(ledger, wrk, RoutingBody, for_stage=stage)
+    return (routed.body.primary or None) if routed is not None else None

@@ -11,15 +11,19 @@ recorded as unknown (``used_pct: null`` with the reason), never as 0% used.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, TypeGuard
 
+from wrk_ansible import clock
 from wrk_ansible.errors import InputError
+from wrk_ansible.evidence.ledger import Ledger, Record
+from wrk_ansible.evidence.query import select
+from wrk_ansible.evidence.records import QuotaBody, QuotaOrigin, QuotaReading, newest_key
 
 CHAIN: Final = "_quota"
-KIND: Final = "quota"
+KIND: Final = QuotaBody.KIND
 SCHEMA_VERSION: Final = 1
 UNAVAILABLE: Final = "unavailable"
 
@@ -40,31 +44,32 @@ class Reading:
     def known(self) -> bool:
         return self.used_pct is not None
 
+    def entry(self) -> QuotaReading:
+        """The reading as a quota record stores it."""
+        return QuotaReading(
+            agent=self.agent,
+            window=self.window,
+            used_pct=self.used_pct,
+            resets_at=_iso(self.resets_at),
+            captured_at=_iso(self.captured_at),
+            source=self.source,
+            why=self.why,
+        )
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "agent": self.agent,
-            "window": self.window,
-            "used_pct": self.used_pct,
-            "resets_at": _iso(self.resets_at),
-            "captured_at": _iso(self.captured_at),
-            "source": self.source,
-            "why": self.why,
-        }
+        return self.entry().model_dump(mode="json")
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Reading | None:
-        """A reading as stored in a record; None when the stored shape is not one."""
-        agent, used = data.get("agent"), data.get("used_pct")
-        if not isinstance(agent, str) or not (used is None or _number(used)):
-            return None
+    def of(cls, entry: QuotaReading) -> Reading:
+        """A reading as stored in a record (a time that does not parse is unknown)."""
         return cls(
-            agent=agent,
-            window=str(data.get("window") or "weekly"),
-            used_pct=None if used is None else float(used),
-            resets_at=_parse_time(data.get("resets_at")),
-            captured_at=_parse_time(data.get("captured_at")),
-            source=None if data.get("source") is None else str(data.get("source")),
-            why=None if data.get("why") is None else str(data.get("why")),
+            agent=entry.agent,
+            window=entry.window or "weekly",
+            used_pct=entry.used_pct,
+            resets_at=_parse_time(entry.resets_at),
+            captured_at=_parse_time(entry.captured_at),
+            source=entry.source,
+            why=entry.why,
         )
 
 
@@ -186,12 +191,13 @@ def readings_from_file(data: Any, *, path: str) -> tuple[Reading, ...]:
 
 
 def snapshot_body(readings: Sequence[Reading], origin: Mapping[str, Any]) -> dict[str, Any]:
-    """The body of a ``quota`` evidence record."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "origin": dict(origin),
-        "readings": [r.as_dict() for r in readings],
-    }
+    """The body of a ``quota`` evidence record (:class:`~wrk_ansible.evidence.records.QuotaBody`
+    dumped)."""
+    return QuotaBody(
+        schema_version=SCHEMA_VERSION,
+        origin=QuotaOrigin.model_validate(origin),
+        readings=tuple(r.entry() for r in readings),
+    ).dump()
 
 
 @dataclass(frozen=True)
@@ -216,31 +222,26 @@ class Used:
         return age is not None and age <= timedelta(hours=hours)
 
 
-def latest_readings(records: Sequence[Any]) -> dict[str, Used]:
-    """The newest reading of each agent across ``quota`` records (newest by when read)."""
-    best: dict[str, Used] = {}
-    for record in records:
-        if record.kind != KIND:
-            continue
-        recorded = _parse_time(str(record.time).replace("Z", "+00:00"))
-        for item in record.body.get("readings") or ():
-            reading = Reading.from_dict(item) if isinstance(item, Mapping) else None
-            if reading is None:
-                continue
-            used = Used(reading, record.id, record.sha256, recorded)
+def latest_readings(records: Iterable[Record]) -> dict[str, Used]:
+    """The newest reading of each agent across ``quota`` records: newest by when it was read,
+    then by the record's own order (time, then id). A record whose body does not validate is
+    left out."""
+    best: dict[str, tuple[tuple[datetime, datetime, str], Used]] = {}
+    for record in select(records, QuotaBody):
+        recorded, record_id = newest_key(record.time, record.id)
+        for entry in record.body.readings:
+            reading = Reading.of(entry)
+            used = Used(reading, record.id, record.sha256, clock.parse(record.time))
+            order = (used.taken or _EPOCH, recorded, record_id)
             old = best.get(reading.agent)
-            if old is None or _order(used) >= _order(old):
-                best[reading.agent] = used
-    return best
+            if old is None or order > old[0]:
+                best[reading.agent] = (order, used)
+    return {agent: used for agent, (_, used) in best.items()}
 
 
 _EPOCH: Final = datetime.min.replace(tzinfo=UTC)
 
 
-def _order(used: Used) -> tuple[datetime, datetime]:
-    return (used.taken or _EPOCH, used.recorded_at or _EPOCH)
-
-
-def quota_records(ledger: Any) -> list[Any]:
+def quota_records(ledger: Ledger) -> list[Record]:
     """Every record of every ``_quota`` chain."""
     return [r for _, writer in ledger.chains(CHAIN) for r in ledger.records(CHAIN, writer)]

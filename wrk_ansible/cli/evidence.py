@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wrk_ansible.cli.common import add_evidence_dir, add_inventory, add_json, emit_json, note
+
+if TYPE_CHECKING:
+    from wrk_ansible.evidence.ledger import Record
 
 
 def register(commands: Any) -> None:
@@ -29,29 +32,44 @@ def register(commands: Any) -> None:
         verb.set_defaults(handler={"list": run_list, "show": run_show, "verify": run_verify}[name])
 
 
+def _listed(record: Record) -> dict[str, Any]:
+    """What ``list`` shows of a record: its stage and verdict when its kind has them, and why
+    its body is skipped when it does not validate."""
+    from wrk_ansible.evidence.records import KINDS, Skipped, typed
+
+    model = KINDS.get(record.kind)
+    found = typed(record, model) if model is not None else None
+    if isinstance(found, Skipped):
+        return {"stage": None, "verdict": None, "problem": found.reason}
+    body = found.body if found is not None else None
+    verdict = getattr(body, "verdict", None)
+    return {
+        "stage": getattr(body, "stage", None),
+        "verdict": None if verdict is None else str(verdict),
+        "problem": None,
+    }
+
+
 def run_list(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.evidence.records import newest_key
 
     ledger = Ledger.at(args.evidence_dir)
     records = [r for wrk, writer in ledger.chains(args.wrk) for r in ledger.records(wrk, writer)]
-    records.sort(key=lambda r: (r.time, r.id))
+    records.sort(key=lambda r: newest_key(r.time, r.id))
+    shown = [(r, _listed(r)) for r in records]
     if args.json:
         emit_json(
             [
-                {
-                    "id": r.id,
-                    "kind": r.kind,
-                    "time": r.time,
-                    "sha256": r.sha256,
-                    "verdict": r.body.get("verdict"),
-                    "stage": r.body.get("stage"),
-                }
-                for r in records
+                {"id": r.id, "kind": r.kind, "time": r.time, "sha256": r.sha256, **seen}
+                for r, seen in shown
             ]
         )
         return 0
-    for r in records:
-        extra = " ".join(str(r.body.get(k)) for k in ("stage", "verdict") if r.body.get(k))
+    for r, seen in shown:
+        extra = " ".join(str(seen[k]) for k in ("stage", "verdict") if seen[k])
+        if seen["problem"]:
+            extra = f"(body does not validate: {seen['problem']})"
         print(f"{r.id}  {r.time}  {r.kind:12} {extra}")
     note(f"{len(records)} record(s) in {ledger.root}")
     return 0

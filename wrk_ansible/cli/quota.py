@@ -101,7 +101,8 @@ def _write(args: argparse.Namespace, ledger: Any, registry: Any, body: dict[str,
 
 def _report(args: argparse.Namespace, record: Any, readings: Any) -> int:
     if args.json:
-        emit_json({"id": record.id, "sha256": record.sha256, "readings": record.body["readings"]})
+        stored = [r.as_dict() for r in readings]  # as the record holds them
+        emit_json({"id": record.id, "sha256": record.sha256, "readings": stored})
         return 0
     for r in readings:
         used = f"{r.used_pct:g}% used" if r.used_pct is not None else f"unknown ({r.why})"

@@ -84,7 +84,7 @@ def run_record(args: argparse.Namespace) -> int:
         signer=_signer(args.sign_key),
     )
     if args.json:
-        emit_json({"id": record.id, "sha256": record.sha256, "review": dict(record.body)})
+        emit_json({"id": record.id, "sha256": record.sha256, "review": record.body.dump()})
     else:
         print(record.id)
         note(f"recorded {args.agent}'s {args.verdict} of {wrk_id} {stages[0]}")

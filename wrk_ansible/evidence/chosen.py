@@ -5,7 +5,9 @@ its verdict, the hosts chosen and when it was decided; the newest ``routing`` re
 (the claim routes ``execute``) gives the agent the claim chose. The agent is the newer of the two
 decisions: a gate run after the claim already carries the routed agent, and a claim run after a
 gate re-routes the row. A row never gated has no hosts, verdict or time; its agent is the routed
-one when the claim routed it, else None.
+one when the claim routed it, else None. Newest is by record time, then id
+(:func:`~wrk_ansible.evidence.records.newest_key`); a record whose body does not validate is
+left out.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from wrk_ansible.evidence.ledger import Record
+from wrk_ansible.evidence.query import newest_per, select
+from wrk_ansible.evidence.records import GateBody, RoutingBody
 
-GATE: Final = "gate"
-ROUTING: Final = "routing"
+GATE: Final = GateBody.KIND
+ROUTING: Final = RoutingBody.KIND
 
 
 @dataclass(frozen=True)
@@ -43,41 +47,24 @@ class Chosen:
         }
 
 
-def _newest(records: Iterable[Record]) -> Record | None:
-    return max(records, key=lambda r: (r.time, r.id), default=None)
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def chosen_rows(records: Iterable[Record], stages: Iterable[str]) -> dict[str, Chosen]:
     """Each of ``stages`` with its latest recorded choice (see the module docstring)."""
-    gates: dict[str, list[Record]] = {}
-    routes: dict[str, list[Record]] = {}
-    for record in records:
-        if record.kind == GATE:
-            gates.setdefault(str(record.body.get("stage")), []).append(record)
-        elif record.kind == ROUTING:
-            routes.setdefault(str(record.body.get("for_stage")), []).append(record)
+    records = list(records)
+    gates = newest_per(select(records, GateBody), lambda r: r.body.stage)
+    routes = newest_per(select(records, RoutingBody), lambda r: r.body.for_stage)
     out: dict[str, Chosen] = {}
     for stage in stages:
-        gate = _newest(gates.get(stage, ()))
-        route = _newest(routes.get(stage, ()))
-        newest = _newest(r for r in (gate, route) if r is not None)
+        gate, route = gates.get(stage), routes.get(stage)
         agent = None
-        if newest is not None:
-            agent = _text(newest.body.get("primary" if newest is route else "agent"))
-        hosts = None
-        if gate is not None:
-            listed = gate.body.get("for_hosts")
-            listed = listed if isinstance(listed, list) else []
-            hosts = tuple(h for h in listed if isinstance(h, str))
+        if route is not None and (gate is None or route.order > gate.order):
+            agent = route.body.primary or None
+        elif gate is not None:
+            agent = gate.body.agent or None
         out[stage] = Chosen(
             stage,
             agent=agent,
-            hosts=hosts,
-            verdict=_text(gate.body.get("verdict")) if gate is not None else None,
+            hosts=gate.body.for_hosts if gate is not None else None,
+            verdict=gate.body.verdict.value if gate is not None and gate.body.verdict else None,
             decided_at=gate.time if gate is not None else None,
             gate_record=gate.id if gate is not None else None,
             routing_record=route.id if route is not None else None,

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from wrk_ansible.decision.outcomes import Check, Outcome
 from wrk_ansible.errors import InputError
-from wrk_ansible.evidence.ledger import Ledger, Record, Signer
+from wrk_ansible.evidence.ledger import Ledger, Signer
+from wrk_ansible.evidence.query import latest
+from wrk_ansible.evidence.records import (
+    Artifact,
+    ChainHead,
+    HandoffBody,
+    Skipped,
+    TypedRecord,
+    append,
+)
 from wrk_ansible.paths import contained
 
-KIND: Final = "handoff"
+KIND: Final = HandoffBody.KIND
 MAX_ARTIFACT_BYTES: Final = 8 * 1024**3
 
 
@@ -60,52 +69,59 @@ def record_handoff(
     writer: str,
     source: str,
     target: str,
-    artifacts: Sequence[dict[str, Any]],
+    artifacts: Sequence[Mapping[str, Any]],
     note: str | None,
     stage: str | None,
     signer: Signer | None = None,
-) -> Record:
-    body = {
-        "from": source,
-        "to": target,
-        "for_stage": stage,
-        "artifacts": list(artifacts),
-        "note": note,
-        "sender_chain": ledger.heads(wrk, exclude=None),
-    }
-    return ledger.append(wrk, writer, KIND, body, signer=signer)
+) -> TypedRecord[HandoffBody]:
+    """Append a handoff of ``wrk`` from ``source`` to ``target`` (artifacts as
+    :func:`artifact_entry` gives them) to the writer's chain."""
+    body = HandoffBody(
+        source=source,
+        target=target,
+        for_stage=stage,
+        artifacts=tuple(Artifact.model_validate(a) for a in artifacts),
+        note=note,
+        sender_chain=tuple(ChainHead.model_validate(h) for h in ledger.heads(wrk, exclude=None)),
+    )
+    return append(ledger, wrk, writer, body, signer=signer)
 
 
-def latest_handoff(ledger: Ledger, wrk: str, host: str) -> Record | None:
-    """The newest handoff of ``wrk`` to ``host`` across every writer's chain."""
-    found = [
-        r
-        for r in ledger.records(wrk)
-        if r.kind == KIND and str(r.body.get("to", "")).casefold() == host.casefold()
-    ]
-    return max(found, key=lambda r: r.time) if found else None
+def latest_handoff(
+    ledger: Ledger, wrk: str, host: str, *, skipped: list[Skipped] | None = None
+) -> TypedRecord[HandoffBody] | None:
+    """The newest handoff of ``wrk`` to ``host`` (by time, then id) across every writer's
+    chain (``skipped``: handoff records whose body does not validate)."""
+    wanted = host.casefold()
+    return latest(
+        ledger, wrk, HandoffBody, where=lambda b: b.target.casefold() == wanted, skipped=skipped
+    )
 
 
 def artifact_checks(
     ledger: Ledger, wrk: str, hosts: Sequence[str], root: Path, stage: str | None = None
 ) -> list[Check]:
-    """For each receiving host, every artifact of its latest handoff must still match."""
+    """For each receiving host, every artifact of its latest handoff must still match.
+
+    A handoff record whose body does not validate cannot say where it went or what it carried:
+    it is named in a warning (records are never rewritten, so it must not block for ever)."""
     checks: list[Check] = []
     real_root = Path(os.path.realpath(root))
+    unreadable: dict[str, Skipped] = {}
     for host in hosts:
-        record = latest_handoff(ledger, wrk, host)
+        skipped: list[Skipped] = []
+        record = latest_handoff(ledger, wrk, host, skipped=skipped)
+        unreadable.update((s.record, s) for s in skipped)
         if record is None:
             continue
-        for_stage = record.body.get("for_stage")
+        for_stage = record.body.for_stage
         if stage and for_stage and for_stage != stage:
             continue
-        for item in record.body.get("artifacts") or []:
-            if not isinstance(item, dict):
-                continue
-            rel = str(item.get("path", ""))
+        for item in record.body.artifacts:
+            rel = item.path
             path = Path(os.path.realpath(real_root / rel))
             name = f"artifact:{rel}"
-            want = str(item.get("sha256"))
+            want = item.sha256
             if not contained(real_root, path):
                 checks.append(
                     Check(
@@ -161,4 +177,15 @@ def artifact_checks(
                         kind="handoff",
                     )
                 )
+    for skip in unreadable.values():
+        checks.append(
+            Check(
+                name=f"handoff:{skip.record}",
+                required="a readable handoff record",
+                found="unreadable",
+                outcome=Outcome.WARN,
+                reason=f"{skip}; its artifacts are not checked",
+                kind="handoff",
+            )
+        )
     return checks

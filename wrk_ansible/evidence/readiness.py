@@ -15,11 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from wrk_ansible import clock
-from wrk_ansible.evidence.ledger import Ledger, Record, Signer, read_record
+from wrk_ansible.evidence.ledger import Ledger, Signer, read_record
+from wrk_ansible.evidence.records import (
+    AttestationBody,
+    ReadinessBody,
+    TypedRecord,
+    append,
+    typed,
+)
 
 CHAIN: Final = "_readiness"
-KIND_PROBE: Final = "readiness"
-KIND_LOCAL: Final = "attestation"
+KIND_PROBE: Final = ReadinessBody.KIND
+KIND_LOCAL: Final = AttestationBody.KIND
 DEFAULT_FRESH_HOURS: Final = 25.0
 MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
 
@@ -36,15 +43,16 @@ def record_observation(
     *,
     local: bool = False,
     signer: Signer | None = None,
-) -> Record:
+) -> TypedRecord[ReadinessBody]:
     """Append one host's observation (its JSON form) to the writer's readiness chain."""
-    body = {
-        "host": observation["host"],
-        "requirements_sha256": requirements_hash(requirements),
-        "requirements": dict(requirements),
-        "observation": dict(observation),
-    }
-    return ledger.append(CHAIN, writer, KIND_LOCAL if local else KIND_PROBE, body, signer=signer)
+    model = AttestationBody if local else ReadinessBody
+    body = model(
+        host=observation["host"],
+        requirements_sha256=requirements_hash(requirements),
+        requirements=dict(requirements),
+        observation=dict(observation),
+    )
+    return append(ledger, CHAIN, writer, body, signer=signer)
 
 
 def newest_fresh(
@@ -56,15 +64,20 @@ def newest_fresh(
     writer: str | None = None,
     max_age_hours: float = DEFAULT_FRESH_HOURS,
     now: datetime | None = None,
-) -> Record | None:
+) -> TypedRecord[ReadinessBody] | None:
     """The newest ``kind`` record of ``host`` for these requirements within the window
     (``writer``: only that writer's chain). A record dated in the future (beyond a few minutes
-    of clock skew) never counts; ties go to the higher record id."""
+    of clock skew) never counts, nor one whose body does not validate; newest is by time, then
+    record id (:func:`~wrk_ansible.evidence.records.newest_key`).
+
+    Each chain is read backwards from its newest record and stops at the first one older than
+    the window (a chain is in time order), so old evidence costs nothing."""
+    model = AttestationBody if kind == KIND_LOCAL else ReadinessBody
     wanted = requirements_hash(requirements)
     moment = now or datetime.now(UTC)
     cutoff = moment - timedelta(hours=max_age_hours)
     horizon = moment + MAX_CLOCK_SKEW
-    best: tuple[datetime, str, Record] | None = None
+    best: TypedRecord[ReadinessBody] | None = None
     for _, chain_writer in ledger.chains(CHAIN):
         if writer is not None and chain_writer.casefold() != writer.casefold():
             continue
@@ -73,12 +86,15 @@ def newest_fresh(
             when = clock.parse(record.time)
             if when is None or when < cutoff:
                 break  # records in a chain are in time order: older ones are staler
-            body = record.body
-            if body.get("host") != host or body.get("requirements_sha256") != wanted:
-                continue
             if record.kind != kind or when > horizon:
                 continue
-            if best is None or (when, record.id) > best[:2]:
-                best = (when, record.id, record)
+            found = typed(record, model)
+            if not isinstance(found, TypedRecord):
+                continue  # a body that does not validate is no evidence
+            body = found.body
+            if body.host != host or body.requirements_sha256 != wanted:
+                continue
+            if best is None or found.order > best.order:
+                best = found
             break
-    return best[2] if best else None
+    return best

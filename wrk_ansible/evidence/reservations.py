@@ -8,25 +8,28 @@ to the decision (:mod:`wrk_ansible.decision.seats`), which takes them off the se
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from wrk_ansible import clock
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.decision.verdict import Decision
 from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.evidence.query import newest_per, select
+from wrk_ansible.evidence.records import GateBody, Reservation
 
 #: (host, feature), both casefolded -> seats.
 Seats = dict[tuple[str, str], int]
+#: Verdicts whose gate holds its seats (and whose ``close`` gate releases them).
+PASSING = (Verdict.PASS, Verdict.FALLBACK)
 
 
-def claims(row: ResolvedStage, decision: Decision, ttl_hours: float) -> list[dict[str, Any]]:
+def claims(row: ResolvedStage, decision: Decision, ttl_hours: float) -> list[Reservation]:
     """The seats a passing gate reserves: each license the stage needs, on each chosen host."""
     if decision.verdict not in (Verdict.PASS, Verdict.FALLBACK) or not row.requirements.licenses:
         return []
     expires = clock.later(ttl_hours)
     return [
-        {"host": host, "feature": lic.feature, "seats": lic.seats, "expires": expires}
+        Reservation(host=host, feature=lic.feature, seats=lic.seats, expires=expires)
         for host in decision.hosts
         for lic in row.requirements.licenses
     ]
@@ -37,33 +40,20 @@ def holdings(
 ) -> dict[str, dict[tuple[str, str], int]]:
     """Seats each WRK's latest gates hold, per WRK, per (host, feature) casefolded: the
     latest gate record of each (WRK, stage) counts until its reservation expires or the
-    WRK's ``close`` gate passes."""
+    WRK's ``close`` gate passes. A gate record whose body does not validate holds nothing."""
     moment = clock.stamp(now) if now else clock.utc_now()
-    latest: dict[tuple[str, str], Any] = {}
-    closed: set[str] = set()
-    for wrk, _ in ledger.chains():
-        if wrk.startswith("_"):
-            continue
-        for record in ledger.records(wrk):
-            if record.kind != "gate":
-                continue
-            stage = str(record.body.get("stage"))
-            if stage == "close" and record.body.get("verdict") in ("pass", "fallback"):
-                closed.add(wrk)
-            key = (wrk, stage)
-            if key not in latest or (record.time, record.id) > (latest[key].time, latest[key].id):
-                latest[key] = record
     totals: dict[str, Seats] = {}
-    for (wrk, _), record in latest.items():
-        if wrk in closed:
+    for wrk in dict.fromkeys(w for w, _ in ledger.chains() if not w.startswith("_")):
+        gates = select(ledger.records(wrk), GateBody)
+        if any(g.body.stage == "close" and g.body.verdict in PASSING for g in gates):
             continue
-        for claim in record.body.get("reservations") or []:
-            if not isinstance(claim, dict) or str(claim.get("expires", "")) <= moment:
-                continue
-            key = (str(claim.get("host", "")).casefold(), str(claim.get("feature", "")).casefold())
-            seats = claim.get("seats")
-            mine = totals.setdefault(wrk, {})
-            mine[key] = mine.get(key, 0) + (seats if isinstance(seats, int) else 0)
+        for gate in newest_per(gates, lambda g: g.body.stage).values():
+            for claim in gate.body.reservations:
+                if claim.expires <= moment:
+                    continue
+                key = (claim.host.casefold(), claim.feature.casefold())
+                mine = totals.setdefault(wrk, {})
+                mine[key] = mine.get(key, 0) + claim.seats
     return totals
 
 

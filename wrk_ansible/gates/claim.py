@@ -9,7 +9,7 @@ to the WRK's chain (through ``ctx.ledger``, signed with ``ctx.signer``; nothing 
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from wrk_ansible.agents.catalog import catalog_of, fresh_hours_of, pacing_of
 from wrk_ansible.agents.quota import Used, latest_readings, quota_records
@@ -17,10 +17,12 @@ from wrk_ansible.agents.routing import candidates, choose_agents
 from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.outcomes import Check, Outcome, Verdict
+from wrk_ansible.evidence.query import latest
+from wrk_ansible.evidence.records import RoutingBody, Skipped, SnapshotRef, TypedRecord, append
 from wrk_ansible.gates.base import GateContext, GateResult, check, gap, result
 from wrk_ansible.registry.workstation import Workstation
 
-KIND: Final = "routing"
+KIND: Final = RoutingBody.KIND
 ROUTED_STAGE: Final = "execute"
 SCHEMA_VERSION: Final = 1
 
@@ -102,7 +104,7 @@ def quota_snapshot(ctx: GateContext) -> GateResult:
     return result(checks, [fix])
 
 
-def claim_routing(ctx: GateContext) -> tuple[GateResult, dict[str, Any] | None]:
+def claim_routing(ctx: GateContext) -> tuple[GateResult, RoutingBody | None]:
     """Choose the routed row's agents; the result and the routing record's body (None when no
     choice could be made)."""
     row, host, agents = _agents(ctx)
@@ -138,40 +140,42 @@ def claim_routing(ctx: GateContext) -> tuple[GateResult, dict[str, Any] | None]:
         )
         return result([found], [fix]), None
     chosen = (choice.primary, choice.secondary)
-    body: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "stage": ctx.row.stage,
-        "for_stage": row.stage,
-        "host": host.name,
-        "primary": choice.primary,
-        "secondary": choice.secondary,
-        "candidates": list(candidates(row, host, catalog_of(ctx.registry))),
-        "reasons": dict(choice.reasons),
-        "passed_over": {a: r for a, r in choice.reasons.items() if a not in chosen},
-        "snapshots": _snapshots(fresh),
-        "pacing": pacing.as_dict(),
-        "quota_fresh_hours": hours,
-    }
+    body = RoutingBody(
+        schema_version=SCHEMA_VERSION,
+        stage=ctx.row.stage,
+        for_stage=row.stage,
+        host=host.name,
+        primary=choice.primary,
+        secondary=choice.secondary,
+        candidates=tuple(candidates(row, host, catalog_of(ctx.registry))),
+        reasons=dict(choice.reasons),
+        passed_over={a: r for a, r in choice.reasons.items() if a not in chosen},
+        snapshots=_snapshots(fresh),
+        pacing=pacing.as_dict(),
+        quota_fresh_hours=hours,
+    )
     picked = f"primary {choice.primary}, secondary {choice.secondary or '-'} on {host.name}"
     ok = check("routing", f"agents for {row.stage}", picked, Outcome.PASS, "chosen by pacing")
     return result([ok]), body
 
 
-def _snapshots(fresh: dict[str, Used]) -> list[dict[str, str]]:
+def _snapshots(fresh: dict[str, Used]) -> tuple[SnapshotRef, ...]:
     """The quota records the choice used, by id and sha256, with the agents read from each."""
     by_record: dict[tuple[str, str], list[str]] = {}
     for agent, used in fresh.items():
         by_record.setdefault((used.record_id, used.record_sha256), []).append(agent)
-    return [
-        {"id": rid, "sha256": digest, "agents": ", ".join(agents)}
+    return tuple(
+        SnapshotRef(id=rid, sha256=digest, agents=", ".join(agents))
         for (rid, digest), agents in by_record.items()
-    ]
+    )
 
 
-def latest_routing(ctx: GateContext) -> Any:
-    """The WRK's newest routing record, or None."""
-    found = [r for r in ctx.ledger.records(ctx.wrk_id) if r.kind == KIND]
-    return max(found, key=lambda r: (r.time, r.id)) if found else None
+def latest_routing(
+    ctx: GateContext, *, skipped: list[Skipped] | None = None
+) -> TypedRecord[RoutingBody] | None:
+    """The WRK's newest routing record (by time, then id), or None (``skipped``: routing
+    records whose body does not validate)."""
+    return latest(ctx.ledger, ctx.wrk_id, RoutingBody, skipped=skipped)
 
 
 def routing_evidence(ctx: GateContext) -> GateResult:
@@ -189,21 +193,21 @@ def routing_evidence(ctx: GateContext) -> GateResult:
                 f"decided but not recorded ({ctx.unrecorded_why})",
             )
             return GateResult((*outcome.checks, note), Verdict.PASS)
-        record = ctx.ledger.append(ctx.wrk_id, ctx.writer_name, KIND, body, signer=ctx.signer)
+        written = append(ctx.ledger, ctx.wrk_id, ctx.writer_name, body, signer=ctx.signer)
         kept = check(
-            "routing-evidence", "a routing record", record.id, Outcome.PASS, "recorded at claim"
+            "routing-evidence", "a routing record", written.id, Outcome.PASS, "recorded at claim"
         )
-        return GateResult((*outcome.checks, kept), Verdict.PASS, (), (record.id,))
-    record = latest_routing(ctx)
+        return GateResult((*outcome.checks, kept), Verdict.PASS, (), (written.id,))
+    skipped: list[Skipped] = []
+    record = latest_routing(ctx, skipped=skipped)
     if record is None:
+        why = "the work was never routed"
+        if skipped:
+            why += f" (unreadable: {'; '.join(str(s) for s in skipped)})"
         missing = check(
-            "routing-evidence",
-            "a routing record from the claim",
-            "none",
-            Outcome.FAIL,
-            "the work was never routed",
+            "routing-evidence", "a routing record from the claim", "none", Outcome.FAIL, why
         )
         fix = gap(f"{ctx.wrk_id}: not routed", f"wrk gate {ctx.wrk_path} --stage claim")
         return result([missing], [fix])
-    found = f"{record.id}: primary {record.body.get('primary')}"
+    found = f"{record.id}: primary {record.body.primary}"
     return result([check("routing-evidence", "a routing record", found, Outcome.PASS, "routed")])

@@ -6,15 +6,18 @@ the stage reviewed, the reviewing agent, its verdict (``approve`` or ``changes``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Iterable
+from typing import Final, get_args
 
 from wrk_ansible.decision.outcomes import Outcome
-from wrk_ansible.evidence.ledger import Ledger, Record, Signer
+from wrk_ansible.evidence.ledger import Ledger, Signer
+from wrk_ansible.evidence.query import newest_per, records_of
+from wrk_ansible.evidence.records import ReviewBody, ReviewVerdict, TypedRecord, append
 from wrk_ansible.gates.base import GateContext, GateResult, check, gap, result
 
-KIND: Final = "review"
-VERDICTS: Final = ("approve", "changes")
+KIND: Final = ReviewBody.KIND
+VERDICTS: Final[tuple[str, ...]] = get_args(ReviewVerdict)
+Review = TypedRecord[ReviewBody]
 
 
 def record_review(
@@ -27,33 +30,22 @@ def record_review(
     verdict: str,
     note: str | None = None,
     signer: Signer | None = None,
-) -> Record:
+) -> Review:
     """Append one review record to the WRK's chain of ``writer``."""
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {VERDICTS}")
-    body: dict[str, Any] = {
-        "stage": stage,
-        "agent": agent,
-        "verdict": verdict,
-        "note": note,
-        "ran_on": writer,
-    }
-    return ledger.append(wrk, writer, KIND, body, signer=signer)
+    body = ReviewBody(stage=stage, agent=agent, verdict=verdict, note=note, ran_on=writer)
+    return append(ledger, wrk, writer, body, signer=signer)
 
 
-def reviews(ledger: Ledger, wrk: str, stage: str) -> list[Record]:
+def reviews(ledger: Ledger, wrk: str, stage: str) -> list[Review]:
     """Review records of ``stage``, oldest first (by record time, then id)."""
-    found = [
-        r
-        for r in ledger.records(wrk)
-        if r.kind == KIND and r.body.get("stage") == stage and isinstance(r.body.get("agent"), str)
-    ]
-    return sorted(found, key=lambda r: (r.time, r.id))
+    return records_of(ledger, wrk, ReviewBody, stage=stage)
 
 
-def latest_by_agent(records: Sequence[Record]) -> dict[str, Record]:
-    """Each agent's newest review among ``records`` (which are oldest first)."""
-    return {str(r.body["agent"]): r for r in records}
+def latest_by_agent(records: Iterable[Review]) -> dict[str, Review]:
+    """Each agent's newest review among ``records`` (by record time, then id)."""
+    return newest_per(records, lambda r: r.body.agent)
 
 
 def command(ctx: GateContext, agent: str, stage: str | None = None) -> str:
@@ -102,7 +94,7 @@ def review_runs_complete(ctx: GateContext) -> GateResult:
                 check(
                     f"review-run:{agent}",
                     f"a {ctx.row.stage} review by {agent}",
-                    f"{record.body.get('verdict')} ({record.id})",
+                    f"{record.body.verdict} ({record.id})",
                     Outcome.PASS,
                     "review recorded",
                 )

@@ -17,11 +17,13 @@ used to decide.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Final
 
 from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.outcomes import Check, Outcome
+from wrk_ansible.evidence.query import latest
+from wrk_ansible.evidence.records import GateBody, RoutingBody
 from wrk_ansible.gates.base import GateContext, GateResult, check, combine, gap, result
 from wrk_ansible.gates.reviews import command, latest_by_agent, reviews
 
@@ -29,23 +31,14 @@ REVIEW_STAGE: Final = "impl_review"
 EXECUTE: Final = "execute"
 
 
-def _newest(ctx: GateContext, kind: str, **match: str) -> Any:
-    found = [
-        r
-        for r in ctx.ledger.records(ctx.wrk_id)
-        if r.kind == kind and all(r.body.get(k) == v for k, v in match.items())
-    ]
-    return max(found, key=lambda r: (r.time, r.id)) if found else None
-
-
 def executor(ctx: GateContext) -> tuple[str | None, str]:
     """The agent that executed the work, and where that was read."""
-    gate = _newest(ctx, "gate", stage=EXECUTE)
-    if gate is not None and isinstance(gate.body.get("agent"), str):
-        return gate.body["agent"], f"gate record {gate.id}"
-    routing = _newest(ctx, "routing", for_stage=EXECUTE)
-    if routing is not None and isinstance(routing.body.get("primary"), str):
-        return routing.body["primary"], f"routing record {routing.id}"
+    gate = latest(ctx.ledger, ctx.wrk_id, GateBody, stage=EXECUTE)
+    if gate is not None and gate.body.agent:
+        return gate.body.agent, f"gate record {gate.id}"
+    routing = latest(ctx.ledger, ctx.wrk_id, RoutingBody, for_stage=EXECUTE)
+    if routing is not None and routing.body.primary:
+        return routing.body.primary, f"routing record {routing.id}"
     agents = ctx.contract.stage(EXECUTE).agents
     return (agents[0], "the execute row's primary") if agents else (None, "no execute agent")
 
@@ -55,14 +48,14 @@ def review_result(ctx: GateContext) -> GateResult:
     who, source = executor(ctx)
     latest = latest_by_agent(reviews(ctx.ledger, ctx.wrk_id, REVIEW_STAGE))
     others = {a: r for a, r in latest.items() if a != who}
-    approved = sorted(a for a, r in others.items() if r.body.get("verdict") == "approve")
+    approved = sorted(a for a, r in others.items() if r.body.verdict == "approve")
     required = f"an {REVIEW_STAGE} approval by an agent other than {who or '?'} ({source})"
     if approved:
         found = check("route-review", required, ", ".join(approved), Outcome.PASS, "approved")
         return result([found])
     reviewers = [a for a in ctx.contract.stage(REVIEW_STAGE).agents if a != who] or ["AGENT"]
     if others:
-        shown = ", ".join(f"{a}: {r.body.get('verdict')}" for a, r in sorted(others.items()))
+        shown = ", ".join(f"{a}: {r.body.verdict}" for a, r in sorted(others.items()))
         found = check("route-review", required, shown, Outcome.FAIL, "changes requested")
         fix = gap(f"{ctx.wrk_id}: changes requested ({shown})", command(ctx, sorted(others)[0]))
         return result([found], [fix])
@@ -116,9 +109,8 @@ def row_hosts(ctx: GateContext, row: ResolvedStage, licensed: frozenset[str]) ->
         group = ctx.registry.groups.get(ctx.registry.canonical(ws.group) or "", ())
         if group and set(group) <= licensed:
             return list(group)
-        gate = _newest(ctx, "gate", stage=row.stage)
-        chosen = gate.body.get("for_hosts") if gate is not None else None
-        return _expand(ctx, [h for h in chosen or () if isinstance(h, str)])
+        gate = latest(ctx.ledger, ctx.wrk_id, GateBody, stage=row.stage)
+        return _expand(ctx, gate.body.for_hosts if gate is not None else ())
     return _expand(ctx, row.machines)
 
 

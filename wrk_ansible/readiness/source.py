@@ -43,6 +43,7 @@ from wrk_ansible.evidence.readiness import (
     newest_fresh,
     requirements_hash,
 )
+from wrk_ansible.evidence.records import ReadinessBody, TypedRecord
 from wrk_ansible.readiness.results import (
     PROBE_SCHEMA,
     Observation,
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 #: Probes hosts for one row's requirements: host -> observation, for every host asked.
 Prober = Callable[[Sequence[str], StageRequirements], Mapping[str, Observation]]
 Note = Callable[[str], None]
+Fresh = TypedRecord[ReadinessBody]
 DECLARATIONS = "declarations"
 
 
@@ -174,8 +176,8 @@ class ReadinessSource:
         record = newest_fresh(
             self.ledger, ws.name, wanted, kind=KIND_PROBE, max_age_hours=self.fresh_hours
         )
-        raw = record.body.get("observation") if record is not None else None
-        if record is None or not isinstance(raw, Mapping) or raw.get("reachable", True):
+        raw = record.body.observation if record is not None else None
+        if record is None or raw is None or raw.get("reachable", True):
             return None
         message = str(raw.get("message") or "unreachable")[:500]
         observed = unreachable(
@@ -187,12 +189,12 @@ class ReadinessSource:
         self.observations[observed.host] = observed
         return observed.for_decision()
 
-    def _reusable(self, host: str, record: Record | None) -> Observation | None:
+    def _reusable(self, host: str, record: Fresh | None) -> Observation | None:
         """The record's observation, when it may stand in for a probe now."""
         if record is None:
             return None
-        raw = record.body.get("observation")
-        if not isinstance(raw, Mapping) or not raw.get("reachable", True):
+        raw = record.body.observation
+        if not raw.get("reachable", True):
             return None  # an unreachable host is asked again, never reused as "down"
         seen_at = clock.parse(raw.get("observed_at"))
         cutoff = datetime.now(UTC) - timedelta(hours=self.fresh_hours)
@@ -218,7 +220,7 @@ class ReadinessSource:
         )
         if record is None:
             return _no_access(ws, "none", "no fresh attestation")
-        problem = self.attestation_problem(ws, record)
+        problem = self.attestation_problem(ws, record.record)
         if problem:
             return _no_access(ws, record.id, problem)
         observed = self._reusable(ws.name, record)

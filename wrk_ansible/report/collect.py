@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage
 from wrk_ansible.contract.validate import ValidationResult
 from wrk_ansible.errors import InputError
-from wrk_ansible.evidence.ledger import Ledger, Record
+from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.evidence.query import select
+from wrk_ansible.evidence.records import GateBody, HandoffBody, TypedRecord
 from wrk_ansible.names import check_against, row_scope
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.report.facts import (
@@ -73,52 +74,40 @@ def row_facts(row: ResolvedStage, registry: Registry | None) -> RowFacts:
     )
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _gate(record: Record) -> GateFact:
+def _gate(record: TypedRecord[GateBody]) -> GateFact:
     body = record.body
-    gaps = tuple(
-        GapFact(
-            _text(g.get("priority")),
-            _text(g.get("summary")),
-            tuple(_text(p) for p in g.get("proposals") or ()),
-        )
-        for g in body.get("gaps") or ()
-        if isinstance(g, Mapping)
-    )
-    hosts = body.get("for_hosts") or ()
     return GateFact(
-        stage=_text(body.get("stage")),
-        verdict=_text(body.get("verdict")),
+        stage=body.stage,
+        verdict=body.verdict.value if body.verdict is not None else "",
         time=record.time,
         record=record.id,
-        reason=_text(body.get("reason")),
-        hosts=tuple(_text(h) for h in hosts) if isinstance(hosts, list) else (),
-        agent=None if body.get("agent") is None else _text(body.get("agent")),
-        gaps=gaps,
+        reason=body.reason,
+        hosts=body.for_hosts,
+        agent=body.agent,
+        gaps=tuple(GapFact(g.priority, g.summary, g.proposals) for g in body.gaps),
     )
 
 
-def _handoff(record: Record) -> HandoffFact:
+def _handoff(record: TypedRecord[HandoffBody]) -> HandoffFact:
     body = record.body
-    artifacts = body.get("artifacts")
     return HandoffFact(
         record=record.id,
         time=record.time,
-        source=_text(body.get("from")),
-        target=_text(body.get("to")),
-        stage=None if body.get("for_stage") is None else _text(body.get("for_stage")),
-        artifacts=len(artifacts) if isinstance(artifacts, list) else 0,
-        note=None if body.get("note") is None else _text(body.get("note")),
+        source=body.source,
+        target=body.target,
+        stage=body.for_stage,
+        artifacts=len(body.artifacts),
+        note=body.note,
     )
 
 
 def evidence_facts(
     ledger: Ledger, wrk: str, signing_keys: Mapping[str, str]
 ) -> tuple[tuple[GateFact, ...], tuple[HandoffFact, ...], ChainFact]:
-    """The WRK's gate records, handoffs and chain status (nothing for an unsafe WRK id)."""
+    """The WRK's gate records, handoffs and chain status (nothing for an unsafe WRK id).
+
+    Records are read typed: one whose body does not validate is left out (``wrk evidence
+    list`` names it and why)."""
     from wrk_ansible.evidence.verify import verify
 
     try:
@@ -126,8 +115,8 @@ def evidence_facts(
     except InputError:
         return (), (), ChainFact()
     records = ledger.records(wrk)
-    gates = tuple(_gate(r) for r in records if r.kind == "gate")
-    handoffs = tuple(_handoff(r) for r in records if r.kind == "handoff")
+    gates = tuple(_gate(r) for r in select(records, GateBody))
+    handoffs = tuple(_handoff(r) for r in select(records, HandoffBody))
     reports = verify(ledger, wrk, signing_keys) if records else []
     chain = ChainFact(
         chains=sum(1 for r in reports if r.chain != "links"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from wrk_ansible.contract.stages import STAGE_IDS
+from wrk_ansible.evidence.records import newest_key
 from wrk_ansible.report.facts import GateFact, ItemFacts
 from wrk_ansible.report.queue import natural_key
 
@@ -31,11 +32,12 @@ def short_time(stamp: str | None) -> str | None:
 
 
 def latest_gates(gates: Iterable[GateFact]) -> dict[str, GateFact]:
-    """The newest gate record of each stage (by time, then record id)."""
+    """The newest gate record of each stage: by time, then record id, the one order of
+    "newest" (:func:`wrk_ansible.evidence.records.newest_key`)."""
     latest: dict[str, GateFact] = {}
     for gate in gates:
         seen = latest.get(gate.stage)
-        if seen is None or (gate.time, gate.record) > (seen.time, seen.record):
+        if seen is None or newest_key(gate.time, gate.record) > newest_key(seen.time, seen.record):
             latest[gate.stage] = gate
     return latest
 
