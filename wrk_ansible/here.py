@@ -14,6 +14,8 @@ from wrk_ansible.registry.workstation import Workstation
 class _Finder(Protocol):
     def find(self, name: str) -> Workstation | None: ...
 
+    def suggest(self, name: str) -> str | None: ...
+
 
 def machine_names() -> list[str]:
     """This machine's hostname, short and fully qualified."""
@@ -29,7 +31,9 @@ def identify_here(hosts: _Finder, given: str | None) -> Workstation:
     if given:
         found = hosts.find(given)
         if found is None:
-            raise UsageError(f"--here {given!r} is not a host or alias in the inventory")
+            hint = hosts.suggest(given)
+            extra = f"; did you mean {hint!r}?" if hint else ""
+            raise UsageError(f"--here {given!r} is not a host or alias in the inventory{extra}")
         return found
     for name in machine_names():
         found = hosts.find(name)

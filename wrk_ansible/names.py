@@ -28,6 +28,8 @@ from wrk_ansible.contract.validate import ValidationResult, check_work_item
 from wrk_ansible.errors import InputError
 
 _GLOB: Final = re.compile(r"[*?\[]")
+#: The origin of a value a row takes from the template (the WRK did not write it).
+TEMPLATE: Final = "template"
 #: Legacy fields that name machines; a name in them must resolve too.
 LEGACY_MACHINE_FIELDS: Final = ("computer", "plan_workstations", "execution_workstations")
 
@@ -150,22 +152,26 @@ class InventoryNames:
         self.directory = directory
 
     def issues(self, contract: Contract) -> list[Issue]:
-        """Every unknown name, once per field, with the closest known name."""
+        """Every unknown name the WRK gives, once per field, naming the row it appears in and
+        the closest known name. A row the WRK left out (the template's) is checked only when
+        it is gated: its defaults may depend on where ``wrk`` runs."""
         issues: list[Issue] = []
         reported: set[tuple[str, str]] = set()
+        rows: dict[tuple[str, str], list[str]] = {}  # (field, name) -> the rows it fills
         for row in contract.stages:
             for missing in row_scope(row, self.directory).unknown:
-                origin = row.origin.get(missing.key, "template")
-                where = (
-                    f"stage_assignments.{row.stage}.{missing.key}"
-                    if origin in {"frontmatter", "assignment file"}
-                    else origin.split(" ")[0]
-                )
-                if (where, missing.name) in reported:
+                origin = row.origin.get(missing.key, TEMPLATE)
+                if origin == TEMPLATE:
                     continue
-                reported.add((where, missing.name))
-                message = unknown_message(missing.name, self.directory)
-                issues.append(Issue(where, message, machine=missing.name))
+                written = origin in {"frontmatter", "assignment file"}
+                where = f"stage_assignments.{row.stage}.{missing.key}" if written else origin
+                rows.setdefault((where, missing.name), []).append(row.stage)
+        for (where, name), stages in rows.items():
+            reported.add((where, name))
+            message = unknown_message(name, self.directory)
+            if not where.startswith("stage_assignments."):  # a legacy field: which rows
+                message = f"{message} (it fills the {', '.join(stages)} rows)"
+            issues.append(Issue(where, message, machine=name))
         for key in LEGACY_MACHINE_FIELDS:
             for name in getattr(contract.fields, key):
                 if self.directory.canonical(name) is not None or (key, name) in reported:

@@ -63,7 +63,10 @@ def test_inventory_show_unknown_host_is_one_message(run_wrk: RunWrk) -> None:
 def test_inventory_list_missing_inventory(run_wrk: RunWrk, tmp_path: Path) -> None:
     proc = run_wrk("inventory", "list", cwd=tmp_path)  # no ./inventory: list needs one
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "wrk: error: inventory: no such inventory (from default)"
+    assert proc.stderr.strip() == (
+        "wrk: error: inventory: no such inventory (from default); wrk looks at --inventory DIR, "
+        "then $WRK_INVENTORY, then ./inventory in the current folder"
+    )
     proc = run_wrk("inventory", "list", "-i", str(tmp_path / "gone"))
     assert "no such inventory (from --inventory)" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -50,11 +50,29 @@ def build_parser() -> WrkArgumentParser:
     return parser
 
 
+def _error_json(exc: WrkError) -> None:
+    """With ``--json``, a user error is one object on stdout: ``{"error": {...}}``."""
+    import json
+
+    detail = {
+        "file": getattr(exc, "path", None),
+        "line": getattr(exc, "line", None),
+        "field": getattr(exc, "field", None),
+        "message": getattr(exc, "detail", None) or exc.message,
+        "exit_code": int(exc.exit_code),
+    }
+    json.dump({"error": detail}, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``wrk``; returns the process exit code. Errors become one line on stderr."""
+    """Run ``wrk``; returns the process exit code. Errors become one line on stderr (and, with
+    ``--json``, one ``{"error": ...}`` object on stdout, so a script never reads nothing)."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in given
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parser.parse_args(given)
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.print_help(sys.stderr)
@@ -62,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except WrkError as exc:
         print(f"wrk: error: {exc}", file=sys.stderr)
+        if wants_json:
+            _error_json(exc)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("wrk: interrupted", file=sys.stderr)

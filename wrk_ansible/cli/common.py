@@ -101,7 +101,11 @@ def open_registry(given: str | None, *, required: bool = True) -> Any:
     if "," not in source and not os.path.exists(source):
         if why == "default" and not required:
             return None  # the caller says so (UNCHECKED_NAMES) when names were there to check
-        raise InputError(f"no such inventory (from {why})", path=source)
+        raise InputError(
+            f"no such inventory (from {why}); wrk looks at --inventory DIR, then "
+            f"${INVENTORY_ENV}, then ./{DEFAULT_INVENTORY} in the current folder",
+            path=source,
+        )
     from wrk_ansible.registry.snapshot import cached_registry
 
     return cached_registry(source)

@@ -109,11 +109,13 @@ class Contract:
 
     @property
     def multi_machine(self) -> bool:
-        """True when a stage runs on several machines or on another than the stage before."""
+        """True when a stage runs on several machines or on another than the stage before
+        (rows whose machines the WRK did not give, the template's, are left out: where they
+        run is known only when they are gated)."""
         previous: frozenset[str] | None = None
         for row in self.stages:
             ws = row.assignment.workstations
-            if not isinstance(ws, tuple) or not ws:
+            if not isinstance(ws, tuple) or not ws or row.origin.get("workstations") == "template":
                 continue
             names = frozenset(self.canonical_names.get(n.lower(), n.lower()) for n in ws)
             if len(names) > 1 or (previous is not None and names != previous):

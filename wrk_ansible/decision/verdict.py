@@ -117,6 +117,9 @@ def _not_ready_reason(cand: Candidate, readiness: Mapping[str, HostReadiness]) -
 
 
 def _fallback_warning(row: ResolvedStage, scope: RowScope) -> Check | None:
+    """A warning about the row's own contract; none for a row the WRK did not write."""
+    if not row.explicit:
+        return None
     single = len(scope.slots) == 1 and len(scope.slots[0]) == 1
     if single and not scope.fallback and row.assignment.on_unavailable is None:
         return Check(
@@ -258,9 +261,18 @@ def decide(inputs: RowInputs) -> Decision:
 
     unknown = [u.name for u in inputs.scope.unknown]
     if unknown:
+        defaults = any(
+            row.origin.get(u.key, "template") == "template" for u in inputs.scope.unknown
+        )
+        hint = (
+            f" (the template's default for {row.stage}: give stage_assignments.{row.stage}."
+            "workstations in the WRK)"
+            if defaults
+            else ""
+        )
         return decision(
             Verdict.FAIL, (), f"{row.stage} names machines not in the inventory: "
-            + ", ".join(dict.fromkeys(unknown)),
+            + ", ".join(dict.fromkeys(unknown)) + hint,
         )  # fmt: skip
     if not inputs.scope.slots:
         return decision(Verdict.FAIL, (), f"{row.stage} names no workstation")
