@@ -6,6 +6,7 @@ next gate on the receiving machine checks that every artifact still matches.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
@@ -98,6 +99,31 @@ def latest_handoff(
     )
 
 
+def _artifact_check(root: Path, record_id: str, rel: str, want: str, host: str) -> Check:
+    """One handed-over artifact, checked against the sha256 its handoff recorded."""
+    check = functools.partial(
+        Check, name=f"artifact:{rel}", required=want, host=host, kind="handoff",
+        spec={"path": rel, "sha256": want},
+    )  # fmt: skip
+    path = Path(os.path.realpath(root / rel))
+    if not contained(root, path):
+        reason = f"artifact {rel} of {record_id} leads outside the repository"
+        return check(found="outside the repository", outcome=Outcome.FAIL, reason=reason)
+    if not path.is_file():
+        reason = f"artifact {rel} handed over in {record_id} is missing"
+        return check(found="missing", outcome=Outcome.FAIL, reason=reason)
+    try:
+        found = _sha256_file(path)
+    except OSError as exc:
+        reason = f"artifact {rel} of {record_id} cannot be read: {exc.strerror or exc}"
+        return check(found="unreadable", outcome=Outcome.FAIL, reason=reason)
+    if found != want:
+        reason = f"artifact {rel} changed since the handoff {record_id}"
+        return check(found=found, outcome=Outcome.FAIL, reason=reason, data={"sha256": found})
+    reason = f"artifact {rel} matches {record_id}"
+    return check(found=found, outcome=Outcome.PASS, reason=reason, data={"sha256": found})
+
+
 def artifact_checks(
     ledger: Ledger, wrk: str, hosts: Sequence[str], root: Path, stage: str | None = None
 ) -> list[Check]:
@@ -118,65 +144,7 @@ def artifact_checks(
         if stage and for_stage and for_stage != stage:
             continue
         for item in record.body.artifacts:
-            rel = item.path
-            path = Path(os.path.realpath(real_root / rel))
-            name = f"artifact:{rel}"
-            want = item.sha256
-            if not contained(real_root, path):
-                checks.append(
-                    Check(
-                        name=name,
-                        required=want,
-                        found="outside the repository",
-                        outcome=Outcome.FAIL,
-                        reason=f"artifact {rel} of {record.id} leads outside the repository",
-                        host=host,
-                        kind="handoff",
-                    )
-                )
-            elif not path.is_file():
-                checks.append(
-                    Check(
-                        name=name,
-                        required=want,
-                        found="missing",
-                        outcome=Outcome.FAIL,
-                        reason=f"artifact {rel} handed over in {record.id} is missing",
-                        host=host,
-                        kind="handoff",
-                    )
-                )
-            else:
-                try:
-                    found = _sha256_file(path)
-                except OSError as exc:
-                    checks.append(
-                        Check(
-                            name=name,
-                            required=want,
-                            found="unreadable",
-                            outcome=Outcome.FAIL,
-                            reason=f"artifact {rel} of {record.id} cannot be read: "
-                            f"{exc.strerror or exc}",
-                            host=host,
-                            kind="handoff",
-                        )
-                    )
-                    continue
-                ok = found == want
-                checks.append(
-                    Check(
-                        name=name,
-                        required=want,
-                        found=found,
-                        outcome=Outcome.PASS if ok else Outcome.FAIL,
-                        reason=f"artifact {rel} matches {record.id}"
-                        if ok
-                        else f"artifact {rel} changed since the handoff {record.id}",
-                        host=host,
-                        kind="handoff",
-                    )
-                )
+            checks.append(_artifact_check(real_root, record.id, item.path, item.sha256, host))
     for skip in unreadable.values():
         checks.append(
             Check(
