@@ -108,6 +108,23 @@ def work_queue(tmp_path: Path) -> Path:
     return Path(shutil.copytree(WORK_QUEUE, tmp_path / "work-queue"))
 
 
+#: The team's routing policy, which this repository keeps in config/ (wrk ships a neutral one).
+TEAM_ROUTING_POLICY = REPO_ROOT / "config" / "routing-policy.yml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _team_routing_policy() -> Iterator[Path]:
+    """The team's routing policy for the whole run (every wrk subprocess inherits it), as the
+    suite always had: WRKs written to tmp_path sit in no repository holding it."""
+    before = os.environ.get("WRK_ROUTING_POLICY")
+    os.environ["WRK_ROUTING_POLICY"] = str(TEAM_ROUTING_POLICY)
+    yield TEAM_ROUTING_POLICY
+    if before is None:
+        os.environ.pop("WRK_ROUTING_POLICY", None)
+    else:
+        os.environ["WRK_ROUTING_POLICY"] = before
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _registry_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One registry-snapshot cache for the whole run (every wrk subprocess inherits it), so

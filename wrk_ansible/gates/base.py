@@ -63,7 +63,8 @@ class GateContext:
     #: Hosts the machine decision chose for this row (may be empty).
     hosts: tuple[str, ...]
     now: datetime
-    policy: RoutingPolicy
+    #: The routing policy when the caller gave one; else :attr:`policy` loads it on first use.
+    routing_policy: RoutingPolicy | None = None
     #: False (``wrk gate --no-record``): gates that write evidence (the claim's routing record)
     #: decide as usual but write nothing.
     record: bool = True
@@ -77,6 +78,12 @@ class GateContext:
     @property
     def writer_name(self) -> str:
         return self.writer or self.here.name
+
+    @property
+    def policy(self) -> RoutingPolicy:
+        """The routing policy, read (once per file) only when a gate asks: a row without the
+        route-policy gate never needs a policy file, present or valid."""
+        return self.routing_policy or load_routing_policy(repo_root=self.repo_root)
 
 
 GateCheck = Callable[[GateContext], GateResult]
@@ -149,8 +156,9 @@ def gate_context(
     writer: str | None = None,
     signer: Signer | None = None,
 ) -> GateContext:
-    """A context for ``row`` of ``contract``: repository and queue found from the WRK's path,
-    the routing policy loaded once (``$WRK_ROUTING_POLICY`` or the project's config)."""
+    """A context for ``row`` of ``contract``: repository and queue found from the WRK's path;
+    the routing policy ``policy``, else read when first used (``$WRK_ROUTING_POLICY``, the
+    repository's ``config/routing-policy.yml``, the default wrk ships)."""
     path = Path(contract.path)
     return GateContext(
         wrk_id=contract.wrk_id,
@@ -164,7 +172,7 @@ def gate_context(
         here=here,
         hosts=tuple(hosts),
         now=now or datetime.now(UTC),
-        policy=policy or load_routing_policy(),
+        routing_policy=policy,
         record=record,
         unrecorded_why=unrecorded_why,
         writer=writer,

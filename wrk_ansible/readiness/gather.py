@@ -18,6 +18,7 @@ import yaml
 from wrk_ansible.clock import utc_now
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.errors import WrkError
+from wrk_ansible.packaged import PLAYBOOK, content_dir
 from wrk_ansible.readiness.results import (
     Observation,
     ProbeOutputError,
@@ -28,21 +29,8 @@ from wrk_ansible.readiness.results import (
 from wrk_ansible.readiness.runner import ProgressCallback, run_playbook
 from wrk_ansible.registry.workstation import Workstation
 
-PLAYBOOK: Final = "playbooks/readiness.yml"
 STATS_KEY: Final = "wrk_readiness"
 DEFAULT_TIMEOUT: Final = 10.0
-CONTENT_ENV: Final = "WRK_CONTENT_DIR"
-
-
-def content_dir() -> Path:
-    """Where the Ansible content (playbooks/, roles/, plugins/, ansible.cfg) lives."""
-    given = os.environ.get(CONTENT_ENV)
-    folder = Path(given) if given else Path(__file__).resolve().parents[2]
-    if not (folder / PLAYBOOK).is_file():
-        raise WrkError(
-            f"cannot find {PLAYBOOK} under {folder}; set ${CONTENT_ENV} to the wrk checkout"
-        )
-    return folder
 
 
 _MARKERS: Final = ("{{", "{%", "{#")
@@ -110,7 +98,7 @@ def probe_hosts(
     """Probe ``hosts`` in ONE ansible-runner run; every host gets an observation."""
     if not hosts:
         return {}
-    content = content_dir()
+    content = content_dir()  # the package's ansible.cfg and collection (wrk_ansible/packaged.py)
     with tempfile.TemporaryDirectory(prefix="wrk-run-") as scratch:
         run_dir = work_dir or Path(scratch)
         vars_file = Path(scratch) / "requirements.yml"

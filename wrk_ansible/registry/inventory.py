@@ -23,18 +23,17 @@ from collections.abc import Mapping
 from contextlib import redirect_stderr
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
 from wrk_ansible.errors import InputError
 from wrk_ansible.names import select
+from wrk_ansible.packaged import inventory_plugins
 from wrk_ansible.registry.workstation import SHOWN_CONNECTION_VARS, Workstation
 
 #: Ansible's implicit groups: not names a work item may use.
 IMPLICIT_GROUPS: Final = frozenset({"all", "ungrouped"})
 #: Placeholders the queue uses for "anywhere"; the closest real thing is an AI-capable host.
-_PLUGINS: Final = Path(__file__).resolve().parents[2] / "plugins" / "inventory"
 _ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
 #: Vars that describe the fleet, not a host: read from group ``all`` (``group_vars/all/``) into
 #: :attr:`Registry.fleet_vars`, and not validated as host vars.
@@ -263,10 +262,11 @@ def _read(source: str) -> _Read:
     from ansible.plugins.loader import inventory_loader  # type: ignore[import-untyped]
     from ansible.vars.manager import VariableManager  # type: ignore[import-untyped]
 
-    # The checkout's own plugins (wrk_registry), so `plugin: wrk_registry` configs load from any
-    # working directory, not only where ansible.cfg is; the 'auto' plugin finds them by name.
-    if _PLUGINS.is_dir():
-        inventory_loader.add_directory(str(_PLUGINS))
+    # The package's own inventory plugins (wrk_registry), so `plugin: wrk_registry` configs load
+    # from any working directory, not only where ansible.cfg is; 'auto' finds them by name.
+    plugins = inventory_plugins()
+    if plugins is not None:
+        inventory_loader.add_directory(str(plugins))
     loader = DataLoader()
     # The one list Ansible reads: InventoryManager keeps it as given (its ``_sources``).
     sources = [source]
