@@ -301,7 +301,9 @@ def test_hostile_artifacts_exit_1_naming_the_file_and_write_nothing(tmp_path: Pa
     evidence = tmp_path / "evidence"
     rc, out, err = gate(path, inventory, evidence, "--from-artifacts", str(tmp_path / "run"))
     assert rc == 1, err
-    assert out == {}
+    assert set(out) == {"error"}  # with --json, one error object and nothing else
+    assert out["error"]["exit_code"] == 1
+    assert "job_events" in out["error"]["message"]
     assert "1-x.json: field event_data must be dict, got list" in err
     assert not evidence.exists()
 

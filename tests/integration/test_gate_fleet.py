@@ -462,7 +462,8 @@ def test_unknown_stage_is_a_usage_error(queue: Queue, tmp_path: Path) -> None:
     path = queue.write("WRK-9013", {"workstations": ["ws_ready"]}, SOLVER)
     gated = queue.gate(path, tmp_path / "evidence", stage="deploy")
     assert gated.rc == 64
-    assert gated.out == {}
+    assert set(gated.out) == {"error"}  # with --json, one error object and nothing else
+    assert gated.out["error"]["exit_code"] == 64
     assert "unknown stage 'deploy'" in gated.err
     assert not (tmp_path / "evidence").exists()
 

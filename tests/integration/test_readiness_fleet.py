@@ -426,7 +426,8 @@ def test_canary_requirements_refused_by_wrk(inventory: Path, tmp_path: Path, can
     req = write_yaml(tmp_path / "req.yml", {"tools": [{"name": canary_name(canary)}]})
     proc = wrk(tmp_path, "readiness", "-i", str(inventory), "--requirements", str(req), "--json")
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout == ""
+    error = json.loads(proc.stdout)["error"]  # with --json, one error object and nothing else
+    assert (error["file"], error["field"]) == (str(req), "tools.0.name")
     assert "Traceback" not in proc.stderr
     assert str(req) in proc.stderr
     assert "tools" in proc.stderr
