@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -112,28 +113,30 @@ def work_queue(tmp_path: Path) -> Path:
 TEAM_ROUTING_POLICY = REPO_ROOT / "config" / "routing-policy.yml"
 
 
+@contextlib.contextmanager
+def _session_env(name: str, value: str) -> Iterator[None]:
+    """``name=value`` for the whole run (every wrk subprocess inherits it), then as before."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    yield
+    if before is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = before
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _team_routing_policy() -> Iterator[Path]:
-    """The team's routing policy for the whole run (every wrk subprocess inherits it), as the
-    suite always had: WRKs written to tmp_path sit in no repository holding it."""
-    before = os.environ.get("WRK_ROUTING_POLICY")
-    os.environ["WRK_ROUTING_POLICY"] = str(TEAM_ROUTING_POLICY)
-    yield TEAM_ROUTING_POLICY
-    if before is None:
-        os.environ.pop("WRK_ROUTING_POLICY", None)
-    else:
-        os.environ["WRK_ROUTING_POLICY"] = before
+    """The team's routing policy, as the suite always had: WRKs written to tmp_path sit in no
+    repository holding it."""
+    with _session_env("WRK_ROUTING_POLICY", str(TEAM_ROUTING_POLICY)):
+        yield TEAM_ROUTING_POLICY
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _registry_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One registry-snapshot cache for the whole run (every wrk subprocess inherits it), so
-    tests never read or write the user's ~/.cache/wrk."""
+    """One registry-snapshot cache for the whole run, so tests never read or write the user's
+    ~/.cache/wrk."""
     folder = tmp_path_factory.mktemp("wrk-cache")
-    before = os.environ.get("WRK_CACHE_DIR")
-    os.environ["WRK_CACHE_DIR"] = str(folder)
-    yield folder
-    if before is None:
-        os.environ.pop("WRK_CACHE_DIR", None)
-    else:
-        os.environ["WRK_CACHE_DIR"] = before
+    with _session_env("WRK_CACHE_DIR", str(folder)):
+        yield folder

@@ -7,7 +7,7 @@ machines a row names here, so they cannot disagree about what a name means:
 - a group name is any member of the group, in inventory order (``workstations: [gpu]`` and
   ``{group: gpu, count: 1}`` mean the same: any one ready member);
 - ``{group: G, count: N}`` is N members of G;
-- an Ansible pattern (``linux:&ai_capable:!ace-win-2``, ``dev-*``, ``~regex``) selects hosts
+- an Ansible pattern (``linux:&gpu:!win2``, ``dev-*``, ``~regex``) selects hosts
   with Ansible's semantics (``--limit``): union terms, then ``&`` intersections, then ``!``
   exclusions.
 

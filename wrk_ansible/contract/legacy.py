@@ -1,7 +1,7 @@
 """Derive a contract row from a WRK's legacy fields and the default template.
 
-Legacy items say ``computer: dev-primary`` and little else. Each derived value records where it
-came from, so ``wrk contract show`` can say "execute on licensed-win-1 (execution_workstations)".
+Legacy items say ``computer: build1`` and little else. Each derived value records where it
+came from, so ``wrk contract show`` can say "execute on win1 (execution_workstations)".
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the ``route-policy`` gate reads it, on first use, so a row without that gate nev
 policy file.
 
 Only machine names are used to decide: the machines the policy routes licensed work to are
-licensed hosts (resolved through the registry, so aliases such as ``licensed-win-1`` count).
+licensed hosts (resolved through the registry, so a host's aliases count).
 The keywords are kept for people reading the file and never matched against titles.
 """
 
