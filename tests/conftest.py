@@ -111,6 +111,8 @@ def work_queue(tmp_path: Path) -> Path:
 
 #: The team's routing policy, which this repository keeps in config/ (wrk ships a neutral one).
 TEAM_ROUTING_POLICY = REPO_ROOT / "config" / "routing-policy.yml"
+#: The team's configuration: this repository's wrk.yml (its matrix, agents, routing policy).
+TEAM_CONFIG = REPO_ROOT / "wrk.yml"
 
 
 @contextlib.contextmanager
@@ -126,11 +128,20 @@ def _session_env(name: str, value: str) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _team_routing_policy() -> Iterator[Path]:
-    """The team's routing policy, as the suite always had: WRKs written to tmp_path sit in no
-    repository holding it."""
-    with _session_env("WRK_ROUTING_POLICY", str(TEAM_ROUTING_POLICY)):
-        yield TEAM_ROUTING_POLICY
+def _team_config() -> Iterator[Path]:
+    """The team's configuration (this repository's wrk.yml: its matrix, agents and routing
+    policy), as the suite always had it: tests run in folders below no wrk.yml. Tests of
+    another team's setup, or of none, unset $WRK_CONFIG (see ``neutral_env``)."""
+    with _session_env("WRK_CONFIG", str(TEAM_CONFIG)):
+        yield TEAM_CONFIG
+
+
+def neutral_env(**extra: str) -> dict[str, str]:
+    """The environment of a user with no configuration named: no $WRK_* variable (but the
+    suite's private cache folder)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WRK_") or k == "WRK_CACHE_DIR"}
+    env.update(extra)
+    return env
 
 
 @pytest.fixture(scope="session", autouse=True)

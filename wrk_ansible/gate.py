@@ -8,12 +8,14 @@ readiness source, seats others hold, handoff artifacts, the named gates), let
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wrk_ansible.agents.catalog import AgentPolicy
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.stages import resolve_stage
+from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import repository_root
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.decision.verdict import Decision, Here, RowInputs, compose, decide, to_observe
@@ -63,6 +65,14 @@ class GateOptions:
     #: Readiness observed by a run elsewhere (``--from-artifacts``): used for the hosts it
     #: covers; the others are gated as without it (fresh evidence, else a probe).
     artifacts: ArtifactRun | None = None
+    #: The team's configuration (``wrk.yml``): the stage matrix rows a WRK leaves out come
+    #: from, the orchestrator's machine, the agents claims route to, the routing policy file.
+    matrix: Matrix = field(default_factory=lambda: DEFAULT_MATRIX)
+    orchestrator_host: str | None = None
+    #: Where ``orchestrator_host`` was set, for an error naming it.
+    orchestrator_from: str = "wrk.yml"
+    agents: AgentPolicy | None = None
+    routing_policy: str | None = None
 
 
 class Gate:
@@ -95,7 +105,17 @@ class Gate:
 
     def run(self, wrk_path: str, stage: str) -> GateOutcome:
         stages = resolve_stage(stage)
-        result = check_against(wrk_path, self.registry)
+        from wrk_ansible.here import identify_here
+        from wrk_ansible.placement import placed
+
+        here = identify_here(self.registry, self.options.here)
+        self.directory = placed(
+            self.registry,
+            self.options.orchestrator_host,
+            self.options.here or here.name,
+            self.options.orchestrator_from,
+        )
+        result = check_against(wrk_path, self.directory, matrix=self.options.matrix)
         if not result.valid or result.contract is None:
             for issue in result.errors:  # the table has no room for the file: say it here
                 where = InputError(
@@ -104,9 +124,6 @@ class Gate:
                 self.note(f"wrk: error: {where}")
             return invalid_contract(result, stage)
         contract = result.contract
-        from wrk_ansible.here import identify_here
-
-        here = identify_here(self.registry, self.options.here)
         decisions, evidence, lost = [], [], []
         for stage_id in stages:
             self._gate_evidence = []
@@ -149,7 +166,7 @@ class Gate:
 
     # -- decision ------------------------------------------------------------------------
     def _decide(self, contract: Contract, row: ResolvedStage, here: Workstation) -> Decision:
-        scope = row_scope(row, self.registry)
+        scope = row_scope(row, self.directory)
         observe = [self.registry.get(name) for name in to_observe(scope, self.registry, row)]
         readiness = self.source.for_row(row.requirements, observe)
         local = readiness.get(here.name)
@@ -200,6 +217,8 @@ class Gate:
             unrecorded_why=f"the row is {decision.verdict.value}" if stopped else "--no-record",
             writer=self._writer(),
             signer=self.options.signer,
+            agents=self.options.agents,
+            routing_policy_file=self.options.routing_policy,
         )
         gates = run_row_gates(ctx)
         self._gate_evidence.extend(e for g in gates for e in g.result.evidence)

@@ -24,6 +24,7 @@ from typing import Any, Final, Protocol
 
 from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage
+from wrk_ansible.contract.template import AGENT_HOSTS, ORCHESTRATOR_HOST
 from wrk_ansible.contract.validate import ValidationResult, check_work_item
 from wrk_ansible.errors import InputError
 
@@ -66,10 +67,52 @@ def is_group(name: str, directory: Directory) -> bool:
     return known is not None and known in directory.groups
 
 
+#: What to do when the orchestrator's machine is not known.
+ORCHESTRATOR_UNKNOWN: Final = (
+    "the orchestrator's machine ($orchestrator_host) is not known here: set "
+    "orchestrator_host in wrk.yml, give --here HOST, or add this machine to the inventory "
+    "(wrk inventory add)"
+)
+
+
 def unknown_message(name: str, directory: Directory) -> str:
+    if name == ORCHESTRATOR_HOST:
+        return ORCHESTRATOR_UNKNOWN
     hint = directory.suggest(name)
     extra = f"; did you mean {hint!r}?" if hint else ""
     return f"unknown machine {name!r} (not in the inventory){extra}"
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A directory that also knows the two places the matrix names by role.
+
+    ``$orchestrator_host`` is the orchestrator's machine (None: not known where ``wrk`` runs);
+    ``$agent_hosts`` is a group of every host that declares an agent CLI. Every command resolves
+    rows through one of these, built by :func:`wrk_ansible.placement.placed`.
+    """
+
+    directory: Directory
+    orchestrator: str | None
+    agent_hosts: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.directory.names
+
+    @property
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        return {**self.directory.groups, AGENT_HOSTS: self.agent_hosts}
+
+    def canonical(self, name: str) -> str | None:
+        if name == ORCHESTRATOR_HOST:
+            return self.orchestrator
+        if name == AGENT_HOSTS:
+            return AGENT_HOSTS
+        return self.directory.canonical(name)
+
+    def suggest(self, name: str) -> str | None:
+        return self.directory.suggest(name)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wrk_ansible.config.load import read
+from wrk_ansible.config.settings import Settings
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.gates.base import GateContext, gate_context
 from wrk_ansible.gates.routing_policy import load_routing_policy
@@ -15,6 +17,10 @@ from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[2]
+#: The team's stage matrix (this repository's wrk.yml), which these gate tests were written for.
+TEAM_MATRIX = Settings(read(REPO / "wrk.yml")).matrix
+TEAM_POLICY = str(REPO / "config" / "routing-policy.yml")
 CATALOG = [
     {"name": "claude", "cli": "claude", "kinds": ["plan", "execute", "review"]},
     {"name": "codex", "cli": "codex", "kinds": ["plan", "execute", "review"]},
@@ -85,7 +91,7 @@ def context(
     record: bool = True,
 ) -> GateContext:
     reg = reg or registry()
-    checked = check_against(str(path), reg)
+    checked = check_against(str(path), reg, matrix=TEAM_MATRIX)
     assert checked.valid, checked.errors
     contract = checked.contract
     assert contract is not None
@@ -97,7 +103,7 @@ def context(
         ledger=ledger,
         hosts=hosts,
         now=now,
-        policy=load_routing_policy(),
+        policy=load_routing_policy(TEAM_POLICY),
         record=record,
     )
 

@@ -112,21 +112,22 @@ def test_the_shipped_policy_states_no_rule_and_names_no_team_machine(
 
 
 def test_policy_lookup_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """given, else $WRK_ROUTING_POLICY, else the WRK repository's config, else the default."""
+    """given (routing_policy in wrk.yml), else $WRK_ROUTING_POLICY, else the default; a
+    repository's config/ folder is not searched (the file is named in wrk.yml)."""
     monkeypatch.delenv(ENV, raising=False)
-    repo = tmp_path / "repo"
-    (repo / "config").mkdir(parents=True)
-    assert policy_path(repo_root=repo) == packaged.default_routing_policy()
-    own = repo / "config" / "routing-policy.yml"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    own = tmp_path / "config" / "routing-policy.yml"
     own.write_text("policy:\n  linux_first:\n    rule: Linux first\n", encoding="utf-8")
-    assert policy_path(repo_root=repo) == own
-    assert load_routing_policy(repo_root=repo).enforced
+    assert policy_path() == packaged.default_routing_policy()
+    assert policy_path(str(own)) == own
+    assert load_routing_policy(str(own)).enforced
     named = tmp_path / "named.yml"
     monkeypatch.setenv(ENV, str(named))
-    assert policy_path(repo_root=repo) == named
-    assert policy_path(str(own), repo_root=repo) == own
+    assert policy_path() == named
+    assert policy_path(str(own)) == own
     with pytest.raises(InputError, match="no such routing policy"):
-        load_routing_policy(repo_root=repo)  # a file named must exist: no silent fallback
+        load_routing_policy()  # a file named must exist: no silent fallback
 
 
 def test_a_gate_context_reads_the_policy_only_when_a_gate_asks(

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from wrk_ansible.contract.legacy import contradictions, derive_row
-from wrk_ansible.contract.models import GroupScope, WorkItemFields
+from wrk_ansible.contract.models import WorkItemFields
 from wrk_ansible.contract.resolve import ResolvedStage, build_stages
 from wrk_ansible.contract.stages import STAGE_IDS
-from wrk_ansible.contract.template import DEFAULT_HOST, DEFAULT_MATRIX
+from wrk_ansible.contract.template import AGENT_HOSTS, DEFAULT_MATRIX, ORCHESTRATOR_HOST
 
 
 def fields(**data: Any) -> WorkItemFields:
@@ -46,14 +46,14 @@ def test_plan_rows_from_plan_workstations() -> None:
     for stage in ("resource_intelligence", "plan_draft"):
         assert derived[stage].assignment.workstations == ("dev-secondary",)
         assert derived[stage].origin["workstations"] == "plan_workstations"
-    # The cross-review row keeps the template's "any AI-capable host".
-    assert isinstance(derived["plan_review"].assignment.workstations, GroupScope)
+    # The cross-review row keeps the template's "any host that runs an agent".
+    assert derived["plan_review"].assignment.workstations == (AGENT_HOSTS,)
     assert derived["plan_review"].origin["workstations"] == "template"
 
 
 def test_plan_rows_without_plan_workstations_use_the_template() -> None:
     derived = rows(computer="dev-primary")
-    assert derived["plan_draft"].assignment.workstations == (DEFAULT_HOST,)
+    assert derived["plan_draft"].assignment.workstations == (ORCHESTRATOR_HOST,)
     assert derived["plan_draft"].origin["workstations"] == "template"
 
 
@@ -79,7 +79,7 @@ def test_claim_on_the_single_computer_without_plan_workstations() -> None:
 
 def test_claim_with_several_computers_keeps_the_template_machine() -> None:
     row = rows(orchestrator="claude", computer=["dev-primary", "dev-secondary"])["claim"]
-    assert row.assignment.workstations == (DEFAULT_HOST,)
+    assert row.assignment.workstations == (ORCHESTRATOR_HOST,)
     assert row.origin["workstations"] == "template"
 
 

@@ -245,7 +245,7 @@ def test_init_on_an_existing_legacy_file_inserts_the_matrix(
     added = "".join(added_lines(before, after))
     for stage in STAGE_IDS:
         assert f"+  {stage}:" in added
-    assert "the default matrix" in added
+    assert "the configured matrix" in added
     assert_no_new_field_warnings(path)
 
 

@@ -7,10 +7,12 @@ Agents are declared once: name, the CLI that marks one present on a host (hosts 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from wrk_ansible.agents.pacing import Pacing, curve_from_days
 from wrk_ansible.contract.models import AgentName, ToolName
 from wrk_ansible.contract.stages import PHASES, STAGE_IDS
 from wrk_ansible.errors import InputError
@@ -99,36 +101,38 @@ DEFAULT_QUOTA_FRESH_HOURS: Final = 24.0
 _WINDOW_DAYS: Final = {"weekly": 7.0, "daily": 1.0}
 
 
-def pacing_of(registry: Any) -> Any:
-    """The fleet's pacing curves (``wrk_quota_pacing``: window -> [[day, max used %], ...]),
-    over the defaults; InputError naming the field when a curve is malformed."""
-    from wrk_ansible.agents.pacing import Pacing, curve_from_days
-
-    fleet: Mapping[str, Any] = getattr(registry, "fleet_vars", {}) or {}
-    given = fleet.get(PACING_VAR)
-    source = f"{registry.source}/group_vars/all"
-    if given is None:
-        return Pacing()
+def parse_pacing(given: Any, *, source: str, field: str = PACING_VAR) -> Pacing:
+    """Pacing curves (window -> [[day, max used %], ...]) over the defaults; InputError naming
+    ``source`` and the field when a curve is malformed."""
     if not isinstance(given, Mapping):
-        raise InputError("expected a mapping of window -> points", path=source, field=PACING_VAR)
+        raise InputError("expected a mapping of window -> points", path=source, field=field)
     curves = dict(Pacing().curves)
     for window, points in given.items():
-        field = f"{PACING_VAR}.{window}"
+        where = f"{field}.{window}"
         if window not in _WINDOW_DAYS:
             raise InputError(
-                f"unknown window; windows: {', '.join(_WINDOW_DAYS)}", path=source, field=field
+                f"unknown window; windows: {', '.join(_WINDOW_DAYS)}", path=source, field=where
             )
         try:
             pairs = tuple((float(day), float(pct)) for day, pct in points)
         except (TypeError, ValueError):
             raise InputError(
-                "expected a list of [day, max used %] pairs", path=source, field=field
+                "expected a list of [day, max used %] pairs", path=source, field=where
             ) from None
         try:
             curves[window] = curve_from_days(pairs, _WINDOW_DAYS[window])
         except ValueError as exc:
-            raise InputError(str(exc), path=source, field=field) from None
+            raise InputError(str(exc), path=source, field=where) from None
     return Pacing(curves)
+
+
+def pacing_of(registry: Any) -> Pacing:
+    """The pacing curves an inventory declares (``wrk_quota_pacing``), over the defaults."""
+    fleet: Mapping[str, Any] = getattr(registry, "fleet_vars", {}) or {}
+    given = fleet.get(PACING_VAR)
+    if given is None:
+        return Pacing()
+    return parse_pacing(given, source=f"{registry.source}/group_vars/all")
 
 
 def fresh_hours_of(registry: Any) -> float:
@@ -142,3 +146,19 @@ def fresh_hours_of(registry: Any) -> float:
             field=FRESH_VAR,
         )
     return float(value)
+
+
+@dataclass(frozen=True)
+class AgentPolicy:
+    """What claims route by: the agents, their quota pacing, how fresh a snapshot must be.
+    Built from ``wrk.yml`` (:meth:`wrk_ansible.config.settings.Settings.agent_policy`), else
+    from the inventory's group vars (:func:`policy_of`)."""
+
+    catalog: AgentCatalog = field(default_factory=AgentCatalog)
+    pacing: Pacing = field(default_factory=Pacing)
+    quota_fresh_hours: float = DEFAULT_QUOTA_FRESH_HOURS
+
+
+def policy_of(registry: Any) -> AgentPolicy:
+    """The agent policy an inventory's group vars declare (the place before ``wrk.yml``)."""
+    return AgentPolicy(catalog_of(registry), pacing_of(registry), fresh_hours_of(registry))

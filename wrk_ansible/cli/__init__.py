@@ -25,6 +25,7 @@ class WrkArgumentParser(argparse.ArgumentParser):
 
 def build_parser() -> WrkArgumentParser:
     """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
+    from wrk_ansible.cli import config as config_cli
     from wrk_ansible.cli import contract, evidence, gate, quota, readiness, review
     from wrk_ansible.cli import inventory as inventory_cli
     from wrk_ansible.cli import report as report_cli
@@ -36,9 +37,16 @@ def build_parser() -> WrkArgumentParser:
         epilog="Exit codes: 0 ok/pass, 1 error/fail, 2 pause, 3 fallback, 64 usage error.",
     )
     parser.add_argument("--version", action="version", version=f"wrk {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the team's configuration (default: $WRK_CONFIG, else the nearest wrk.yml in "
+        "this folder or above)",
+    )
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=WrkArgumentParser
     )
+    config_cli.register(commands)
     contract.register(commands)
     inventory_cli.register(commands)
     readiness.register(commands)

@@ -45,7 +45,8 @@ def add_evidence_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--evidence-dir",
         metavar="DIR",
-        help="evidence store (default: $WRK_EVIDENCE_DIR, else .wrk/evidence)",
+        help="evidence store (default: $WRK_EVIDENCE_DIR, else evidence_dir in wrk.yml, "
+        "else .wrk/evidence)",
     )
 
 
@@ -62,18 +63,48 @@ def add_inventory(parser: argparse.ArgumentParser) -> None:
         "--inventory",
         "-i",
         metavar="DIR",
-        help=f"the workstation registry (default: ${INVENTORY_ENV}, else ./{DEFAULT_INVENTORY})",
+        help=f"the workstation registry (default: ${INVENTORY_ENV}, else inventory in "
+        f"wrk.yml, else ./{DEFAULT_INVENTORY})",
     )
 
 
-def inventory_source(given: str | None) -> tuple[str, str]:
-    """Where the inventory is and why: --inventory wins over $WRK_INVENTORY over ./inventory."""
-    if given:
-        return given, "--inventory"
-    env = os.environ.get(INVENTORY_ENV)
-    if env:
-        return env, f"${INVENTORY_ENV}"
-    return DEFAULT_INVENTORY, "default"
+def settings(args: argparse.Namespace) -> Any:
+    """The configuration in effect for this command (:class:`~wrk_ansible.config.settings.
+    Settings`): ``--config``, ``$WRK_CONFIG`` or the nearest ``wrk.yml``; read once."""
+    found = getattr(args, "_settings", None)
+    if found is None:
+        from wrk_ansible.config.load import load
+        from wrk_ansible.config.settings import Settings
+
+        found = Settings(load(getattr(args, "config", None)), note=note)
+        args._settings = found
+    return found
+
+
+def add_here(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--here",
+        metavar="HOST",
+        help="the inventory host this machine is (default: the host whose name or alias "
+        "matches this machine's hostname)",
+    )
+
+
+def inventory_source(args: argparse.Namespace) -> tuple[str, str]:
+    """Where the inventory is and why: --inventory, then $WRK_INVENTORY, then ``inventory:``
+    in wrk.yml, then ./inventory."""
+    chosen = settings(args).inventory(getattr(args, "inventory", None))
+    return chosen.value, chosen.origin
+
+
+def evidence_dir(args: argparse.Namespace) -> str:
+    """The evidence store: --evidence-dir, $WRK_EVIDENCE_DIR, ``evidence_dir:``, .wrk/evidence."""
+    return str(settings(args).evidence_dir(getattr(args, "evidence_dir", None)).value)
+
+
+def fresh_hours(args: argparse.Namespace) -> float:
+    """How old readiness evidence may be: --fresh-hours, $WRK_FRESH_HOURS, wrk.yml, 25."""
+    return float(settings(args).readiness_fresh_hours(getattr(args, "fresh_hours", None)).value)
 
 
 def emit_json(value: Any) -> None:
@@ -87,8 +118,8 @@ def note(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def open_registry(given: str | None, *, required: bool = True) -> Any:
-    """Load the registry named by --inventory, $WRK_INVENTORY or ./inventory.
+def open_registry(args: argparse.Namespace, *, required: bool = True) -> Any:
+    """Load the registry named by --inventory, $WRK_INVENTORY, wrk.yml or ./inventory.
 
     A missing inventory is an error when it was named (flag or environment) or ``required``;
     otherwise (only the default ./inventory is missing) it returns None.
@@ -97,15 +128,48 @@ def open_registry(given: str | None, *, required: bool = True) -> Any:
     """
     from wrk_ansible.errors import InputError
 
-    source, why = inventory_source(given)
+    source, why = inventory_source(args)
     if "," not in source and not os.path.exists(source):
         if why == "default" and not required:
             return None  # the caller says so (UNCHECKED_NAMES) when names were there to check
         raise InputError(
             f"no such inventory (from {why}); wrk looks at --inventory DIR, then "
-            f"${INVENTORY_ENV}, then ./{DEFAULT_INVENTORY} in the current folder",
+            f"${INVENTORY_ENV}, then inventory: in wrk.yml, then ./{DEFAULT_INVENTORY} in the "
+            "current folder (wrk init creates one)",
             path=source,
         )
     from wrk_ansible.registry.snapshot import cached_registry
 
     return cached_registry(source)
+
+
+def placed_directory(args: argparse.Namespace, registry: Any) -> Any:
+    """``registry`` as the one directory rows resolve through (``$orchestrator_host``: the
+    configured machine, else ``--here``, else this machine); None without a registry."""
+    if registry is None:
+        return None
+    from wrk_ansible.placement import placed
+
+    configured = settings(args).orchestrator_host()
+    return placed(registry, configured.value, getattr(args, "here", None), configured.origin)
+
+
+def check_work_item(args: argparse.Namespace, path: str, registry: Any) -> Any:
+    """Validate ``path`` as every command does: the configured matrix, names resolved through
+    :func:`placed_directory` (not checked without a registry)."""
+    from wrk_ansible.names import check_against
+
+    matrix = settings(args).matrix
+    return check_against(path, placed_directory(args, registry), matrix=matrix)
+
+
+def gate_settings(args: argparse.Namespace, registry: Any) -> dict[str, Any]:
+    """The configuration a gate needs, as :class:`~wrk_ansible.gate.GateOptions` fields."""
+    chosen = settings(args)
+    return {
+        "matrix": chosen.matrix,
+        "orchestrator_host": chosen.orchestrator_host().value,
+        "orchestrator_from": chosen.orchestrator_host().origin,
+        "agents": chosen.agent_policy(registry),
+        "routing_policy": chosen.routing_policy().value,
+    }

@@ -9,11 +9,16 @@ from typing import Any
 
 from wrk_ansible.cli.common import (
     UNCHECKED_NAMES,
+    add_here,
     add_inventory,
     add_json,
+    check_work_item,
     emit_json,
+    evidence_dir,
     note,
     open_registry,
+    placed_directory,
+    settings,
 )
 
 
@@ -60,9 +65,11 @@ def register(commands: Any) -> None:
 
     init = verbs.add_parser(
         "init",
-        help="write the default seven-row matrix into a WRK (created when missing)",
+        help="write the configured seven-row matrix into a WRK (created when missing)",
     )
     init.add_argument("path", metavar="WRK.md")
+    add_inventory(init)
+    add_here(init)
     init.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     init.set_defaults(handler=run_init)
 
@@ -73,6 +80,8 @@ def register(commands: Any) -> None:
         "every other byte as it was.",
     )
     migrate.add_argument("paths", nargs="+", metavar="PATH")
+    add_inventory(migrate)
+    add_here(migrate)
     migrate.add_argument("--dry-run", action="store_true", help="print a diff, write nothing")
     migrate.set_defaults(handler=run_migrate)
 
@@ -93,14 +102,13 @@ def _print_result(result: Any) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     from wrk_ansible.contract.loader import iter_work_item_paths
     from wrk_ansible.errors import InputError
-    from wrk_ansible.names import check_against
 
     paths = list(iter_work_item_paths(args.paths))
     if not paths:
         raise InputError("no WRK files found", path=" ".join(args.paths))
     # Machine names resolve through the registry (host, alias or group) when there is one.
-    machines = open_registry(args.inventory, required=False)
-    results = [check_against(path, machines) for path in paths]
+    machines = open_registry(args, required=False)
+    results = [check_work_item(args, path, machines) for path in paths]
     if args.json:
         emit_json([result.as_dict() for result in results])
     else:
@@ -117,12 +125,11 @@ def run_validate(args: argparse.Namespace) -> int:
     return 1 if invalid else 0
 
 
-def _load_valid(path: str, inventory: str | None = None) -> Any:
+def _load_valid(path: str, args: argparse.Namespace) -> Any:
     from wrk_ansible.errors import InputError
-    from wrk_ansible.names import check_against
 
-    machines = open_registry(inventory, required=False)
-    result = check_against(path, machines)
+    machines = open_registry(args, required=False)
+    result = check_work_item(args, path, machines)
     if not result.valid or result.contract is None:
         first = result.errors[0]
         raise InputError(first.message, path=first.file or path, field=first.field, line=first.line)
@@ -201,9 +208,9 @@ def run_show(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.chosen import chosen_rows
     from wrk_ansible.evidence.ledger import Ledger
 
-    contract = _load_valid(args.path, args.inventory)
+    contract = _load_valid(args.path, args)
     stages = [row.stage for row in contract.stages]
-    chosen = chosen_rows(Ledger.at(args.evidence_dir).records(contract.wrk_id), stages)
+    chosen = chosen_rows(Ledger.at(evidence_dir(args)).records(contract.wrk_id), stages)
     if args.json:
         data = contract_as_dict(contract)
         for row in data["stages"]:
@@ -243,8 +250,25 @@ def run_migrate(args: argparse.Namespace) -> int:
     from wrk_ansible.contract.migrate import plan_migration
 
     # Plan every file first: one bad file means nothing is written at all.
-    plans = [plan_migration(path) for path in iter_work_item_paths(args.paths)]
+    matrix, places = _matrix_and_places(args)
+    paths = iter_work_item_paths(args.paths)
+    plans = [plan_migration(path, matrix=matrix, places=places) for path in paths]
     return _apply(plans, args.dry_run)
+
+
+def _matrix_and_places(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
+    """The configured matrix, and the machine ``$orchestrator_host`` is in the inventory
+    (none without an inventory, or when this machine is not in it: the rows then keep
+    ``$orchestrator_host``, resolved where they are gated)."""
+    from wrk_ansible.contract.template import ORCHESTRATOR_HOST
+
+    registry = open_registry(args, required=False)
+    directory = placed_directory(args, registry)
+    if directory is not None:
+        orchestrator = directory.orchestrator
+    else:  # no inventory to look in: the configured name, as it is written
+        orchestrator = settings(args).orchestrator_host().value
+    return settings(args).matrix, {ORCHESTRATOR_HOST: orchestrator} if orchestrator else {}
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -253,12 +277,16 @@ def run_init(args: argparse.Namespace) -> int:
     from wrk_ansible.contract.migrate import create_new, new_work_item_text, plan_migration
 
     if not os.path.exists(args.path) and args.dry_run:
-        note(f"{args.path}: would be created with the default matrix")
+        note(f"{args.path}: would be created with the configured matrix")
         return 0
+    matrix, places = _matrix_and_places(args)
     if not args.dry_run and create_new(args.path, new_work_item_text(Path(args.path).stem)):
         try:
-            return _apply([plan_migration(args.path, init=True)], False)
+            return _apply(
+                [plan_migration(args.path, init=True, matrix=matrix, places=places)], False
+            )
         except BaseException:
             os.unlink(args.path)  # the file this run created, and nobody else's
             raise
-    return _apply([plan_migration(args.path, init=True)], args.dry_run)
+    plan = plan_migration(args.path, init=True, matrix=matrix, places=places)
+    return _apply([plan], args.dry_run)

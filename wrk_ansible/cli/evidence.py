@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from wrk_ansible.cli.common import add_evidence_dir, add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import (
+    add_evidence_dir,
+    add_inventory,
+    add_json,
+    emit_json,
+    evidence_dir,
+    note,
+)
 
 if TYPE_CHECKING:
     from wrk_ansible.evidence.ledger import Record
@@ -54,7 +61,7 @@ def run_list(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.records import newest_key
 
-    ledger = Ledger.at(args.evidence_dir)
+    ledger = Ledger.at(evidence_dir(args))
     records = [r for wrk, writer in ledger.chains(args.wrk) for r in ledger.records(wrk, writer)]
     records.sort(key=lambda r: newest_key(r.time, r.id))
     shown = [(r, _listed(r)) for r in records]
@@ -80,7 +87,7 @@ def run_show(args: argparse.Namespace) -> int:
 
     from wrk_ansible.evidence.ledger import Ledger
 
-    record = Ledger.at(args.evidence_dir).get(args.id)
+    record = Ledger.at(evidence_dir(args)).get(args.id)
     if args.json:
         emit_json(
             {
@@ -95,17 +102,17 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signing_keys(given: str | None) -> dict[str, str]:
+def _signing_keys(args: argparse.Namespace) -> dict[str, str]:
     """Each host's public signing key; a key given as a path is read from its file."""
     from pathlib import Path
 
     from wrk_ansible.cli.common import inventory_source, open_registry
     from wrk_ansible.evidence.verify import public_key
 
-    registry = open_registry(given, required=False)
+    registry = open_registry(args, required=False)
     if registry is None:
         return {}
-    source = Path(inventory_source(given)[0])
+    source = Path(inventory_source(args)[0])
     base = source if source.is_dir() else source.parent
     return {
         ws.name: public_key(ws.signing_key, base) for ws in registry.workstations if ws.signing_key
@@ -116,8 +123,8 @@ def run_verify(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.verify import verify
 
-    ledger = Ledger.at(args.evidence_dir)
-    reports = verify(ledger, args.wrk, _signing_keys(args.inventory))
+    ledger = Ledger.at(evidence_dir(args))
+    reports = verify(ledger, args.wrk, _signing_keys(args))
     broken = [r for r in reports if r.problems]
     if args.json:
         emit_json(

@@ -12,6 +12,8 @@ from wrk_ansible.cli.common import (
     add_inventory,
     add_json,
     emit_json,
+    evidence_dir,
+    fresh_hours,
     hours,
     note,
     seconds,
@@ -55,9 +57,9 @@ def register(commands: Any) -> None:
     gate.add_argument(
         "--fresh-hours",
         type=hours,
-        default=25.0,
         metavar="HOURS",
-        help="how old readiness evidence may be and still count (default 25)",
+        help="how old readiness evidence may be and still count (default: $WRK_FRESH_HOURS, "
+        "else readiness.fresh_hours in wrk.yml, else 25)",
     )
     gate.add_argument(
         "--timeout",
@@ -206,7 +208,7 @@ def _check_writable(path: str) -> None:
 
 
 def run_gate(args: argparse.Namespace) -> int:
-    from wrk_ansible.cli.common import inventory_source, open_registry
+    from wrk_ansible.cli.common import gate_settings, inventory_source, open_registry
     from wrk_ansible.contract.stages import resolve_stage
     from wrk_ansible.decision.outcomes import VERDICT_EXIT
     from wrk_ansible.evidence.ledger import Ledger
@@ -226,19 +228,18 @@ def run_gate(args: argparse.Namespace) -> int:
             f"readiness from {artifacts.directory} (status {artifacts.status}, rc "
             f"{artifacts.rc}): {len(artifacts.observations)} host(s)"
         )
-    registry = open_registry(args.inventory)
+    registry = open_registry(args)
     options = GateOptions(
         here=args.here,
         force_probe=args.fresh,
-        fresh_hours=args.fresh_hours,
+        fresh_hours=fresh_hours(args),
         timeout=args.timeout,
         record=not args.no_record,
         signer=_signer(args.sign_key),
         artifacts=artifacts,
+        **gate_settings(args, registry),
     )
-    gate = Gate(
-        registry, inventory_source(args.inventory)[0], Ledger.at(args.evidence_dir), options, note
-    )
+    gate = Gate(registry, inventory_source(args)[0], Ledger.at(evidence_dir(args)), options, note)
     outcome = gate.run(args.path, args.stage)
     if args.junit:
         write_junit(outcome, args.junit)
@@ -252,18 +253,17 @@ def run_gate(args: argparse.Namespace) -> int:
 def run_handoff(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.cli.common import check_work_item, open_registry
     from wrk_ansible.contract.stages import resolve_stage
     from wrk_ansible.contract.validate import repository_root
     from wrk_ansible.errors import InputError
     from wrk_ansible.evidence.handoff import artifact_entry, record_handoff
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.here import writer_name
-    from wrk_ansible.names import check_against
 
     stage = resolve_stage(args.stage)[0] if args.stage else None
-    registry = open_registry(args.inventory)
-    result = check_against(args.path, registry)
+    registry = open_registry(args)
+    result = check_work_item(args, args.path, registry)
     if not result.valid or result.contract is None:
         first = result.errors[0]
         raise InputError(
@@ -273,7 +273,7 @@ def run_handoff(args: argparse.Namespace) -> int:
     root = repository_root(args.path)
     artifacts = [artifact_entry(root, os.path.abspath(p)) for p in args.artifact]
     record = record_handoff(
-        Ledger.at(args.evidence_dir),
+        Ledger.at(evidence_dir(args)),
         wrk=result.contract.wrk_id,
         writer=writer_name(registry, args.here),
         source=source,

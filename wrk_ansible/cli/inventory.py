@@ -114,7 +114,7 @@ def run_show(args: argparse.Namespace) -> int:
 def _editing(args: argparse.Namespace, *, create: bool = False) -> Iterator[Any]:
     from wrk_ansible.registry.edit import edit_inventory
 
-    source, _ = inventory_source(args.inventory)
+    source, _ = inventory_source(args)
     with edit_inventory(source, create=create) as edit:
         yield edit
 
@@ -216,7 +216,7 @@ def run_retire(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from wrk_ansible.registry.importer import import_registry
 
-    source, _ = inventory_source(args.inventory)
+    source, _ = inventory_source(args)
     report = import_registry(
         args.registry,
         source,

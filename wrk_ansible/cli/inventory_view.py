@@ -39,7 +39,7 @@ def run_list(args: argparse.Namespace) -> int:
     """Every workstation, one row each, in inventory order."""
     from rich.table import Table
 
-    registry = open_registry(args.inventory)
+    registry = open_registry(args)
     if args.json:
         emit_json(
             {
@@ -84,7 +84,7 @@ def run_show(args: argparse.Namespace) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    registry = open_registry(args.inventory)
+    registry = open_registry(args)
     ws = registry.get(args.host)
     if args.json:
         emit_json(ws.as_dict())

@@ -6,7 +6,15 @@ import argparse
 import re
 from typing import Any
 
-from wrk_ansible.cli.common import add_evidence_dir, add_inventory, add_json, emit_json, hours, note
+from wrk_ansible.cli.common import (
+    add_evidence_dir,
+    add_inventory,
+    add_json,
+    emit_json,
+    evidence_dir,
+    hours,
+    note,
+)
 
 _AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -72,9 +80,9 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from wrk_ansible.cli.common import open_registry
     from wrk_ansible.evidence.ledger import Ledger
 
-    registry = open_registry(args.inventory, required=False)
+    registry = open_registry(args, required=False)
     catalog = catalog_of(registry) if registry is not None else AgentCatalog()
-    return Ledger.at(args.evidence_dir), registry, catalog
+    return Ledger.at(evidence_dir(args)), registry, catalog
 
 
 def _check_agent(name: str, catalog: Any, *, path: str | None, field: str) -> None:

@@ -12,6 +12,7 @@ from wrk_ansible.cli.common import (
     add_inventory,
     add_json,
     emit_json,
+    evidence_dir,
     note,
     seconds,
 )
@@ -120,7 +121,7 @@ def _signer(given: str | None) -> Any:
     return Signer(Path(key))
 
 
-def _check_key(ws: Any, signer: Any, inventory: str | None) -> None:
+def _check_key(ws: Any, signer: Any, args: argparse.Namespace) -> None:
     """Refuse to sign a host's attestation with a key that is not its ``wrk_signing_key``:
     the gate would refuse the record later; say so now, before anything is written."""
     if ws is None or signer is None or not ws.signing_key:
@@ -130,7 +131,7 @@ def _check_key(ws: Any, signer: Any, inventory: str | None) -> None:
     from wrk_ansible.evidence.verify import public_key, same_key
     from wrk_ansible.readiness.source import key_base
 
-    declared = public_key(ws.signing_key, key_base(inventory_source(inventory)[0]))
+    declared = public_key(ws.signing_key, key_base(inventory_source(args)[0]))
     if not same_key(declared, signer.public_key()):
         raise InputError(
             f"this key is not {ws.name}'s wrk_signing_key in the inventory: an attestation "
@@ -178,8 +179,8 @@ def _fleet(args: argparse.Namespace, registry: Any, requirements: Any, signer: A
     hosts = registry.hosts_in(args.limit or "all")
     if not hosts:
         raise InputError(f"no host matches {args.limit!r}", field="--limit")
-    inventory = inventory_source(args.inventory)[0]
-    ledger = Ledger.at(args.evidence_dir)
+    inventory = inventory_source(args)[0]
+    ledger = Ledger.at(evidence_dir(args))
     writer = writer_name(registry, args.here)
 
     def progress(host: str, outcome: str, message: str) -> None:
@@ -237,7 +238,7 @@ def run_readiness(args: argparse.Namespace) -> int:
 
     requirements = load_requirements(args.requirements)
     signer = _signer(args.sign_key)
-    registry = open_registry(args.inventory, required=not args.local)
+    registry = open_registry(args, required=not args.local)
     if not args.local:
         return _fleet(args, registry, requirements, signer)
     if args.limit:
@@ -250,10 +251,10 @@ def run_readiness(args: argparse.Namespace) -> int:
             "--sign-key KEY or set $WRK_SIGNING_KEY"
         )
     if not args.no_record:
-        _check_key(ws, signer, args.inventory)
+        _check_key(ws, signer, args)
     observed = probe_local(name, ws, requirements, timeout=args.timeout)
     if not args.no_record:
-        ledger = Ledger.at(args.evidence_dir)
+        ledger = Ledger.at(evidence_dir(args))
         data = requirements_data(requirements)
         record = record_observation(
             ledger, name, observed.as_dict(), data, local=True, signer=signer

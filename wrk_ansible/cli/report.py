@@ -11,11 +11,18 @@ from wrk_ansible.cli.common import (
     add_inventory,
     add_json,
     emit_json,
+    evidence_dir,
+    fresh_hours,
     hours,
     note,
+    placed_directory,
+    settings,
 )
 
-_FRESH_HELP = "how old readiness evidence may be and still count (default 25)"
+_FRESH_HELP = (
+    "how old readiness evidence may be and still count (default: $WRK_FRESH_HOURS, else "
+    "readiness.fresh_hours in wrk.yml, else 25)"
+)
 
 
 def register(commands: Any) -> None:
@@ -38,9 +45,7 @@ def register(commands: Any) -> None:
     )
     report.add_argument("--title", default="wrk review", help="the page title")
     add_evidence_dir(report)
-    report.add_argument(
-        "--fresh-hours", type=hours, default=25.0, metavar="HOURS", help=_FRESH_HELP
-    )
+    report.add_argument("--fresh-hours", type=hours, metavar="HOURS", help=_FRESH_HELP)
     add_inventory(report)
     report.add_argument(
         "--json",
@@ -62,9 +67,7 @@ def register(commands: Any) -> None:
         "--drain", action="append", required=True, metavar="HOST", help="a host; repeatable"
     )
     add_evidence_dir(whatif)
-    whatif.add_argument(
-        "--fresh-hours", type=hours, default=25.0, metavar="HOURS", help=_FRESH_HELP
-    )
+    whatif.add_argument("--fresh-hours", type=hours, metavar="HOURS", help=_FRESH_HELP)
     add_inventory(whatif)
     add_json(whatif)
     whatif.set_defaults(handler=run_whatif)
@@ -96,7 +99,7 @@ def run_report(args: argparse.Namespace) -> int:
 
         raise UsageError("wrk report: give -o FILE (the page), --json, or both")
     paths = _paths(args.paths)
-    registry = open_registry(args.inventory, required=False)
+    registry = open_registry(args, required=False)
     if registry is None:
         note(UNCHECKED_NAMES)
     if args.drain and registry is None:
@@ -106,11 +109,13 @@ def run_report(args: argparse.Namespace) -> int:
     review = build_review(
         paths,
         registry=registry,
-        ledger=Ledger.at(args.evidence_dir),
+        ledger=Ledger.at(evidence_dir(args)),
         drain=args.drain,
-        signing_keys=_signing_keys(args.inventory) if registry is not None else {},
-        fresh_hours=args.fresh_hours,
+        signing_keys=_signing_keys(args) if registry is not None else {},
+        fresh_hours=fresh_hours(args),
         title=args.title,
+        directory=placed_directory(args, registry),
+        matrix=settings(args).matrix,
     )
     report = review.report
     target = write_page(report, args.output) if args.output else None
@@ -151,13 +156,15 @@ def run_whatif(args: argparse.Namespace) -> int:
     from wrk_ansible.report.build import queue_whatif
 
     paths = _paths(args.paths)
-    registry = open_registry(args.inventory)
+    registry = open_registry(args)
     scenario = queue_whatif(
         paths,
         registry=registry,
-        ledger=Ledger.at(args.evidence_dir),
+        ledger=Ledger.at(evidence_dir(args)),
         drain=args.drain,
-        fresh_hours=args.fresh_hours,
+        fresh_hours=fresh_hours(args),
+        directory=placed_directory(args, registry),
+        matrix=settings(args).matrix,
     )
     if args.json:
         emit_json(scenario.as_dict())

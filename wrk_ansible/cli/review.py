@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wrk_ansible.cli.common import add_evidence_dir, add_inventory, add_json, emit_json, note
+from wrk_ansible.cli.common import (
+    add_evidence_dir,
+    add_inventory,
+    add_json,
+    emit_json,
+    evidence_dir,
+    note,
+)
 
 
 def register(commands: Any) -> None:
@@ -62,7 +69,7 @@ def run_record(args: argparse.Namespace) -> int:
     item = load_work_item(args.path)
     wrk = item.data.get("id")
     wrk_id = str(wrk) if wrk is not None else Path(args.path).stem
-    registry = open_registry(args.inventory, required=False)
+    registry = open_registry(args, required=False)
     if registry is not None:
         from wrk_ansible.agents.catalog import catalog_of
 
@@ -72,7 +79,7 @@ def run_record(args: argparse.Namespace) -> int:
                 f"unknown agent {args.agent!r}; the catalog declares: {', '.join(catalog.names)}",
                 field="--agent",
             )
-    ledger = Ledger.at(args.evidence_dir)
+    ledger = Ledger.at(evidence_dir(args))
     record = record_review(
         ledger,
         wrk_id,

@@ -14,6 +14,7 @@ from wrk_ansible.contract.template import (
     ORCHESTRATOR,
     PROVIDER,
     PROVIDER_ALT,
+    Matrix,
 )
 
 Origin = dict[str, str]
@@ -48,9 +49,11 @@ def _orchestrator_machine(fields: WorkItemFields) -> tuple[list[str], str] | Non
     return None
 
 
-def derive_row(stage: str, fields: WorkItemFields) -> tuple[dict[str, Any], Origin]:
-    """The template's row for ``stage``, filled from the WRK's legacy fields."""
-    row = {key: value for key, value in DEFAULT_MATRIX[stage].items()}
+def derive_row(
+    stage: str, fields: WorkItemFields, matrix: Matrix = DEFAULT_MATRIX
+) -> tuple[dict[str, Any], Origin]:
+    """The template's (``matrix``'s) row for ``stage``, filled from the WRK's legacy fields."""
+    row = {key: value for key, value in matrix[stage].items()}
     origin: Origin = {key: "template" for key in row}
     refs = _agent_refs(fields)
     for key in ("primary", "secondary"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ import yaml
 from wrk_ansible import __version__
 from wrk_ansible.atomic import create_file, replace_file
 from wrk_ansible.contract.models import GroupScope, StageAssignment
-from wrk_ansible.contract.resolve import Contract
-from wrk_ansible.contract.template import DEFAULT_HOST
+from wrk_ansible.contract.resolve import Contract, ResolvedStage
+from wrk_ansible.contract.template import DEFAULT_MATRIX, ORCHESTRATOR_HOST, Matrix
 from wrk_ansible.contract.validate import check_work_item
 from wrk_ansible.errors import InputError
 
@@ -52,7 +53,7 @@ def default_handoff_ref(wrk_id: str) -> str:
     return f".wrk/evidence/{wrk_id}"
 
 
-def _row_data(assignment: StageAssignment) -> dict[str, Any]:
+def _row_data(assignment: StageAssignment, places: Mapping[str, str]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     if assignment.primary:
         row["primary"] = assignment.primary
@@ -66,11 +67,11 @@ def _row_data(assignment: StageAssignment) -> dict[str, Any]:
     if isinstance(ws, GroupScope):
         row["workstations"] = {"group": ws.group, "count": ws.count}
     elif ws is not None:
-        row["workstations"] = list(ws)
+        row["workstations"] = list(dict.fromkeys(places.get(name, name) for name in ws))
     if assignment.parallel:
         row["parallel"] = True
     if assignment.fallback:
-        row["fallback"] = list(assignment.fallback)
+        row["fallback"] = [places.get(name, name) for name in assignment.fallback]
     if assignment.on_unavailable:
         row["on_unavailable"] = assignment.on_unavailable
     if assignment.gates is not None:
@@ -91,16 +92,37 @@ def _execute_on(contract: Contract, machine: str) -> Contract:
     return replace(contract, stages=stages)
 
 
-def contract_fields(contract: Contract, *, execute_default: str | None = None) -> dict[str, Any]:
-    """The new frontmatter fields that make ``contract`` explicit."""
+def _as_written(contract: Contract, places: Mapping[str, str]) -> Contract:
+    """``contract`` as it reads once every row is written: no row is the template's, and the
+    places by role are the machines ``places`` names."""
+
+    def written(row: ResolvedStage) -> ResolvedStage:
+        ws = row.assignment.workstations
+        if isinstance(ws, tuple):
+            named = tuple(dict.fromkeys(places.get(name, name) for name in ws))
+            row = replace(row, assignment=row.assignment.model_copy(update={"workstations": named}))
+        return replace(row, origin={key: "frontmatter" for key in row.origin})
+
+    return replace(contract, stages=tuple(written(row) for row in contract.stages))
+
+
+def contract_fields(
+    contract: Contract,
+    *,
+    execute_default: str | None = None,
+    places: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The new frontmatter fields that make ``contract`` explicit; ``places`` names the
+    machines the matrix's places by role are (``$orchestrator_host`` -> a host)."""
+    places = places or {}
     if execute_default and contract.stage("execute").assignment.workstations is None:
         # Before anything else: the default machine decides whether a handoff ref is needed.
         contract = _execute_on(contract, execute_default)
-    rows = {row.stage: _row_data(row.assignment) for row in contract.stages}
+    rows = {row.stage: _row_data(row.assignment, places) for row in contract.stages}
     fields: dict[str, Any] = {"stage_assignments": rows}
     if contract.fields.machine_capability_requirements is None:
         fields["machine_capability_requirements"] = {}
-    if contract.multi_machine and not contract.handoff_evidence_ref:
+    if _as_written(contract, places).multi_machine and not contract.handoff_evidence_ref:
         fields["handoff_evidence_ref"] = default_handoff_ref(contract.wrk_id)
     return fields
 
@@ -111,9 +133,18 @@ def _render(fields: dict[str, Any], newline: str, note: str) -> str:
     return newline.join(lines) + newline
 
 
-def plan_migration(path: str, *, init: bool = False) -> MigrationPlan:
-    """What ``migrate`` (or ``init``) would write into ``path``; raises on invalid input."""
-    result = check_work_item(path)
+def plan_migration(
+    path: str,
+    *,
+    init: bool = False,
+    matrix: Matrix = DEFAULT_MATRIX,
+    places: Mapping[str, str] | None = None,
+) -> MigrationPlan:
+    """What ``migrate`` (or ``init``) would write into ``path``: the rows of ``matrix``, with
+    the places by role it names replaced by ``places`` (kept as ``$...`` where unknown);
+    ``init`` also puts execute on the orchestrator's machine when the WRK names none.
+    Raises on invalid input."""
+    result = check_work_item(path, matrix=matrix)
     if result.errors or result.contract is None:
         first = result.errors[0]
         raise InputError(first.message, path=path, field=first.field, line=first.line)
@@ -122,7 +153,9 @@ def plan_migration(path: str, *, init: bool = False) -> MigrationPlan:
     before = item.text
     if not contract.derived:
         return MigrationPlan(path, before, before, ())
-    fields = contract_fields(contract, execute_default=DEFAULT_HOST if init else None)
+    fields = contract_fields(
+        contract, execute_default=ORCHESTRATOR_HOST if init else None, places=places
+    )
     for key in [key for key in fields if key in item.data]:
         # Present but empty (``key:``): inserting it again would repeat the key.
         if key == "machine_capability_requirements":
@@ -134,7 +167,7 @@ def plan_migration(path: str, *, init: bool = False) -> MigrationPlan:
             field=key,
             line=item.parsed.line_of((key,)),
         )
-    note = "execution contract: the default matrix" if init else "execution contract"
+    note = "execution contract: the configured matrix" if init else "execution contract"
     note += ", derived from legacy fields; review and complete by hand"
     insert = _render(fields, item.newline, note)
     after = before[: item.closing_offset] + insert + before[item.closing_offset :]
@@ -176,7 +209,7 @@ def write_atomically(path: str, text: str) -> None:
 
 def _check_after(plan: MigrationPlan) -> None:
     """Raise :class:`InputError` unless the migrated text validates."""
-    check = check_work_item(plan.path, text=plan.after)
+    check = check_work_item(plan.path, text=plan.after)  # every row is written: no matrix
     if check.errors:
         first = check.errors[0]
         raise InputError(

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from wrk_ansible.contract.stages import STAGE_IDS, closest, normalise_stage_key
+from wrk_ansible.contract.template import AGENT_REFS, PLACE_NAMES
 
 SCHEMA_VERSION: Final = 1
 #: Requirement entries per kind and stage.
@@ -43,9 +44,13 @@ def _pattern(pattern: str, max_length: int) -> StringConstraints:
 
 _NO_TEMPLATE = BeforeValidator(_no_template)
 _HOSTLIKE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+_PLACES = "|".join(re.escape(name) for name in PLACE_NAMES)
 
-#: Machine (inventory host or alias, or group) names: hostname-like.
-MachineName = Annotated[str, _NO_TEMPLATE, _pattern(_HOSTLIKE, 253)]
+#: Machine (inventory host or alias, or group) names: hostname-like, or a place the matrix
+#: names by role (``$orchestrator_host``, ``$agent_hosts``).
+MachineName = Annotated[
+    str, _NO_TEMPLATE, _pattern(rf"^(?:[A-Za-z0-9][A-Za-z0-9._-]*|{_PLACES})$", 253)
+]
 #: Agent names (claude, codex, agent-router).
 AgentName = Annotated[str, _NO_TEMPLATE, _pattern(_HOSTLIKE, 64)]
 GateName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[a-z0-9][a-z0-9._-]*$", 64)]
@@ -204,7 +209,18 @@ class StageAssignment(_Shape):
         return self
 
 
-def _stage_keyed(value: Any) -> Any:
+AgentRef = Literal[AGENT_REFS]  # type: ignore[valid-type]
+
+
+class TemplateRow(StageAssignment):
+    """A row of the stage matrix (``wrk.yml`` ``stages:``): a contract row whose agents may
+    also be the WRK's own (``$orchestrator``, ``$provider``, ``$provider_alt``)."""
+
+    primary: AgentName | AgentRef | None = None
+    secondary: AgentName | AgentRef | None = None
+
+
+def stage_keyed(value: Any) -> Any:
     """Accept ``impl-review`` for ``impl_review``; refuse unknown stages with a hint."""
     if not isinstance(value, dict):
         return value
@@ -223,11 +239,11 @@ def _stage_keyed(value: Any) -> Any:
     return out
 
 
-# Keys are checked (and hyphens normalised) by _stage_keyed; the schema lists them.
+# Keys are checked (and hyphens normalised) by stage_keyed; the schema lists them.
 _STAGE_KEYS = Field(json_schema_extra={"propertyNames": {"enum": list(STAGE_IDS)}})
-StageAssignments = Annotated[dict[str, StageAssignment], BeforeValidator(_stage_keyed), _STAGE_KEYS]
+StageAssignments = Annotated[dict[str, StageAssignment], BeforeValidator(stage_keyed), _STAGE_KEYS]
 StageRequirementMap = Annotated[
-    dict[str, StageRequirements], BeforeValidator(_stage_keyed), _STAGE_KEYS
+    dict[str, StageRequirements], BeforeValidator(stage_keyed), _STAGE_KEYS
 ]
 
 

@@ -20,6 +20,7 @@ from wrk_ansible.contract.models import (
     WorkItemFields,
 )
 from wrk_ansible.contract.stages import STAGE_IDS, STAGES
+from wrk_ansible.contract.template import DEFAULT_MATRIX, PLACE_NAMES, Matrix
 from wrk_ansible.safeyaml import ParsedYaml
 
 
@@ -110,12 +111,15 @@ class Contract:
     @property
     def multi_machine(self) -> bool:
         """True when a stage runs on several machines or on another than the stage before
-        (rows whose machines the WRK did not give, the template's, are left out: where they
-        run is known only when they are gated)."""
+        (rows whose machines the WRK did not give, the template's, and rows placed by role,
+        ``$orchestrator_host``, are left out: where they run is known only when they are
+        gated)."""
         previous: frozenset[str] | None = None
         for row in self.stages:
             ws = row.assignment.workstations
             if not isinstance(ws, tuple) or not ws or row.origin.get("workstations") == "template":
+                continue
+            if any(name in PLACE_NAMES for name in ws):
                 continue
             names = frozenset(self.canonical_names.get(n.lower(), n.lower()) for n in ws)
             if len(names) > 1 or (previous is not None and names != previous):
@@ -180,11 +184,13 @@ def build_stages(
     explicit: Mapping[str, StageAssignment],
     requirements: Mapping[str, StageRequirements],
     explicit_source: str,
+    matrix: Matrix = DEFAULT_MATRIX,
 ) -> tuple[ResolvedStage, ...]:
-    """All seven rows: the WRK's own where given, else the template with its legacy fields."""
+    """All seven rows: the WRK's own where given, else the template (``matrix``) with its
+    legacy fields."""
     rows = []
     for stage in STAGE_IDS:
-        template_row, template_origin = derive_row(stage, fields)
+        template_row, template_origin = derive_row(stage, fields, matrix)
         given = explicit.get(stage)
         if given is None:
             assignment = StageAssignment.model_validate(template_row)

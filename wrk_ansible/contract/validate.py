@@ -24,6 +24,7 @@ from wrk_ansible.contract.models import (
     WorkItemFields,
 )
 from wrk_ansible.contract.resolve import Contract, Issue, build_stages, pydantic_issues
+from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.errors import InputError
 from wrk_ansible.paths import contained
 from wrk_ansible.safeyaml import DuplicateKey, parse_yaml, read_text
@@ -192,13 +193,14 @@ def check_work_item(
     machines: MachineNames | None = None,
     known_gates: Collection[str] | None = None,
     text: str | None = None,
+    matrix: Matrix = DEFAULT_MATRIX,
 ) -> ValidationResult:
     """Validate one WRK file and build its contract; problems become issues, never raise.
 
     ``known_gates`` None means every gate name a contract may use (built-ins and entry points,
     :mod:`wrk_ansible.contract.gate_names`). ``machines`` checks machine names (None: they
     are not checked). ``text`` stands in for the file's content (to check an edit before
-    writing it).
+    writing it). ``matrix`` is the stage matrix rows the WRK leaves out come from.
     """
     try:
         item = load_work_item(path, text=text)
@@ -243,7 +245,7 @@ def check_work_item(
 
     derived = fields.stage_assignments is None and fields.stage_assignments_ref is None
     origin = "frontmatter" if source == "frontmatter" else "assignment file"
-    stages = build_stages(fields, explicit, requirements, origin)
+    stages = build_stages(fields, explicit, requirements, origin, matrix)
     title = data.get("title")
     contract = Contract(
         path=path,

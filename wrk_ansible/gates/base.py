@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from wrk_ansible.agents.catalog import AgentPolicy, policy_of
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.validate import repository_root
 from wrk_ansible.decision.outcomes import Check, Gap, GateResult, Outcome, Verdict, worst
@@ -74,16 +75,25 @@ class GateContext:
     writer: str | None = None
     #: Signs what gates append (``wrk gate --sign-key``), so ``wrk evidence verify`` holds.
     signer: Signer | None = None
+    #: The agents, quota pacing and freshness claims use (``wrk.yml``); None: the
+    #: inventory's group vars, the place before ``wrk.yml``.
+    agents: AgentPolicy | None = None
+    #: The routing policy file (``routing_policy`` in ``wrk.yml``); None: the neutral default.
+    routing_policy_file: str | None = None
 
     @property
     def writer_name(self) -> str:
         return self.writer or self.here.name
 
     @property
+    def agent_policy(self) -> AgentPolicy:
+        return self.agents if self.agents is not None else policy_of(self.registry)
+
+    @property
     def policy(self) -> RoutingPolicy:
         """The routing policy, read (once per file) only when a gate asks: a row without the
         route-policy gate never needs a policy file, present or valid."""
-        return self.routing_policy or load_routing_policy(repo_root=self.repo_root)
+        return self.routing_policy or load_routing_policy(self.routing_policy_file)
 
 
 GateCheck = Callable[[GateContext], GateResult]
@@ -155,10 +165,12 @@ def gate_context(
     unrecorded_why: str = "--no-record",
     writer: str | None = None,
     signer: Signer | None = None,
+    agents: AgentPolicy | None = None,
+    routing_policy_file: str | None = None,
 ) -> GateContext:
     """A context for ``row`` of ``contract``: repository and queue found from the WRK's path;
-    the routing policy ``policy``, else read when first used (``$WRK_ROUTING_POLICY``, the
-    repository's ``config/routing-policy.yml``, the default wrk ships)."""
+    the routing policy ``policy``, else read when first used (``routing_policy_file``, else
+    ``$WRK_ROUTING_POLICY``, else the neutral default wrk ships)."""
     path = Path(contract.path)
     return GateContext(
         wrk_id=contract.wrk_id,
@@ -177,4 +189,6 @@ def gate_context(
         unrecorded_why=unrecorded_why,
         writer=writer,
         signer=signer,
+        agents=agents,
+        routing_policy_file=routing_policy_file,
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from wrk_ansible.agents.catalog import catalog_of, fresh_hours_of, pacing_of
 from wrk_ansible.agents.quota import Used, latest_readings, quota_records
 from wrk_ansible.agents.routing import candidates, choose_agents
 from wrk_ansible.contract.models import GroupScope
@@ -48,7 +47,7 @@ def routing_target(ctx: GateContext) -> tuple[ResolvedStage, Workstation]:
 def _agents(ctx: GateContext) -> tuple[ResolvedStage, Workstation, tuple[str, ...]]:
     row, host = routing_target(ctx)
     present = {a.casefold() for a in host.agents}
-    wanted = candidates(row, host, catalog_of(ctx.registry))
+    wanted = candidates(row, host, ctx.agent_policy.catalog)
     return row, host, tuple(a for a in wanted if a.casefold() in present)
 
 
@@ -61,7 +60,7 @@ def _commands(agent: str) -> tuple[str, ...]:
 
 def _snapshot_checks(ctx: GateContext, agents: tuple[str, ...]) -> tuple[list[Check], list[str]]:
     latest = latest_readings(quota_records(ctx.ledger))
-    hours = fresh_hours_of(ctx.registry)
+    hours = ctx.agent_policy.quota_fresh_hours
     checks, stale = [], []
     for agent in agents:
         used = latest.get(agent)
@@ -109,7 +108,7 @@ def claim_routing(ctx: GateContext) -> tuple[GateResult, RoutingBody | None]:
     choice could be made)."""
     row, host, agents = _agents(ctx)
     latest = latest_readings(quota_records(ctx.ledger))
-    hours = fresh_hours_of(ctx.registry)
+    hours = ctx.agent_policy.quota_fresh_hours
     stale = [a for a in agents if a not in latest or not latest[a].fresh(ctx.now, hours)]
     if stale:
         found = check(
@@ -121,12 +120,12 @@ def claim_routing(ctx: GateContext) -> tuple[GateResult, RoutingBody | None]:
         )
         fix = gap(f"{ctx.wrk_id}: cannot route without fresh quota", *_commands(stale[0]))
         return result([found], [fix]), None
-    pacing = pacing_of(ctx.registry)
+    pacing = ctx.agent_policy.pacing
     fresh = {agent: latest[agent] for agent in agents}
     choice = choose_agents(
         row,
         host,
-        catalog_of(ctx.registry),
+        ctx.agent_policy.catalog,
         {agent: used.reading for agent, used in fresh.items()},
         pacing,
         now=ctx.now,
@@ -147,7 +146,7 @@ def claim_routing(ctx: GateContext) -> tuple[GateResult, RoutingBody | None]:
         host=host.name,
         primary=choice.primary,
         secondary=choice.secondary,
-        candidates=tuple(candidates(row, host, catalog_of(ctx.registry))),
+        candidates=tuple(candidates(row, host, ctx.agent_policy.catalog)),
         reasons=dict(choice.reasons),
         passed_over={a: r for a, r in choice.reasons.items() if a not in chosen},
         snapshots=_snapshots(fresh),

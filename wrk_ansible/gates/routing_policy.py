@@ -1,8 +1,8 @@
 """The team's workstation routing policy, typed and loaded once per file.
 
-Which file: the one given, else ``$WRK_ROUTING_POLICY``, else ``config/routing-policy.yml`` in
-the repository of the WRK being gated (this repository keeps the team's file there), else the
-default wrk ships (``wrk_ansible/content/routing-policy.yml``: no rule, no machine named). Only
+Which file: the one given (``routing_policy`` in ``wrk.yml``), else ``$WRK_ROUTING_POLICY``,
+else the default wrk ships (``wrk_ansible/content/routing-policy.yml``: no rule, no machine
+named). Only
 the ``route-policy`` gate reads it, on first use, so a row without that gate never depends on a
 policy file.
 
@@ -26,8 +26,6 @@ from wrk_ansible.packaged import default_routing_policy
 from wrk_ansible.safeyaml import parse_yaml, read_text
 
 ENV: Final = "WRK_ROUTING_POLICY"
-#: Where a repository keeps its team's policy, relative to its root.
-REPOSITORY_FILE: Final = Path("config") / "routing-policy.yml"
 MAX_BYTES: Final = 256 * 1024
 
 
@@ -85,26 +83,19 @@ class RoutingPolicy(_Shape):
         return self.policy.linux_first is not None or self.policy.decomposition is not None
 
 
-def policy_path(given: str | None = None, *, repo_root: Path | None = None) -> Path:
-    """``given``, else ``$WRK_ROUTING_POLICY``, else ``REPO_ROOT/config/routing-policy.yml``
-    when that file exists, else the default shipped in the package.
+def policy_path(given: str | None = None) -> Path:
+    """``given``, else ``$WRK_ROUTING_POLICY``, else the default shipped in the package.
 
     A file named by ``given`` or the variable must exist (InputError on loading, never a silent
-    fallback); the repository's file is optional.
+    fallback).
     """
     named = given or os.environ.get(ENV)
-    if named:
-        return Path(named)
-    if repo_root is not None and (repo_root / REPOSITORY_FILE).is_file():
-        return repo_root / REPOSITORY_FILE
-    return default_routing_policy()
+    return Path(named) if named else default_routing_policy()
 
 
-def load_routing_policy(
-    given: str | None = None, *, repo_root: Path | None = None
-) -> RoutingPolicy:
+def load_routing_policy(given: str | None = None) -> RoutingPolicy:
     """The routing policy (read once per path); InputError naming the file and field."""
-    return _load(str(policy_path(given, repo_root=repo_root).resolve()))
+    return _load(str(policy_path(given).resolve()))
 
 
 @functools.lru_cache(maxsize=8)

@@ -10,6 +10,7 @@ from typing import Any
 
 from wrk_ansible.atomic import replace_file
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
+from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import repository_root
 from wrk_ansible.decision.outcomes import Check
 from wrk_ansible.errors import InputError
@@ -17,6 +18,7 @@ from wrk_ansible.evidence.handoff import artifact_checks
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.evidence.reservations import holdings, others
+from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.report.collect import collect, host_facts, used_hosts
@@ -24,7 +26,7 @@ from wrk_ansible.report.data import Report, build_report
 from wrk_ansible.report.export import report_dict
 from wrk_ansible.report.facts import HostFact
 from wrk_ansible.report.render import render
-from wrk_ansible.report.whatif import Forecast, Inputs, Scenario, forecast, what_if
+from wrk_ansible.report.whatif import Forecast, Hosts, Inputs, Scenario, forecast, what_if
 
 
 def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
@@ -86,27 +88,32 @@ def build_review(
     signing_keys: Mapping[str, str] | None = None,
     fresh_hours: float = DEFAULT_FRESH_HOURS,
     title: str = "wrk review",
+    directory: Hosts | None = None,
+    matrix: Matrix = DEFAULT_MATRIX,
 ) -> Review:
     """The report's data for ``paths``: every item, each row's forecast and the capacity risk
     when there is an inventory (each used host drained alone, plus the ``drain`` set together
-    when given)."""
-    found = collect(paths, registry, ledger, signing_keys)
+    when given). Names resolve through ``directory`` (the registry with its places by role,
+    :func:`wrk_ansible.placement.placed`); rows a WRK leaves out come from ``matrix``."""
+    hosts_view = directory or (placed(registry, None, None) if registry is not None else None)
+    found = collect(paths, hosts_view, ledger, signing_keys, matrix)
     scenarios: list[Scenario] = []
     baseline: dict[tuple[str, str], Forecast] = {}
-    if registry is not None:
+    if registry is not None and hosts_view is not None:
         inputs = forecast_inputs(registry, ledger, fresh_hours)
         for contract in found.contracts:
             for row in contract.stages:
-                baseline[(contract.path, row.stage)] = forecast(contract, row, registry, inputs)
+                key = (contract.path, row.stage)
+                baseline[key] = forecast(contract, row, hosts_view, inputs)
         wanted = drained_names(registry, drain)
-        sets = [[host] for host in used_hosts(found.contracts, registry)]
+        sets = [[host] for host in used_hosts(found.contracts, registry, hosts_view)]
         if len(wanted) > 1 or (wanted and [wanted[0]] not in sets):
             sets.insert(0, wanted)
         for drained in sets:
             scenarios.append(
                 what_if(
                     found.contracts,
-                    registry,
+                    hosts_view,
                     drained,
                     inputs,
                     skipped=found.skipped,
@@ -146,9 +153,12 @@ def queue_whatif(
     ledger: Ledger,
     drain: Sequence[str],
     fresh_hours: float = DEFAULT_FRESH_HOURS,
+    directory: Hosts | None = None,
+    matrix: Matrix = DEFAULT_MATRIX,
 ) -> Scenario:
     """The forecast for draining ``drain`` together over the WRKs at ``paths``."""
     hosts = drained_names(registry, drain)
-    found = collect(paths, registry, ledger)
+    view = directory or placed(registry, None, None)
+    found = collect(paths, view, ledger, matrix=matrix)
     inputs = forecast_inputs(registry, ledger, fresh_hours)
-    return what_if(found.contracts, registry, hosts, inputs, skipped=found.skipped)
+    return what_if(found.contracts, view, hosts, inputs, skipped=found.skipped)

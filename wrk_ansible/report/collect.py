@@ -11,12 +11,13 @@ from pathlib import Path
 
 from wrk_ansible.contract.models import GroupScope
 from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage
+from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import ValidationResult
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.query import select
 from wrk_ansible.evidence.records import GateBody, HandoffBody, TypedRecord
-from wrk_ansible.names import check_against, row_scope
+from wrk_ansible.names import Directory, check_against, row_scope
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.report.facts import (
     ChainFact,
@@ -43,12 +44,12 @@ def _issue(issue: Issue) -> IssueFact:
     return IssueFact(issue.field, issue.message, issue.line, issue.file, issue.machine)
 
 
-def _canonical(name: str, registry: Registry | None) -> str:
+def _canonical(name: str, registry: Directory | None) -> str:
     known = registry.canonical(name) if registry is not None else None
     return known or name
 
 
-def row_facts(row: ResolvedStage, registry: Registry | None) -> RowFacts:
+def row_facts(row: ResolvedStage, registry: Directory | None) -> RowFacts:
     a = row.assignment
     ws = a.workstations
     if a.agents is not None:
@@ -129,7 +130,7 @@ def evidence_facts(
 
 def item_facts(
     result: ValidationResult,
-    registry: Registry | None,
+    registry: Directory | None,
     ledger: Ledger,
     signing_keys: Mapping[str, str],
 ) -> ItemFacts:
@@ -163,14 +164,16 @@ def _status(result: ValidationResult) -> str | None:
 
 def collect(
     paths: Iterable[str],
-    registry: Registry | None,
+    registry: Directory | None,
     ledger: Ledger,
     signing_keys: Mapping[str, str] | None = None,
+    matrix: Matrix = DEFAULT_MATRIX,
 ) -> Collected:
-    """Check every WRK and read its evidence."""
+    """Check every WRK (names through ``registry``, rows left out from ``matrix``) and read
+    its evidence."""
     out = Collected()
     for path in paths:
-        result = check_against(path, registry)
+        result = check_against(path, registry, matrix=matrix)
         out.items.append(item_facts(result, registry, ledger, signing_keys or {}))
         if result.contract is not None and result.valid:
             out.contracts.append(result.contract)
@@ -192,11 +195,14 @@ def host_facts(registry: Registry) -> list[HostFact]:
     ]
 
 
-def used_hosts(contracts: Sequence[Contract], registry: Registry) -> list[str]:
-    """Active hosts some row of the queue could run on, in inventory order."""
+def used_hosts(
+    contracts: Sequence[Contract], registry: Registry, directory: Directory | None = None
+) -> list[str]:
+    """Active hosts some row of the queue could run on (names through ``directory``, else
+    ``registry``), in inventory order."""
     used: set[str] = set()
     for contract in contracts:
         for row in contract.stages:
-            scope = row_scope(row, registry)
+            scope = row_scope(row, directory or registry)
             used.update((*scope.assigned, *scope.fallback))
     return [ws.name for ws in registry.workstations if ws.name in used and ws.available]

@@ -1,0 +1,245 @@
+"""The effective settings and where each came from.
+
+Precedence, for every setting: the command-line option, then the environment variable, then
+``wrk.yml``, then the built-in default. :meth:`Settings.table` lists them all
+(``wrk config show``) with their origins; commands ask for one value at a time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Generic, TypeVar
+
+from wrk_ansible.agents.catalog import (
+    CATALOG_VAR,
+    DEFAULT_QUOTA_FRESH_HOURS,
+    FRESH_VAR,
+    PACING_VAR,
+    AgentCatalog,
+    AgentPolicy,
+    parse_catalog,
+    parse_pacing,
+)
+from wrk_ansible.agents.pacing import Pacing
+from wrk_ansible.config.load import LoadedConfig
+from wrk_ansible.contract.template import Matrix, merged
+from wrk_ansible.errors import InputError
+from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
+
+T = TypeVar("T")
+DEFAULT: Final = "default"
+DEFAULT_INVENTORY: Final = "inventory"
+DEFAULT_EVIDENCE_DIR: Final = os.path.join(".wrk", "evidence")
+
+#: setting -> its environment variable.
+ENV: Final[Mapping[str, str]] = {
+    "inventory": "WRK_INVENTORY",
+    "evidence_dir": "WRK_EVIDENCE_DIR",
+    "orchestrator_host": "WRK_ORCHESTRATOR_HOST",
+    "readiness.fresh_hours": "WRK_FRESH_HOURS",
+    "quota.fresh_hours": "WRK_QUOTA_FRESH_HOURS",
+    "routing_policy": "WRK_ROUTING_POLICY",
+    "routing_rules": "WRK_ROUTING_RULES",
+}
+
+
+@dataclass(frozen=True)
+class Value(Generic[T]):
+    """A setting's value and where it came from (``--inventory``, ``$WRK_INVENTORY``,
+    ``/repo/wrk.yml:3``, ``default``)."""
+
+    value: T
+    origin: str
+
+    @property
+    def from_file(self) -> bool:
+        return self.origin not in {DEFAULT} and not self.origin.startswith(("-", "$"))
+
+
+Note = Callable[[str], None]
+
+
+class Settings:
+    """The configuration in effect: one loaded ``wrk.yml`` (or none) and the environment."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        environ: Mapping[str, str] | None = None,
+        note: Note | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.model = loaded.model
+        self.environ = os.environ if environ is None else environ
+        self._note = note
+        self._noted: set[str] = set()
+
+    # -- one value -----------------------------------------------------------------------
+    def _pick(self, key: str, cli: T | None, flag: str | None, default: T) -> Value[Any]:
+        if cli is not None:
+            return Value(cli, flag or key)
+        env = ENV.get(key)
+        if env and self.environ.get(env):
+            return Value(self.environ[env], f"${env}")
+        keys = tuple(key.split("."))
+        node: Any = self.model
+        for part in keys:
+            node = getattr(node, part)
+        if node is not None:
+            return Value(node, self.loaded.where(*keys))
+        return Value(default, DEFAULT)
+
+    def _path(self, key: str, cli: str | None, flag: str, default: str) -> Value[str]:
+        picked = self._pick(key, cli, flag, default)
+        if picked.from_file:
+            return Value(self.loaded.path_of(picked.value), picked.origin)
+        return picked
+
+    def inventory(self, cli: str | None = None) -> Value[str]:
+        """The inventory: ``--inventory``, ``$WRK_INVENTORY``, ``inventory:``, ./inventory."""
+        return self._path("inventory", cli, "--inventory", DEFAULT_INVENTORY)
+
+    def evidence_dir(self, cli: str | None = None) -> Value[str]:
+        """The evidence store: ``--evidence-dir``, ``$WRK_EVIDENCE_DIR``, ``evidence_dir:``,
+        ./.wrk/evidence."""
+        return self._path("evidence_dir", cli, "--evidence-dir", DEFAULT_EVIDENCE_DIR)
+
+    def orchestrator_host(self) -> Value[str | None]:
+        return self._pick("orchestrator_host", None, None, None)
+
+    def readiness_fresh_hours(self, cli: float | None = None) -> Value[float]:
+        picked = self._pick("readiness.fresh_hours", cli, "--fresh-hours", DEFAULT_FRESH_HOURS)
+        return Value(self._hours(picked, "readiness.fresh_hours"), picked.origin)
+
+    def routing_policy(self) -> Value[str | None]:
+        """The routing policy file; None: the neutral one wrk ships."""
+        picked = self._pick("routing_policy", None, None, None)
+        return (
+            Value(self.loaded.path_of(picked.value), picked.origin) if picked.from_file else picked
+        )
+
+    def routing_rules(self) -> Value[str | None]:
+        picked = self._pick("routing_rules", None, None, None)
+        return (
+            Value(self.loaded.path_of(picked.value), picked.origin) if picked.from_file else picked
+        )
+
+    @property
+    def matrix(self) -> Matrix:
+        """The stage matrix: the built-in rows with ``stages:`` laid over them."""
+        return merged(self.model.stage_overrides())
+
+    def matrix_origin(self, stage: str) -> str:
+        return self.loaded.where("stages", stage) if stage in self.model.stages else DEFAULT
+
+    def _hours(self, picked: Value[Any], key: str) -> float:
+        if isinstance(picked.value, str):
+            try:
+                value = float(picked.value)
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value) or value <= 0:
+                raise InputError(
+                    f"{picked.value!r} is not a positive number of hours", field=picked.origin
+                )
+            return value
+        return float(picked.value)
+
+    # -- agents: wrk.yml, else the inventory's group vars (deprecated there) -----------------
+    def _deprecated(self, var: str, key: str, registry: Any) -> None:
+        if self._note is None or var in self._noted:
+            return
+        self._noted.add(var)
+        self._note(
+            f"wrk: note: {var} is read from the inventory ({registry.source}/group_vars/all); "
+            f"that place is deprecated: move it to {key}: in wrk.yml"
+        )
+
+    def agent_policy(self, registry: Any, quota_fresh_cli: float | None = None) -> AgentPolicy:
+        """The agent catalog, quota pacing and quota freshness window in effect."""
+        fleet: Mapping[str, Any] = getattr(registry, "fleet_vars", {}) or {}
+        source = f"{getattr(registry, 'source', 'inventory')}/group_vars/all"
+        if self.model.agents is not None:
+            catalog = AgentCatalog(agents=self.model.agents)
+        elif fleet.get(CATALOG_VAR) is not None:
+            self._deprecated(CATALOG_VAR, "agents", registry)
+            catalog = parse_catalog(fleet[CATALOG_VAR], source=source)
+        else:
+            catalog = AgentCatalog()
+        if self.model.quota.pacing is not None:
+            pacing = parse_pacing(
+                {k: list(v) for k, v in self.model.quota.pacing.items()},
+                source=str(self.loaded.path),
+                field="quota.pacing",
+            )
+        elif fleet.get(PACING_VAR) is not None:
+            self._deprecated(PACING_VAR, "quota.pacing", registry)
+            pacing = parse_pacing(fleet[PACING_VAR], source=source, field=PACING_VAR)
+        else:
+            pacing = Pacing()
+        hours = self.quota_fresh_hours(registry, quota_fresh_cli).value
+        return AgentPolicy(catalog, pacing, hours)
+
+    def quota_fresh_hours(self, registry: Any = None, cli: float | None = None) -> Value[float]:
+        picked = self._pick("quota.fresh_hours", cli, "--fresh-hours", None)
+        if picked.value is None:
+            fleet: Mapping[str, Any] = getattr(registry, "fleet_vars", {}) or {}
+            if fleet.get(FRESH_VAR) is not None:
+                self._deprecated(FRESH_VAR, "quota.fresh_hours", registry)
+                from wrk_ansible.agents.catalog import fresh_hours_of
+
+                return Value(fresh_hours_of(registry), f"{registry.source}/group_vars/all")
+            return Value(DEFAULT_QUOTA_FRESH_HOURS, DEFAULT)
+        return Value(self._hours(picked, "quota.fresh_hours"), picked.origin)
+
+    # -- everything, for ``wrk config show`` -------------------------------------------------
+    def table(
+        self,
+        registry: Any = None,
+        *,
+        inventory: str | None = None,
+        evidence_dir: str | None = None,
+    ) -> list[tuple[str, Any, str]]:
+        """(setting, effective value, origin) for every setting (``inventory`` and
+        ``evidence_dir``: the command-line options, when given)."""
+        rows: list[tuple[str, Any, str]] = [
+            ("config", str(self.loaded.path) if self.loaded.path else None, self.loaded.chosen_by)
+        ]
+        for key, value in (
+            ("inventory", self.inventory(inventory)),
+            ("evidence_dir", self.evidence_dir(evidence_dir)),
+            ("orchestrator_host", self.orchestrator_host()),
+            ("readiness.fresh_hours", self.readiness_fresh_hours()),
+            ("quota.fresh_hours", self.quota_fresh_hours(registry)),
+            ("routing_policy", self.routing_policy()),
+            ("routing_rules", self.routing_rules()),
+        ):
+            rows.append((key, value.value, value.origin))
+        if self.model.agents is not None:
+            rows.append(
+                ("agents", [a.name for a in self.model.agents], self.loaded.where("agents"))
+            )
+        else:
+            fleet = getattr(registry, "fleet_vars", {}) or {}
+            declared = fleet.get(CATALOG_VAR)
+            if declared is not None:
+                names = [a.name for a in parse_catalog(declared, source="inventory").agents]
+                rows.append(("agents", names, f"{registry.source} ({CATALOG_VAR}, deprecated)"))
+            else:
+                rows.append(("agents", [], DEFAULT))
+        quota = self.model.quota.pacing
+        rows.append(
+            (
+                "quota.pacing",
+                dict(quota) if quota else "built-in",
+                self.loaded.where("quota", "pacing") if quota else DEFAULT,
+            )
+        )
+        matrix = self.matrix
+        for stage, row in matrix.items():
+            rows.append((f"stages.{stage}", dict(row), self.matrix_origin(stage)))
+        return rows
