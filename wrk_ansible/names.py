@@ -77,7 +77,7 @@ ORCHESTRATOR_UNKNOWN: Final = (
 
 def unknown_message(name: str, directory: Directory) -> str:
     if name == ORCHESTRATOR_HOST:
-        return ORCHESTRATOR_UNKNOWN
+        return getattr(directory, "orchestrator_why", None) or ORCHESTRATOR_UNKNOWN
     hint = directory.suggest(name)
     extra = f"; did you mean {hint!r}?" if hint else ""
     return f"unknown machine {name!r} (not in the inventory){extra}"
@@ -95,6 +95,9 @@ class Placed:
     directory: Directory
     orchestrator: str | None
     agent_hosts: tuple[str, ...]
+    #: Why the orchestrator's machine is not known (a configured name the inventory lacks);
+    #: said only when a row placed there is resolved.
+    orchestrator_why: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:

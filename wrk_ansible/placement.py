@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wrk_ansible.errors import InputError, UsageError
+from wrk_ansible.errors import UsageError
 from wrk_ansible.here import identify_here
 from wrk_ansible.names import Placed
 from wrk_ansible.registry.inventory import Registry
@@ -27,33 +27,30 @@ class PlacedRegistry(Placed):
 
 def orchestrator_machine(
     registry: Registry, configured: str | None, here: str | None, origin: str = "wrk.yml"
-) -> str | None:
-    """``orchestrator_host`` when configured, else the host ``--here`` names, else the
-    inventory host this machine is; None when none of them is known.
+) -> tuple[str | None, str | None]:
+    """(host, why not): ``orchestrator_host`` when configured, else the host ``--here``
+    names, else the inventory host this machine is; (None, why) when none is known.
 
-    A configured name the inventory does not hold is an error naming where it was set
-    (``origin``: ``/repo/wrk.yml:4`` or ``$WRK_ORCHESTRATOR_HOST``); so is a ``--here`` that
-    names no host (as everywhere else ``--here`` is read)."""
+    A configured name the inventory does not hold is said, with where it was set
+    (``origin``: ``/repo/wrk.yml:4`` or ``$WRK_ORCHESTRATOR_HOST``), only for a row that is
+    placed there; a ``--here`` that names no host is an error, as everywhere else."""
     if configured:
         found = registry.find(configured)
         if found is None:
             hint = registry.suggest(configured)
             extra = f"; did you mean {hint!r}?" if hint else ""
-            path, _, line = origin.rpartition(":")
-            raise InputError(
-                f"{configured!r} is not a host or alias in the inventory ({registry.source})"
-                f"{extra}",
-                path=path if line.isdigit() else origin,
-                line=int(line) if line.isdigit() else None,
-                field="orchestrator_host",
+            return None, (
+                f"the orchestrator's machine ($orchestrator_host): orchestrator_host "
+                f"{configured!r} (set at {origin}) is not a host or alias in the inventory "
+                f"({registry.source}){extra}"
             )
-        return found.name
+        return found.name, None
     try:
-        return identify_here(registry, here).name
+        return identify_here(registry, here).name, None
     except UsageError:
         if here:
             raise
-        return None
+        return None, None
 
 
 def agent_hosts(registry: Registry) -> tuple[str, ...]:
@@ -66,5 +63,5 @@ def placed(
 ) -> PlacedRegistry:
     """The registry as a directory that also resolves ``$orchestrator_host`` and
     ``$agent_hosts``."""
-    orchestrator = orchestrator_machine(registry, configured, here, origin)
-    return PlacedRegistry(registry, orchestrator, agent_hosts(registry))
+    orchestrator, why = orchestrator_machine(registry, configured, here, origin)
+    return PlacedRegistry(registry, orchestrator, agent_hosts(registry), why)

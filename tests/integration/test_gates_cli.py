@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ RunWrk = Callable[..., "subprocess.CompletedProcess[str]"]  # the run_wrk fixtur
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 QUOTA = REPO_ROOT / "tests" / "fixtures" / "quota"
-AGENTS = REPO_ROOT / "inventory" / "group_vars" / "all" / "agents.yml"
 HERE = "box"
 LICENSED = "licbox"
 EXIT = {"pass": 0, "fail": 1, "pause": 2, "fallback": 3}
@@ -114,8 +112,7 @@ class Queue:
             (self.queue / folder).mkdir(parents=True)
         _git(self.root, "init", "-q", "-b", "main")
         self.inventory = base / "inventory"
-        (self.inventory / "group_vars" / "all").mkdir(parents=True)
-        shutil.copy(AGENTS, self.inventory / "group_vars" / "all" / "agents.yml")
+        (self.inventory / "group_vars" / "all").mkdir(parents=True)  # agents: the team's wrk.yml
         (self.inventory / "hosts.yml").write_text(yaml.safe_dump(INVENTORY), encoding="utf-8")
         self.evidence = base / "evidence"
         self.run_wrk = run_wrk

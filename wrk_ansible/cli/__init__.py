@@ -27,6 +27,7 @@ def build_parser() -> WrkArgumentParser:
     """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
     from wrk_ansible.cli import config as config_cli
     from wrk_ansible.cli import contract, evidence, gate, quota, readiness, review
+    from wrk_ansible.cli import init as init_cli
     from wrk_ansible.cli import inventory as inventory_cli
     from wrk_ansible.cli import report as report_cli
 
@@ -46,6 +47,7 @@ def build_parser() -> WrkArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=WrkArgumentParser
     )
+    init_cli.register(commands)
     config_cli.register(commands)
     contract.register(commands)
     inventory_cli.register(commands)

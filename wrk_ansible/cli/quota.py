@@ -68,7 +68,10 @@ def register(commands: Any) -> None:
     imported.set_defaults(handler=run_import)
     show = verbs.add_parser("show", help="each agent's newest reading and its pacing line")
     show.add_argument(
-        "--fresh-hours", type=hours, metavar="HOURS", help="default: wrk_quota_fresh_hours (24)"
+        "--fresh-hours",
+        type=hours,
+        metavar="HOURS",
+        help="default: $WRK_QUOTA_FRESH_HOURS, else quota.fresh_hours in wrk.yml, else 24",
     )
     _common(show, writes=False)
     show.set_defaults(handler=run_show)
@@ -76,12 +79,11 @@ def register(commands: Any) -> None:
 
 def _context(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """(ledger, registry or None, catalog)."""
-    from wrk_ansible.agents.catalog import AgentCatalog, catalog_of
-    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.cli.common import open_registry, settings
     from wrk_ansible.evidence.ledger import Ledger
 
     registry = open_registry(args, required=False)
-    catalog = catalog_of(registry) if registry is not None else AgentCatalog()
+    catalog = settings(args).agent_policy(registry).catalog
     return Ledger.at(evidence_dir(args)), registry, catalog
 
 
@@ -170,15 +172,13 @@ def run_import(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from wrk_ansible.agents.catalog import DEFAULT_QUOTA_FRESH_HOURS, fresh_hours_of, pacing_of
-    from wrk_ansible.agents.pacing import Pacing, pace
+    from wrk_ansible.agents.pacing import pace
     from wrk_ansible.agents.quota import latest_readings, quota_records
+    from wrk_ansible.cli.common import settings
 
     ledger, registry, _ = _context(args)
-    pacing = pacing_of(registry) if registry is not None else Pacing()
-    hours = args.fresh_hours or (
-        fresh_hours_of(registry) if registry is not None else DEFAULT_QUOTA_FRESH_HOURS
-    )
+    policy = settings(args).agent_policy(registry, args.fresh_hours)
+    pacing, hours = policy.pacing, policy.quota_fresh_hours
     now = datetime.now(UTC)
     rows = []
     for _, used in sorted(latest_readings(quota_records(ledger)).items()):

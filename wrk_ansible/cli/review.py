@@ -71,9 +71,9 @@ def run_record(args: argparse.Namespace) -> int:
     wrk_id = str(wrk) if wrk is not None else Path(args.path).stem
     registry = open_registry(args, required=False)
     if registry is not None:
-        from wrk_ansible.agents.catalog import catalog_of
+        from wrk_ansible.cli.common import settings
 
-        catalog = catalog_of(registry)
+        catalog = settings(args).agent_policy(registry).catalog
         if catalog.names and args.agent not in catalog.names:
             raise InputError(
                 f"unknown agent {args.agent!r}; the catalog declares: {', '.join(catalog.names)}",

@@ -133,10 +133,20 @@ def claim_routing(ctx: GateContext) -> tuple[GateResult, RoutingBody | None]:
     if choice.primary is None:
         why = "; ".join(f"{a}: {r}" for a, r in choice.reasons.items()) or "no agent declared"
         found = check("routing", f"an agent for {row.stage}", "none", Outcome.FAIL, why)
-        fix = gap(
-            f"{ctx.wrk_id}: no agent can take {row.stage} on {host.name}",
-            "record a newer quota snapshot, wait for a quota reset, or name another agent or host",
+        fixes = (
+            (
+                "record a newer quota snapshot, wait for a quota reset, or name another agent "
+                "or host",
+            )
+            if choice.reasons
+            else (  # nothing to choose from: say how to declare an agent
+                f"declare the agent CLIs {host.name} runs: wrk inventory set {host.name} "
+                "wrk_agents=[claude]",
+                f"name the agent in the WRK's {row.stage} row (primary:), or list the fleet's "
+                "agents under agents: in wrk.yml",
+            )
         )
+        fix = gap(f"{ctx.wrk_id}: no agent can take {row.stage} on {host.name}", *fixes)
         return result([found], [fix]), None
     chosen = (choice.primary, choice.secondary)
     body = RoutingBody(
