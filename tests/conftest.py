@@ -151,3 +151,29 @@ def _registry_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("wrk-cache")
     with _session_env("WRK_CACHE_DIR", str(folder)):
         yield folder
+
+
+@pytest.fixture
+def neutral_wrk() -> RunWrk:
+    """``wrk`` as a user with no configuration named runs it: no $WRK_* variable, so only a
+    ``wrk.yml`` above ``cwd`` (or none) configures it."""
+    assert os.environ.get("WRK_CONFIG"), "control: the suite names the team's wrk.yml"
+
+    def run_in(
+        *args: str, cwd: str | os.PathLike[str], timeout: float = TIMEOUT
+    ) -> subprocess.CompletedProcess[str]:
+        env = neutral_env(**{k: v for k, v in _env().items() if not k.startswith("WRK_")})
+        assert "WRK_CONFIG" not in env
+        return subprocess.run(
+            [*wrk_command(), *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+
+    return run_in

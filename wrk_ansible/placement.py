@@ -44,9 +44,9 @@ def orchestrator_machine(
                 f"{configured!r} (set at {origin}) is not a host or alias in the inventory "
                 f"({registry.source}){extra}"
             )
-        return found.name, None
+        return str(found.name), None
     try:
-        return identify_here(registry, here).name, None
+        return str(identify_here(registry, here).name), None
     except UsageError:
         if here:
             raise

@@ -65,7 +65,8 @@ def test_inventory_list_missing_inventory(run_wrk: RunWrk, tmp_path: Path) -> No
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
         "wrk: error: inventory: no such inventory (from default); wrk looks at --inventory DIR, "
-        "then $WRK_INVENTORY, then ./inventory in the current folder"
+        "then $WRK_INVENTORY, then inventory: in wrk.yml, then ./inventory in the current folder "
+        "(wrk init creates one)"
     )
     proc = run_wrk("inventory", "list", "-i", str(tmp_path / "gone"))
     assert "no such inventory (from --inventory)" in proc.stderr

@@ -107,4 +107,7 @@ def test_with_json_a_user_error_is_one_object_on_stdout(
 def test_a_missing_inventory_says_where_it_was_looked_for(run_wrk: RunWrk, tmp_path: Path) -> None:
     done = run_wrk("inventory", "list", cwd=tmp_path)
     assert done.returncode == 1
-    assert "looks at --inventory DIR, then $WRK_INVENTORY, then ./inventory" in done.stderr
+    assert (
+        "looks at --inventory DIR, then $WRK_INVENTORY, then inventory: in wrk.yml, then "
+        "./inventory" in done.stderr
+    )

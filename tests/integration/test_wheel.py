@@ -324,3 +324,69 @@ def test_the_installed_wrk_runs_every_command_from_an_empty_folder(
     html = (empty / "page.html").read_text(encoding="utf-8")
     assert "WRK-7001" in html
     assert sorted(p.name for p in empty.iterdir()) == ["page.html"]  # nothing else written here
+
+
+def test_a_new_team_starts_with_wrk_init(installed: Installed, tmp_path: Path) -> None:
+    """The "New team" path of the README, from the wheel, with no variable set: wrk init in
+    an empty git repository, a second local host, the example's execute row passes with a
+    real probe; claim and close give a fresh repository's verdicts, each naming its fix."""
+    repo = tmp_path / "team"
+    repo.mkdir()
+    _ok(_run(["git", "init", "-q", "-b", "main"], cwd=repo, timeout=60))
+    assert not [k for k in installed.env if k.startswith("WRK_") and k != "WRK_CACHE_DIR"]
+
+    def wrk(*args: str) -> subprocess.CompletedProcess[str]:
+        done = _run([installed.wrk, *args], cwd=repo, env=installed.env, timeout=RUN_TIMEOUT)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+    init = wrk("init", "--json")
+    assert init.returncode == 0, init.stderr
+    host = json.loads(init.stdout)["host"]
+    assert (repo / "wrk.yml").is_file()
+    added = wrk(
+        "inventory", "add", "build2", "--group", "linux", "wrk_access=local",
+        "ansible_connection=local", "wrk_os=linux",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    example = "queue/pending/WRK-001.md"
+
+    gated = wrk("gate", example, "--stage", "execute", "--json")
+    assert gated.returncode == 0, f"{gated.stdout}\n{gated.stderr}"
+    out = json.loads(gated.stdout)
+    assert out["verdict"] == "pass", out["reason"]
+    assert out["hosts"] == [host]
+    assert out["readiness"][host]["source"] == "probe"
+    assert list((repo / ".wrk" / "evidence" / "WRK-001").rglob("*.json"))  # wrk.yml's store
+
+    # claim: the host runs an agent, and the fresh repository has no quota snapshot for it
+    declared = wrk("inventory", "set", host, "wrk_agents=[claude]")
+    assert declared.returncode == 0, declared.stderr
+    claim = wrk("gate", example, "--stage", "claim", "--json")
+    assert claim.returncode == 2, f"{claim.stdout}\n{claim.stderr}"
+    body = json.loads(claim.stdout)
+    assert body["verdict"] == "pause"
+    proposals = [p for gap in body["gaps"] for p in gap["proposals"]]
+    assert any(p.startswith("wrk quota record claude") for p in proposals), proposals
+
+    # close: everything committed, but the branch has no upstream to compare with
+    _ok(_run(["git", "add", "-A"], cwd=repo, timeout=60))
+    commit = [
+        "git",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "commit",
+        "-qm",
+        "wrk",
+    ]
+    _ok(_run(commit, cwd=repo, timeout=60))
+    close = wrk("gate", example, "--stage", "close", "--json")
+    assert close.returncode == 2, f"{close.stdout}\n{close.stderr}"
+    body = json.loads(close.stdout)
+    outcomes = {c["name"]: c["outcome"] for c in body["checks"]}
+    assert outcomes["git-clean"] == "pass"
+    assert outcomes["git-upstream"] == "unknown"
+    proposals = [p for gap in body["gaps"] for p in gap["proposals"]]
+    assert any("git push -u" in p for p in proposals), proposals

@@ -8,6 +8,7 @@ line and the key; nothing is read from it then.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,10 +118,13 @@ def read(path: Path, chosen_by: str = "--config") -> LoadedConfig:
         model = WrkConfig.model_validate(data)
     except ValidationError as exc:
         first = pydantic_issues(exc, parsed, file=source)[0]
-        message = first.message
+        message, line = first.message, first.line
         if "Extra inputs are not permitted" in message and first.field:
             message = _unknown_key(first.field)
-        raise InputError(message, path=source, field=first.field, line=first.line) from None
+        stage = re.match(r"unknown stage '([^']+)'", message)
+        if stage and first.field == "stages":  # the key's own line, not the mapping's
+            line = parsed.line_of(("stages", stage.group(1))) or line
+        raise InputError(message, path=source, field=first.field, line=line) from None
     return LoadedConfig(path.absolute(), chosen_by, model, parsed)
 
 

@@ -82,10 +82,11 @@ class WrkConfig(_Shape):
 
     def stage_overrides(self) -> dict[str, dict[str, Any]]:
         """stage -> the keys this file states for it (as plain data, for merging)."""
-        return {
-            stage: row.model_dump(mode="python", exclude_unset=True)
-            for stage, row in self.stages.items()
-        }
+        out: dict[str, dict[str, Any]] = {}
+        for stage, row in self.stages.items():
+            full = row.model_dump(mode="json")  # nested shapes whole: {group, count}
+            out[stage] = {key: full[key] for key in row.model_fields_set}
+        return out
 
 
 def schema() -> dict[str, Any]:

@@ -157,6 +157,8 @@ def pydantic_issues(
                 continue
             if part in _UNION_MEMBERS and loc and err["type"] != "extra_forbidden":
                 continue
+            if isinstance(part, str) and ("[" in part or "(" in part):
+                continue  # a union member's validator chain, not a field
             loc.append(part)
         message = str(err["msg"]).removeprefix("Value error, ")
         if hint and loc and loc[-1] == "agents":

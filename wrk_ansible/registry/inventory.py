@@ -26,6 +26,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
+from wrk_ansible.contract.template import AGENT_HOSTS
 from wrk_ansible.errors import InputError
 from wrk_ansible.names import select
 from wrk_ansible.packaged import inventory_plugins
@@ -33,7 +34,8 @@ from wrk_ansible.registry.workstation import SHOWN_CONNECTION_VARS, Workstation
 
 #: Ansible's implicit groups: not names a work item may use.
 IMPLICIT_GROUPS: Final = frozenset({"all", "ungrouped"})
-#: Placeholders the queue uses for "anywhere"; the closest real thing is an AI-capable host.
+#: Placeholders the queue uses for "anywhere"; the closest real thing is any host running an
+#: agent, the place ``$agent_hosts`` names.
 _ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
 #: Vars that describe the fleet, not a host: read from group ``all`` (``group_vars/all/``) into
 #: :attr:`Registry.fleet_vars`, and not validated as host vars.
@@ -84,8 +86,8 @@ class Registry:
     def suggest(self, name: str) -> str | None:
         """The closest known host, alias or group name, for error messages."""
         folded = name.strip().casefold()
-        if folded in _ANYWHERE and "ai_capable" in self.groups:
-            return "ai_capable"
+        if folded in _ANYWHERE:
+            return AGENT_HOSTS
         known = {key: key for key in self._index}
         for ws in self.workstations:
             known.update({n.casefold(): n for n in ws.names})
