@@ -3,7 +3,9 @@ ansible-core series, and changelog fragments that antsibull-changelog accepts.""
 
 from __future__ import annotations
 
+import configparser
 import fnmatch
+import os
 import re
 import subprocess
 import sys
@@ -42,15 +44,29 @@ def test_collection_build_ignores_the_python_side() -> None:
     ignored = set(load("galaxy.yml")["build_ignore"])  # type: ignore[arg-type]
     for path in ("wrk_ansible", "tests/unit", "tests/integration", "inventory", ".venv"):
         assert path in ignored, path
-    for path in ("plugins/inventory", "roles/*/molecule", "benchmarks", "scripts", ".collections"):
+    for path in ("plugins/inventory", "roles/*/molecule", "benchmarks", "scripts"):
         assert path in ignored, path
+    assert "playbooks/collections" in ignored  # the checkout's playbook-adjacent links
 
 
 def test_the_checkout_links_itself_as_the_collection() -> None:
-    link = REPO / ".collections" / "ansible_collections" / "wrkansible" / "wrk"
-    assert link.is_symlink()
-    assert link.resolve() == REPO
-    assert "collections_path = .collections" in (REPO / "ansible.cfg").read_text("utf-8")
+    """Beside the playbooks, where Ansible looks first; never on collections_path, where
+    ansible-galaxy would count the checkout as installed (tests/integration/test_collection.py
+    installs the tarball from the checkout). No link back to playbooks/ or the root: a cycle
+    there sends setuptools' package discovery (os.walk, followlinks) into an endless walk."""
+    folder = REPO / "playbooks" / "collections" / "ansible_collections" / "wrkansible" / "wrk"
+    assert not folder.is_symlink()
+    assert sorted(p.name for p in folder.iterdir()) == ["meta", "plugins", "roles"]
+    for link in folder.iterdir():
+        assert link.is_symlink(), link
+        assert not os.path.isabs(os.readlink(link)), f"{link} must be a relative link"
+        assert link.resolve() == REPO / link.name
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(REPO / "ansible.cfg", encoding="utf-8")
+    assert parser["defaults"]["playbook_dir"] == "playbooks"
+    assert "collections_path" not in parser["defaults"]
+    assert "collections_paths" not in parser["defaults"]
+    assert not (REPO / ".collections").exists()
 
 
 def test_the_role_names_the_namespace_of_the_collection() -> None:
