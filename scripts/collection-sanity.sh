@@ -23,7 +23,7 @@ mkdir -p "$work/dist" "$work/collections" "$work/home"
 
 (cd "$root" && "$bin/ansible-galaxy" collection build --force --output-path "$work/dist")
 tarball="$(ls "$work"/dist/*.tar.gz)"
-# Only the given path counts (not ~/.ansible/collections, not the checkout's .collections link).
+# Only the given path counts (not ~/.ansible/collections, not a copy anywhere else).
 printf '[defaults]\n' > "$work/ansible.cfg"
 (cd "$work" && ANSIBLE_CONFIG="$work/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$work/collections" \
   "$bin/ansible-galaxy" collection install --force -p "$work/collections" "$tarball")

@@ -121,8 +121,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 def test_tarball_holds_the_ansible_content_only(installed: Installed) -> None:
     with tarfile.open(installed.tarball) as tar:
         names = tar.getnames()
+        links = [m.name for m in tar.getmembers() if m.issym() or m.islnk()]
         manifest = json.loads(tar.extractfile("MANIFEST.json").read())  # type: ignore[union-attr]
     assert {n.split("/")[0] for n in names} <= SHIPPED, sorted(names)
+    assert not links, links  # none of the checkout's links in playbooks/collections
+    assert not [n for n in names if n.startswith("playbooks/collections")]
     files = [n for n in names if n.startswith("tests/") and "." in n.rsplit("/", 1)[-1]]
     assert files == ["tests/sanity/ignore-2.19.txt"], files
     for path in (
@@ -138,6 +141,70 @@ def test_tarball_holds_the_ansible_content_only(installed: Installed) -> None:
         assert path in names, path
     assert not [n for n in names if "molecule" in n or "__pycache__" in n or "wrk_ansible" in n]
     assert manifest["collection_info"]["version"] == VERSION
+
+
+def in_the_checkout(home: Path, **extra: str) -> dict[str, str]:
+    """As a user in the checkout: its ansible.cfg applies (the working directory), no ANSIBLE_*
+    setting but an empty ANSIBLE_HOME, so no copy in the developer's ~/.ansible counts."""
+    return clean_env(ANSIBLE_HOME=str(home), **extra)
+
+
+def test_install_with_p_from_inside_the_checkout_installs_into_that_path(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """The checkout is no installed copy for ansible-galaxy: -p DIR installs into DIR."""
+    env = in_the_checkout(tmp_path / "home")
+    version = run([str(BIN / "ansible-galaxy"), "--version"], REPO, env)
+    assert f"config file = {REPO / 'ansible.cfg'}" in version.stdout, version.stdout
+    target = tmp_path / "cols"
+    install = [str(BIN / "ansible-galaxy"), "collection", "install", "-p", str(target)]
+    done = run([*install, str(installed.tarball)], REPO, env)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "Nothing to do" not in out, out
+    assert f"wrkansible.wrk:{VERSION} was installed successfully" in done.stdout, out
+    root = target / "ansible_collections" / "wrkansible" / "wrk"
+    for rel in (
+        "MANIFEST.json",
+        "FILES.json",
+        "README.md",
+        "meta/runtime.yml",
+        "playbooks/readiness.yml",
+        "roles/wrk_readiness/README.md",
+        "roles/wrk_readiness/tasks/probe.yml",
+        "roles/wrk_readiness/meta/argument_specs.yml",
+        "plugins/modules/wrk_probe.py",
+        "plugins/action/wrk_probe.py",
+        "plugins/module_utils/wrk_probe.py",
+    ):
+        assert (root / rel).is_file(), rel
+    readme = root / "roles" / "wrk_readiness" / "README.md"
+    assert readme.read_bytes() == (REPO / "roles" / "wrk_readiness" / "README.md").read_bytes()
+    info = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))["collection_info"]
+    assert (info["namespace"], info["name"], info["version"]) == ("wrkansible", "wrk", VERSION)
+    assert not [str(p) for p in root.rglob("*") if p.is_symlink()]
+    assert not (root / "playbooks" / "collections").exists()
+
+
+def test_in_the_checkout_the_checkout_wins_over_an_installed_copy(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """With the collection also installed on the collections path, the checkout's playbook,
+    ansible-doc and the role still use the checkout's own files (playbooks/collections)."""
+    env = in_the_checkout(tmp_path / "home", ANSIBLE_COLLECTIONS_PATH=str(installed.collections))
+    own = REPO / "playbooks" / "collections" / "ansible_collections" / "wrkansible" / "wrk"
+    doc = run([str(BIN / "ansible-doc"), "wrkansible.wrk.wrk_probe"], REPO, env)
+    assert doc.returncode == 0, doc.stdout + doc.stderr
+    assert f"({own / 'plugins' / 'modules' / 'wrk_probe.py'})" in doc.stdout.splitlines()[0]
+    extra = json.dumps({"wrk_readiness_requirements": {"tools": [{"name": "python3"}]}})
+    playbook = [str(BIN / "ansible-playbook"), "-vvv", "-i", "localhost,", "-c", "local"]
+    play = run([*playbook, "-e", extra, "playbooks/readiness.yml"], REPO, env)
+    assert play.returncode == 0, play.stdout + play.stderr
+    assert "localhost: READY (requirements, 1 checks" in play.stdout
+    task_paths = [line for line in play.stdout.splitlines() if line.startswith("task path: ")]
+    probe = own / "roles" / "wrk_readiness" / "tasks" / "probe.yml"
+    assert task_paths, play.stdout
+    assert all(line.startswith(f"task path: {probe}:") for line in task_paths), task_paths
 
 
 def fleet_inventory(fleet: Fleet, folder: Path) -> Path:

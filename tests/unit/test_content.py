@@ -31,7 +31,9 @@ CONTENT = PACKAGE / "content"
 COLLECTION = CONTENT / "ansible_collections" / "wrkansible" / "wrk"
 LINKED = ("playbooks", "roles", "plugins", "meta")
 #: Settings that are paths (relative to their ansible.cfg) or that wrk always passes itself.
-PATH_KEYS = {"inventory", "roles_path", "collections_path", "inventory_plugins"}
+#: The collection is found through collections_path in the package's and through playbook_dir
+#: (playbooks/collections) in the repository's (tests/unit/test_collection_meta.py).
+PATH_KEYS = {"inventory", "roles_path", "collections_path", "playbook_dir", "inventory_plugins"}
 
 
 def test_the_collection_in_the_package_links_to_the_repository_root() -> None:
