@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from _gatekit import NOW, registry, write_wrk
 
-from wrk_ansible.agents.catalog import catalog_of, fresh_hours_of, pacing_of, parse_catalog
+from wrk_ansible.agents.catalog import (
+    AgentCatalog,
+    catalog_of,
+    fresh_hours_of,
+    pacing_of,
+    parse_catalog,
+)
 from wrk_ansible.agents.pacing import (
     DAILY_CURVE,
     WEEKLY_CURVE,
@@ -319,3 +325,18 @@ def test_nobody_left_means_no_primary(tmp_path: Path) -> None:
     )
     assert choice.primary is None
     assert "past its weekly pacing line" in choice.reasons["codex"]
+
+
+def test_a_row_naming_no_agent_routes_to_the_hosts_own(tmp_path: Path) -> None:
+    """A fresh repository's execute row names no agent: any agent the host runs may take it
+    (as ``agents: any``); with no catalog, the host's own agents in their declared order."""
+    text = (
+        "handoff_evidence_ref: ev\nstage_assignments:\n  execute:\n"
+        "    workstations: [dev-primary]\n"
+    )
+    row = _execute_row(tmp_path, text)
+    assert row.agents == ()
+    reg = registry()
+    snapshot = {a: _reading(a, 1.0) for a in ("claude", "codex")}
+    choice = choose_agents(row, reg.get("dev-primary"), AgentCatalog(), snapshot, Pacing(), now=NOW)
+    assert (choice.primary, choice.secondary) == ("claude", "codex")

@@ -28,9 +28,10 @@ class AgentChoice(NamedTuple):
 
 
 def candidates(row: ResolvedStage, host: Workstation, catalog: AgentCatalog) -> tuple[str, ...]:
-    """The row's agents in declared order; for ``agents: any``, the catalog's agents that fit
-    the row (in catalog order), else the host's own agents."""
-    if row.assignment.agents == "any":
+    """The row's agents in declared order; for ``agents: any`` (or a row that names no agent
+    at all), the catalog's agents that fit the row (in catalog order), else the host's own
+    agents."""
+    if row.assignment.agents == "any" or not row.agents:
         fitting = tuple(a.name for a in catalog.agents if a.fits(row.stage, row.phase))
         return fitting or tuple(host.agents)
     return tuple(dict.fromkeys(row.agents))

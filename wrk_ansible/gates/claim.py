@@ -142,8 +142,7 @@ def claim_routing(ctx: GateContext) -> tuple[GateResult, RoutingBody | None]:
             else (  # nothing to choose from: say how to declare an agent
                 f"declare the agent CLIs {host.name} runs: wrk inventory set {host.name} "
                 "wrk_agents=[claude]",
-                f"name the agent in the WRK's {row.stage} row (primary:), or list the fleet's "
-                "agents under agents: in wrk.yml",
+                f"or run {row.stage} on a host that declares one",
             )
         )
         fix = gap(f"{ctx.wrk_id}: no agent can take {row.stage} on {host.name}", *fixes)
