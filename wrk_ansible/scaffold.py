@@ -101,6 +101,7 @@ def config_text() -> str:
 # and where it came from; `wrk config schema` prints the JSON Schema this file is checked
 # against. Relative paths are relative to this file's folder. For every setting, a
 # command-line option wins over its environment variable, which wins over this file.
+---
 version: 1
 
 # The workstation registry: an Ansible inventory. `wrk inventory add HOST --group G` adds one.
