@@ -89,10 +89,10 @@ def test_unknown_machine_names_are_errors_with_hints(run_wrk: RunWrk) -> None:
     expected = {
         "WRK-9001": [
             ("execution_workstations", "'orcaflex-license-machine'", "'ace-win-1'"),
-            ("computer", "'any'", "'ai_capable'"),
+            ("computer", "'any'", "'$agent_hosts'"),
         ],
         "WRK-9002": [("computer", "'sowon'", "did you mean")],
-        "WRK-9004": [("computer", "'all'", "'ai_capable'")],
+        "WRK-9004": [("computer", "'all'", "'$agent_hosts'")],
     }
     for wrk_id, wanted in expected.items():
         errors = results[wrk_id]["errors"]

@@ -71,8 +71,8 @@ def test_canonical_resolves_hosts_aliases_and_groups(
     [
         ("dev-primry", "dev-primary"),
         ("licenced-win-1", "licensed-win-1"),
-        ("any", "ai_capable"),
-        ("all", "ai_capable"),
+        ("any", "$agent_hosts"),
+        ("all", "$agent_hosts"),
         ("orcaflex-license-machine", "ace-win-1"),  # a declared license feature
         ("ansys-box", "ace-win-1"),  # a declared tool
     ],
