@@ -45,13 +45,16 @@ def _env() -> dict[str, str]:
 
 
 def run(
-    *args: str, cwd: str | os.PathLike[str] | None = None, timeout: float = TIMEOUT
+    *args: str,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = TIMEOUT,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``wrk ARGS...`` in a fresh process; raises ``TimeoutExpired`` past ``timeout``."""
     return subprocess.run(
         [*wrk_command(), *args],
         cwd=cwd,
-        env=_env(),
+        env=_env() if env is None else env,
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -164,16 +167,6 @@ def neutral_wrk() -> RunWrk:
     ) -> subprocess.CompletedProcess[str]:
         env = neutral_env(**{k: v for k, v in _env().items() if not k.startswith("WRK_")})
         assert "WRK_CONFIG" not in env
-        return subprocess.run(
-            [*wrk_command(), *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
+        return run(*args, cwd=cwd, timeout=timeout, env=env)
 
     return run_in

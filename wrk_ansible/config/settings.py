@@ -93,7 +93,8 @@ class Settings:
             return Value(node, self.loaded.where(*keys))
         return Value(default, DEFAULT)
 
-    def _path(self, key: str, cli: str | None, flag: str, default: str) -> Value[str]:
+    def _path(self, key: str, cli: T | None, flag: str | None, default: T) -> Value[Any]:
+        """A path setting: one the file states is relative to the file's folder."""
         picked = self._pick(key, cli, flag, default)
         if picked.from_file:
             return Value(self.loaded.path_of(picked.value), picked.origin)
@@ -117,16 +118,11 @@ class Settings:
 
     def routing_policy(self) -> Value[str | None]:
         """The routing policy file; None: the neutral one wrk ships."""
-        picked = self._pick("routing_policy", None, None, None)
-        return (
-            Value(self.loaded.path_of(picked.value), picked.origin) if picked.from_file else picked
-        )
+        return self._path("routing_policy", None, None, None)
 
     def routing_rules(self) -> Value[str | None]:
-        picked = self._pick("routing_rules", None, None, None)
-        return (
-            Value(self.loaded.path_of(picked.value), picked.origin) if picked.from_file else picked
-        )
+        """The label routing rules file; None: none."""
+        return self._path("routing_rules", None, None, None)
 
     @property
     def matrix(self) -> Matrix:
