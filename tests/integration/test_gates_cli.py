@@ -329,6 +329,22 @@ def test_plan_draft_without_a_plan_file_pauses(q: Queue) -> None:
     assert (gated.rc, gated.out["verdict"]) == (2, "pause")
     assert gated.check("plan-file")["reason"] == "the WRK names no plan file"
     assert_gap_names(gated, "plan_ref")
+    # plan-schema and plan-html both need the plan: the check, its gap and the reason once.
+    assert [c["name"] for c in gated.out["checks"]].count("plan-file") == 1
+    summaries = [g["summary"] for g in gated.out["gaps"]]
+    assert summaries.count("WRK-21: no plan file") == 1, summaries
+    assert gated.out["reason"].count("the WRK names no plan file") == 1, gated.out["reason"]
+
+
+def test_a_plan_ref_to_a_missing_file_is_one_check_and_one_gap(q: Queue) -> None:
+    gated = q.gate(q.write("WRK-22", plan_ref="plans/WRK-22.md"), "plan_draft")
+    assert (gated.rc, gated.out["verdict"]) == (2, "pause")
+    assert [c["name"] for c in gated.out["checks"]].count("plan-file") == 1
+    summaries = [g["summary"] for g in gated.out["gaps"]]
+    assert summaries.count("WRK-22: write the plan plans/WRK-22.md") == 1, summaries
+    path = str(q.queue / "pending" / "WRK-22.md")
+    table = q.wrk("gate", path, "--stage", "plan_draft", *q._where(), "--timeout", "60")
+    assert table.stdout.count("write the plan plans/WRK-22.md") == 1, table.stdout
 
 
 # --- review-runs-complete ----------------------------------------------------------------------

@@ -380,3 +380,26 @@ def test_seats_held_by_others_count_for_the_local_host_in_the_policy_too() -> No
         0,
     )
     assert d.readiness["a"].ready  # as observed: the hold is the row's business
+
+
+def test_gates_sharing_a_prerequisite_report_it_once() -> None:
+    """plan-schema and plan-html both need the plan file: one check, one gap, one reason."""
+    from wrk_ansible.decision.outcomes import Gap, GateResult
+    from wrk_ansible.decision.verdict import GateInput, compose
+
+    missing = Check(
+        name="plan-file",
+        required="plan_ref or spec_ref",
+        found="none",
+        outcome=Outcome.FAIL,
+        reason="the WRK names no plan file",
+        kind="gate",
+    )
+    fix = Gap("P1", "WRK-1: no plan file", ("name it as plan_ref",))
+    same = GateResult((missing,), Verdict.PAUSE, (fix,))
+    machine = run(row(workstations=["a"]), {"a": ready("a")})
+    d = compose(machine, gates=[GateInput("plan-schema", same), GateInput("plan-html", same)])
+    assert d.verdict is Verdict.PAUSE
+    assert [c.name for c in d.checks].count("plan-file") == 1
+    assert d.gaps.count(fix) == 1
+    assert d.reason == "the WRK names no plan file"

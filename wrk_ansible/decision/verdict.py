@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.candidates import Candidate, declared_checks, stage_candidates
@@ -30,6 +30,8 @@ from wrk_ansible.decision.policy import Here, remote_checks
 from wrk_ansible.decision.readiness import HostReadiness
 from wrk_ansible.decision.seats import Holds, apply_holds
 from wrk_ansible.names import RowScope
+
+_T = TypeVar("_T")
 
 __all__ = [
     "Decision",
@@ -367,15 +369,23 @@ def compose(
     if verdict is machine.verdict:
         reason = machine.reason
     else:
-        reason = "; ".join(p.reason for p in parts[1:] if p.verdict is verdict and p.reason)
+        said = _once(p.reason for p in parts[1:] if p.verdict is verdict and p.reason)
+        reason = "; ".join(said)
+    # Gates that share a prerequisite (plan-schema and plan-html both need the plan file)
+    # report the same check and gap: the row holds each once, in the order first given.
     return replace(
         machine,
         verdict=verdict,
         reason=reason or machine.reason,
         agent=agent or machine.agent,
-        checks=machine.checks + tuple(artifacts) + tuple(c for r in results for c in r.checks),
-        gaps=machine.gaps + tuple(g for r in results for g in r.gaps),
+        checks=_once((*machine.checks, *artifacts, *(c for r in results for c in r.checks))),
+        gaps=_once((*machine.gaps, *(g for r in results for g in r.gaps))),
     )
+
+
+def _once(items: Iterable[_T]) -> tuple[_T, ...]:
+    """``items`` with repeats (equal values) left out, in order."""
+    return tuple(dict.fromkeys(items))
 
 
 def overall(decisions: Iterable[Decision], *, invalid: bool = False) -> Verdict:
