@@ -5,14 +5,33 @@ compare as integers, missing trailing parts are zero, ``dev``/``alpha``/``beta``
 ``a1``, ``b2``) mark pre-releases, any other letter run is a post-release suffix (``9.2p1`` >
 ``9.2``, ``11.6c`` > ``11.6``, ``2024R1`` > ``2024``), a leading ``v`` is ignored. The
 controller compares declared versions with the same functions, so a version means the same on
-both sides (``docs/readiness.md``).
+both sides (``docs/readiness.md``). :func:`is_version` is the stricter grammar of a version a
+person writes (a contract's ``min_version``): the probe refuses a request with any other, and
+the contract refuses it when it is read.
 """
 
 from __future__ import annotations
 
-from wrk_ansible.probe import compare_versions, version_key
+from wrk_ansible.probe import (
+    MAX_VERSION_LENGTH,
+    VERSION_EXAMPLE,
+    VERSION_TEXT_PATTERN,
+    compare_versions,
+    is_version,
+    not_a_version,
+    version_key,
+)
 
-__all__ = ["compare_versions", "is_below", "version_key"]
+__all__ = [
+    "MAX_VERSION_LENGTH",
+    "VERSION_EXAMPLE",
+    "VERSION_TEXT_PATTERN",
+    "compare_versions",
+    "is_below",
+    "is_version",
+    "not_a_version",
+    "version_key",
+]
 
 
 def is_below(version: str, minimum: str) -> bool | None:

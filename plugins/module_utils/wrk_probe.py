@@ -83,9 +83,25 @@ class ProbeInputError(ValueError):
 # - So "1.0rc1" < "1.0" == "1.0.0" < "1.0p1" < "1.0.1"; "9.2" < "9.2p1" < "9.2.1";
 #   "11.6" < "11.6a" < "11.6b" < "11.6c"; "2024" < "2024R1" < "2024R2" < "2025";
 #   "1.0a1" < "1.0b1" < "1.0rc1" < "1.0".
+# - What a person may write as a version (a contract's ``min_version``) is stricter than what
+#   compares: the shapes DEFAULT_VERSION_RE finds in output (a dotted version with any suffix
+#   attached, "9.2p1", "11.6c", "3.11.0rc2"; an ANSYS release "2024R1"; a bare number), with an
+#   optional leading ``v`` and an optional pre-release marker after a separator ("1.2.3-rc1",
+#   "1.0.dev1").  So "2.x", "1e3" and "banana" are not versions, though "1e3" would compare.
+#   Every text is_version accepts compares without error.
 # --------------------------------------------------------------------------------------------
 
 _TOKEN_RE = re.compile(r"\d+|[A-Za-z]+")
+#: :func:`is_version` as a regular expression (also valid in JSON Schema).
+VERSION_TEXT_PATTERN = (
+    r"^[vV]?(?:\d+(?:\.\d+)+(?:[A-Za-z]+\d*)?|\d+[Rr]\d+|\d+)"
+    r"(?:[-_.+]?(?:dev|alpha|beta|pre|preview|rc|DEV|ALPHA|BETA|PRE|PREVIEW|RC)\d*)?$"
+)
+_VERSION_TEXT_RE = re.compile(VERSION_TEXT_PATTERN)
+#: How a valid version looks, for messages refusing one.
+VERSION_EXAMPLE = "3.11 or 9.2p1"
+#: Longest version text accepted.
+MAX_VERSION_LENGTH = 64
 #: Pre-release markers by stage; ``a`` and ``b`` count only when a number follows at once.
 _PRE_RELEASE = {"dev": 0, "alpha": 1, "a": 1, "beta": 2, "b": 2, "pre": 3, "preview": 3, "rc": 4}
 # Ranks of a token, lowest first: pre-release < 0 (and missing) < post-release < number >= 1.
@@ -119,6 +135,22 @@ def version_key(text: str) -> List[VersionToken]:
         else:
             key.append((_POST, 0, letters))
     return key
+
+
+def is_version(text: Any) -> bool:
+    """True when ``text`` is a version as a person writes one (the strict grammar above):
+    "3.10", "9.2p1", "11.6c", "2024R1", "1.2.3-rc1", "v3.11"; not "2.x", "1e3", "banana", ""."""
+    return (
+        isinstance(text, str)
+        and len(text) <= MAX_VERSION_LENGTH
+        and _VERSION_TEXT_RE.match(text) is not None
+        and text == text.strip()
+    )
+
+
+def not_a_version(what: str, text: Any) -> str:
+    """The one message refusing ``text`` as the version ``what`` (a field name)."""
+    return "%s %r is not a version; write it like %s" % (what, text, VERSION_EXAMPLE)
 
 
 def compare_versions(left: str, right: str) -> int:
@@ -192,11 +224,17 @@ def make_check(
 
 
 def tool_spec(requirement: Dict[str, Any]) -> Dict[str, Any]:
+    """What a tool requirement asks; ProbeInputError when its ``min_version`` (absent or empty:
+    none) is not a version by :func:`is_version`."""
     min_version = requirement.get("min_version")
-    return {
-        "name": requirement["name"],
-        "min_version": None if min_version in (None, "") else str(min_version),
-    }
+    if min_version in (None, ""):
+        min_version = None
+    elif isinstance(min_version, int) and not isinstance(min_version, bool):
+        min_version = str(min_version)  # a bare number, as YAML reads ``min_version: 3``
+    elif not is_version(min_version):
+        what = "min_version of tool %s:" % requirement["name"]
+        raise ProbeInputError(not_a_version(what, min_version))
+    return {"name": requirement["name"], "min_version": min_version}
 
 
 def tool_data(version: str | None = None, path: str | None = None) -> Dict[str, Any]:

@@ -182,6 +182,12 @@ CASES = [
         ("Jinja template",),
         "machine_capability_requirements.execute.tools.0.name",
     ),
+    Case(
+        "not-a-version",
+        (BAD / "WRK-not-a-version.md"),
+        ("min_version '2.x' is not a version; write it like 3.11 or 9.2p1",),
+        "machine_capability_requirements.execute.tools.0.min_version",
+    ),
     Case("empty", (BAD / "WRK-empty.md"), ("empty file",)),
     Case("no-frontmatter", (BAD / "WRK-no-frontmatter.md"), ("no YAML frontmatter",)),
     Case("unclosed", (BAD / "WRK-unclosed.md"), ("frontmatter is not closed",)),

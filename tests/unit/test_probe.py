@@ -928,6 +928,7 @@ def test_nothing_to_check_is_ready(probe: ModuleType) -> None:
     [
         ({"tools": "git"}, {}, 5, "must be a list"),
         ({"tools": [{"min_version": "1"}]}, {}, 5, "'name'"),
+        ({"tools": [{"name": "git", "min_version": "2.x"}]}, {}, 5, "'2.x' is not a version"),
         ({"gpus": [{}]}, {}, 5, "unknown requirement kinds: gpus"),
         ({"disk": [{"path": "/", "free_gb": "lots"}]}, {}, 5, "must be a number"),
         ({"network": [{"host": "h", "port": 70000}]}, {}, 5, "1-65535"),

@@ -19,12 +19,20 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import WithJsonSchema
 
 from wrk_ansible.contract.stages import STAGE_IDS, closest, normalise_stage_key
 from wrk_ansible.contract.template import AGENT_REFS, PLACE_NAMES
+from wrk_ansible.versions import (
+    MAX_VERSION_LENGTH,
+    VERSION_TEXT_PATTERN,
+    is_version,
+    not_a_version,
+)
 
 SCHEMA_VERSION: Final = 1
 #: Requirement entries per kind and stage.
@@ -56,7 +64,41 @@ AgentName = Annotated[str, _NO_TEMPLATE, _pattern(_HOSTLIKE, 64)]
 GateName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[a-z0-9][a-z0-9._-]*$", 64)]
 #: Tools: executable names such as ``g++`` or ``python3.11``.
 ToolName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)]
-VersionText = Annotated[str, _NO_TEMPLATE, _pattern(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$", 64)]
+
+
+def _version(value: Any, info: ValidationInfo) -> Any:
+    """A version in the probe's strict grammar (:func:`wrk_ansible.versions.is_version`);
+    a YAML integer (``min_version: 3``) is the version "3", a float is refused: YAML reads
+    ``3.10`` as 3.1."""
+    what = info.field_name or "version"
+    if isinstance(value, bool):
+        raise ValueError(not_a_version(what, value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        raise ValueError(
+            f"{what} {value!r} is a number, not text (YAML reads an unquoted 3.10 as 3.1): "
+            f"quote it, like {what}: '3.10'"
+        )
+    if isinstance(value, str):
+        if _TEMPLATE_MARKERS.search(value):
+            return value  # refused by _no_template, with its own message
+        if not is_version(value.strip()):
+            raise ValueError(not_a_version(what, value))
+        return value.strip()
+    return value  # not text: the str type says so
+
+
+#: A version as the probe reads it (``3.10``, ``9.2p1``, ``11.6c``, ``2024R1``, ``1.2.3-rc1``).
+VersionText = Annotated[
+    str,
+    _NO_TEMPLATE,
+    BeforeValidator(_version, json_schema_input_type=str),
+    StringConstraints(max_length=MAX_VERSION_LENGTH),
+    WithJsonSchema(
+        {"type": "string", "pattern": VERSION_TEXT_PATTERN, "maxLength": MAX_VERSION_LENGTH}
+    ),
+]
 FeatureName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)]
 HostText = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9_.:\[\]-]+$", 253)]
 PathText = Annotated[
