@@ -127,6 +127,28 @@ class Unknown:
 
 
 @dataclass(frozen=True)
+class ShortGroup:
+    """A ``{group, count: N}`` whose group has fewer than N hosts: no readiness can fill it."""
+
+    group: str
+    hosts: tuple[str, ...]
+    count: int
+    #: False when ``group`` names a host (or alias), which is one host.
+    is_group: bool = True
+
+    @property
+    def message(self) -> str:
+        """``group 'gpu' has 1 host (gpu1); count 3 needs 3``, in words even when empty."""
+        needs = f"count {self.count} needs {self.count}"
+        if not self.is_group:
+            return f"{self.group!r} is one host, not a group; {needs}"
+        if not self.hosts:
+            return f"group {self.group!r} has no hosts; {needs}"
+        size = f"{len(self.hosts)} host{'s' if len(self.hosts) > 1 else ''}"
+        return f"group {self.group!r} has {size} ({', '.join(self.hosts)}); {needs}"
+
+
+@dataclass(frozen=True)
 class RowScope:
     """Where a row may run, in canonical host names.
 
@@ -141,6 +163,8 @@ class RowScope:
     #: Hosts the row names directly (a host name or alias, not through a group).
     named: frozenset[str] = field(default_factory=frozenset)
     unknown: tuple[Unknown, ...] = ()
+    #: A ``{group, count}`` asking for more hosts than the group has (None: it has enough).
+    short: ShortGroup | None = None
 
     @property
     def assigned(self) -> tuple[str, ...]:
@@ -169,6 +193,7 @@ def row_scope(row: ResolvedStage, directory: Directory) -> RowScope:
     ws = row.assignment.workstations
     named: set[str] = set()
     unknown: list[Unknown] = []
+    short: ShortGroup | None = None
     slots: list[tuple[str, ...]]
     if ws is None:
         slots = []
@@ -177,8 +202,13 @@ def row_scope(row: ResolvedStage, directory: Directory) -> RowScope:
         if members is None:
             unknown.append(Unknown(ws.group, "workstations"))
             members = ()
-        elif not is_group(ws.group, directory):
-            named.update(members)
+        else:
+            group = is_group(ws.group, directory)
+            if not group:
+                named.update(members)
+            distinct = tuple(dict.fromkeys(members))
+            if len(distinct) < ws.count:
+                short = ShortGroup(ws.group, distinct, ws.count, group)
         slots = [tuple(members)] * ws.count
     else:
         expanded = _expand_named(ws, "workstations", directory, named, unknown)
@@ -188,7 +218,7 @@ def row_scope(row: ResolvedStage, directory: Directory) -> RowScope:
             slots = [tuple(dict.fromkeys(h for hosts in expanded for h in hosts))]
     fallback = _expand_named(row.assignment.fallback, "fallback", directory, named, unknown)
     spares = tuple(dict.fromkeys(h for hosts in fallback for h in hosts))
-    return RowScope(tuple(slots), spares, frozenset(named), tuple(unknown))
+    return RowScope(tuple(slots), spares, frozenset(named), tuple(unknown), short)
 
 
 class InventoryNames:
@@ -199,19 +229,25 @@ class InventoryNames:
 
     def issues(self, contract: Contract) -> list[Issue]:
         """Every unknown name the WRK gives, once per field, naming the row it appears in and
-        the closest known name. A row the WRK left out (the template's) is checked only when
-        it is gated: its defaults may depend on where ``wrk`` runs."""
+        the closest known name, and every ``{group, count}`` its group cannot fill. A row the
+        WRK left out (the template's) is checked only when it is gated: its defaults may depend
+        on where ``wrk`` runs."""
         issues: list[Issue] = []
         reported: set[tuple[str, str]] = set()
         rows: dict[tuple[str, str], list[str]] = {}  # (field, name) -> the rows it fills
         for row in contract.stages:
-            for missing in row_scope(row, self.directory).unknown:
+            scope = row_scope(row, self.directory)
+            for missing in scope.unknown:
                 origin = row.origin.get(missing.key, TEMPLATE)
                 if origin == TEMPLATE:
                     continue
-                written = origin in {"frontmatter", "assignment file"}
-                where = f"stage_assignments.{row.stage}.{missing.key}" if written else origin
-                rows.setdefault((where, missing.name), []).append(row.stage)
+                rows.setdefault((_field(row, missing.key, origin), missing.name), []).append(
+                    row.stage
+                )
+            origin = row.origin.get("workstations", TEMPLATE)
+            if scope.short is not None and origin != TEMPLATE:
+                where = _field(row, "workstations", origin)
+                issues.append(Issue(where, scope.short.message))
         for (where, name), stages in rows.items():
             reported.add((where, name))
             message = unknown_message(name, self.directory)
@@ -228,6 +264,12 @@ class InventoryNames:
 
     def canonical(self, name: str) -> str | None:
         return self.directory.canonical(name)
+
+
+def _field(row: ResolvedStage, key: str, origin: str) -> str:
+    """Where a row's ``key`` was written: its contract field, or the legacy field it came from."""
+    written = origin in {"frontmatter", "assignment file"}
+    return f"stage_assignments.{row.stage}.{key}" if written else origin
 
 
 # -- Ansible patterns (--limit) ----------------------------------------------------------------

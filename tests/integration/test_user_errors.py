@@ -111,3 +111,64 @@ def test_a_missing_inventory_says_where_it_was_looked_for(run_wrk: RunWrk, tmp_p
         "looks at --inventory DIR, then $WRK_INVENTORY, then inventory: in wrk.yml, then "
         "./inventory" in done.stderr
     )
+
+
+GPU_SHORT = "group 'gpu' has 1 host (gpu1); count 3 needs 3"
+
+
+def test_a_group_count_larger_than_the_group_is_refused_naming_its_size(
+    run_wrk: RunWrk, tmp_path: Path
+) -> None:
+    """Issue 15: ``{group: gpu, count: 3}`` with one gpu host validated, then the gate said
+    ``no ready machine ()``. Validation (with an inventory) and the gate now say the size."""
+    inv = inventory(tmp_path)
+    scope = {"group": "gpu", "count": 3}
+    path = wrk_file(
+        tmp_path, stage_assignments={"execute": {"primary": "claude", "workstations": scope}}
+    )
+    done = run_wrk("contract", "validate", str(path), "-i", str(inv), "--json")
+    assert done.returncode == 1, done.stdout + done.stderr
+    (error,) = json.loads(done.stdout)[0]["errors"]
+    assert error["field"] == "stage_assignments.execute.workstations"
+    assert error["message"] == GPU_SHORT
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert error["line"] == lines.index("    workstations:") + 1  # the key, in the file
+    gated = run_wrk("gate", str(path), "--stage", "execute", "--here", "build1", "-i", str(inv),
+                    "--json", "--no-record", "--evidence-dir", str(tmp_path / "ev"))  # fmt: skip
+    assert gated.returncode == 1, gated.stderr
+    out = json.loads(gated.stdout)
+    assert out["verdict"] == "fail"
+    assert [c["reason"] for c in out["checks"]] == [GPU_SHORT]
+    # Without an inventory the names are not checked, so neither is the group's size.
+    elsewhere = tmp_path / "no-inventory-here"
+    elsewhere.mkdir()
+    unchecked = run_wrk("contract", "validate", str(path), "--json", cwd=elsewhere)
+    assert unchecked.returncode == 0, unchecked.stdout
+
+
+def test_a_template_row_whose_group_is_too_small_fails_when_gated_in_words(
+    run_wrk: RunWrk, tmp_path: Path
+) -> None:
+    """A row the WRK did not write (the team's matrix in wrk.yml) is checked only when gated,
+    and then says the same; no reason or gap is ever an empty list."""
+    inv = inventory(tmp_path)
+    config = tmp_path / "wrk.yml"
+    config.write_text(
+        "---\nversion: 1\nstages:\n  plan_review:\n    workstations: {group: gpu, count: 3}\n",
+        encoding="utf-8",
+    )
+    path = wrk_file(
+        tmp_path,
+        stage_assignments={"execute": {"primary": "claude", "workstations": ["build1"]}},
+    )
+    done = run_wrk("--config", str(config), "contract", "validate", str(path), "-i", str(inv))
+    assert done.returncode == 0, done.stdout + done.stderr
+    gated = run_wrk("--config", str(config), "gate", str(path), "--stage", "plan_review",
+                    "--here", "build1", "-i", str(inv), "--json", "--no-record",
+                    "--evidence-dir", str(tmp_path / "ev"))  # fmt: skip
+    out = json.loads(gated.stdout)
+    assert (gated.returncode, out["verdict"]) == (1, "fail"), gated.stderr
+    assert out["reason"].startswith(f"plan_review: {GPU_SHORT} (the template's default")
+    said = json.dumps([out["reason"], out["gaps"], [c["reason"] for c in out["checks"]]])
+    assert "()" not in said
+    assert "[]" not in said.replace('"proposals": []', "")

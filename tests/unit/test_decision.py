@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -403,3 +404,56 @@ def test_gates_sharing_a_prerequisite_report_it_once() -> None:
     assert [c.name for c in d.checks].count("plan-file") == 1
     assert d.gaps.count(fix) == 1
     assert d.reason == "the WRK names no plan file"
+
+
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ({"group": "g2", "count": 3}, "group 'g2' has 1 host (a); count 3 needs 3"),
+        ({"group": "g1", "count": 3}, "group 'g1' has 2 hosts (a, b); count 3 needs 3"),
+        ({"group": "empty", "count": 2}, "group 'empty' has no hosts; count 2 needs 2"),
+        ({"group": "c", "count": 2}, "'c' is one host, not a group; count 2 needs 2"),
+    ],
+)
+def test_a_group_count_its_group_cannot_fill_fails_naming_the_size(
+    scope: dict[str, Any], message: str
+) -> None:
+    """Issue 15: the gate said ``no ready machine ()``; the one resolver now knows the size."""
+    r = replace(row(workstations=scope), origin={"workstations": "frontmatter"})
+    short = row_scope(r, GROUPS).short
+    assert short is not None
+    assert short.message == message
+    d = decide_on(GROUPS, r, ("a", "b", "c"))
+    assert d.verdict is Verdict.FAIL
+    assert d.reason == f"execute: {message}"
+    assert row_scope(row(workstations={"group": "g1", "count": 2}), GROUPS).short is None
+
+
+def test_validation_refuses_a_short_group_only_in_rows_the_wrk_wrote() -> None:
+    from wrk_ansible.contract.models import WorkItemFields
+    from wrk_ansible.contract.resolve import Contract
+    from wrk_ansible.names import InventoryNames
+
+    written = replace(
+        row(workstations={"group": "g2", "count": 3}), origin={"workstations": "frontmatter"}
+    )
+    template = replace(
+        row("plan_review", workstations={"group": "g2", "count": 2}),
+        origin={"workstations": "template"},
+    )
+    fields = WorkItemFields.model_validate({"id": "WRK-1"})
+    contract = Contract(
+        "WRK-1.md", "WRK-1", None, None, False, "frontmatter", (written, template), None, fields
+    )
+    [issue] = InventoryNames(GROUPS).issues(contract)
+    assert issue.field == "stage_assignments.execute.workstations"
+    assert issue.message == "group 'g2' has 1 host (a); count 3 needs 3"
+
+
+def test_no_reason_or_gap_is_an_empty_list() -> None:
+    """A parallel list naming one host twice leaves a slot no host can fill: said in words."""
+    d = decide_on(GROUPS, row(workstations=["a", "a"], parallel=True), ("a",))
+    assert d.verdict is Verdict.PAUSE
+    said = [d.reason, *(g.summary for g in d.gaps)]
+    assert not any("()" in text or "[]" in text for text in said), said
+    assert "1 more needed, and every host the row names already runs a part: a" in d.gaps[0].summary

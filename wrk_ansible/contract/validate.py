@@ -116,6 +116,16 @@ def _load_assignment_file(
         return None, target
 
 
+def _locate(issue: Issue, item: WorkItemFile, source: str) -> Issue:
+    """``issue`` with the line of its field in the frontmatter (a row the WRK wrote there, or a
+    legacy field), when it has none yet; a row from an assignment file names that file."""
+    if issue.line is not None or issue.field is None:
+        return issue
+    if source != "frontmatter" and issue.field.startswith("stage_assignments."):
+        return replace(issue, file=source)
+    return replace(issue, line=item.parsed.line_of(tuple(issue.field.split("."))))
+
+
 def _duplicate_issue(dup: DuplicateKey, *, file: str | None = None) -> Issue:
     return Issue(
         ".".join(dup.path),
@@ -261,7 +271,7 @@ def check_work_item(
     warnings += _contract_warnings(fields, contract)
     errors += _gate_issues(contract, _known_gates() if known_gates is None else known_gates)
     if machines is not None:
-        errors += machines.issues(contract)
+        errors += [_locate(issue, item, source) for issue in machines.issues(contract)]
         contract = replace(contract, canonical_names=_canonical_names(contract, machines))
     if contract.stage("execute").assignment.workstations is None:
         (warnings if derived else errors).append(

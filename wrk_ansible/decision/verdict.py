@@ -240,6 +240,14 @@ def _observed_checks(
     return checks
 
 
+def _unfilled(slots: Sequence[str | None], chosen: Sequence[str]) -> str:
+    """Why slots stay empty when every host the row names is already chosen, in words (a
+    parallel list naming one host twice): never an empty list."""
+    empty = sum(1 for slot in slots if slot is None)
+    taken = ", ".join(chosen) if chosen else "no host"
+    return f"{empty} more needed, and every host the row names already runs a part: {taken}"
+
+
 def decide(inputs: RowInputs) -> Decision:
     """The machine decision of one row: pass, fallback, pause (a P1 gap) or fail."""
     row, wrk = inputs.row, inputs.wrk
@@ -261,21 +269,23 @@ def decide(inputs: RowInputs) -> Decision:
             observed,
         )  # fmt: skip
 
+    template_hint = (
+        f" (the template's default for {row.stage}: give stage_assignments.{row.stage}."
+        "workstations in the WRK)"
+    )
     unknown = [u.name for u in inputs.scope.unknown]
     if unknown:
         defaults = any(
             row.origin.get(u.key, "template") == "template" for u in inputs.scope.unknown
         )
-        hint = (
-            f" (the template's default for {row.stage}: give stage_assignments.{row.stage}."
-            "workstations in the WRK)"
-            if defaults
-            else ""
-        )
         return decision(
             Verdict.FAIL, (), f"{row.stage} names machines not in the inventory: "
-            + ", ".join(dict.fromkeys(unknown)) + hint,
+            + ", ".join(dict.fromkeys(unknown)) + (template_hint if defaults else ""),
         )  # fmt: skip
+    if inputs.scope.short is not None:  # validation says the same of a row the WRK wrote
+        default = row.origin.get("workstations", "template") == "template"
+        reason = f"{row.stage}: {inputs.scope.short.message}"
+        return decision(Verdict.FAIL, (), reason + (template_hint if default else ""))
     if not inputs.scope.slots:
         return decision(Verdict.FAIL, (), f"{row.stage} names no workstation")
     if any(not slot for slot in inputs.scope.slots):
@@ -290,7 +300,7 @@ def decide(inputs: RowInputs) -> Decision:
             f"{c.name}: {_not_ready_reason(c, readiness)}"
             for c in candidates
             if c.name not in chosen
-        )
+        ) or _unfilled(slots, chosen)
         proposals = [
             *_proposals(row, inputs.hosts, {c.name for c in candidates}),
             _unavailable_action(row, wrk),
@@ -363,7 +373,11 @@ def compose(
     results = [counted(g) for g in gates]
     parts = [_Part(machine.verdict, machine.reason), _artifact_part(artifacts)]
     parts += [
-        _Part(r.verdict, "; ".join(c.reason for c in r.checks if c.blocking)) for r in results
+        _Part(
+            r.verdict,
+            "; ".join(c.reason for c in r.checks if c.blocking) or f"{g.name}: {r.verdict}",
+        )
+        for g, r in zip(gates, results, strict=True)
     ]
     verdict = worst(p.verdict for p in parts)
     if verdict is machine.verdict:
