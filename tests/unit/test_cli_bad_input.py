@@ -58,6 +58,11 @@ CASES = [
     ),
     Case("WRK-alias-bomb.md", ("YAML aliases are not allowed",)),
     Case("WRK-deep-nesting.md", ("nested deeper than",)),
+    Case(
+        "WRK-not-a-version.md",
+        ("min_version '2.x' is not a version", "write it like 3.11 or 9.2p1"),
+        field="machine_capability_requirements.execute.tools.0.min_version",
+    ),
 ]
 
 
