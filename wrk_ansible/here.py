@@ -1,11 +1,16 @@
-"""Which inventory host ``wrk`` is running on (``--here``), and how it names itself as a writer."""
+"""Which inventory host ``wrk`` is running on (``--here``), and how it names itself as a writer.
+
+One rule for every command that writes evidence (``gate``, ``handoff``, ``readiness``, ``quota
+record|import``, ``review record``): ``--here`` when given, else the inventory host whose name
+or alias matches this machine's hostname, else a usage error (exit 64) saying so.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import re
 import socket
-from typing import Protocol
+from typing import Final, Protocol
 
 from wrk_ansible.errors import UsageError
 from wrk_ansible.registry.workstation import Workstation
@@ -45,13 +50,25 @@ def identify_here(hosts: _Finder, given: str | None) -> Workstation:
     )
 
 
+#: What ``--here`` may be without an inventory to check it against: a host-like name.
+_WRITER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: Why there is no writer, when there is neither an inventory nor ``--here``.
+NO_WRITER: Final = (
+    "no inventory here, so this machine's inventory host is not known and the evidence has no "
+    "writer: give --here HOST, or an inventory that lists this machine (--inventory DIR, "
+    "$WRK_INVENTORY, or ./inventory)"
+)
+
+
 def writer_name(hosts: _Finder | None, given: str | None) -> str:
-    """The name evidence is written under: the inventory host when known, else the hostname."""
+    """The host evidence is written under, by one rule for every writer: ``--here`` when given
+    (a host or alias of the inventory when there is one), else the inventory host this machine
+    matches; else a :class:`UsageError` (exit 64) saying how to name it. Never the OS hostname
+    unasked: a chain under a name no inventory knows is evidence nobody can attribute."""
     if hosts is not None:
-        try:
-            return identify_here(hosts, given).name
-        except UsageError:
-            if given:
-                raise
-    raw = given or socket.gethostname() or "unknown-host"
-    return re.sub(r"[^A-Za-z0-9._-]", "-", raw)[:64] or "unknown-host"
+        return identify_here(hosts, given).name
+    if not given:
+        raise UsageError(NO_WRITER)
+    if not _WRITER.match(given):
+        raise UsageError(f"--here {given!r} is not a host name (letters, digits, . _ -)")
+    return given

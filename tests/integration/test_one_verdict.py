@@ -221,7 +221,7 @@ def test_every_command_gives_the_same_readiness_and_verdict(world: World) -> Non
     world._git("commit", "-q", "-m", "queue")
     handed = world.wrk(
         "handoff", str(paths["WRK-7"]), "--from", HERE, "--to", "recv", "--stage", "execute",
-        "--artifact", str(artifact), *world.where(),
+        "--artifact", str(artifact), "--here", HERE, *world.where(),
     )  # fmt: skip
     assert handed.returncode == 0, handed.stderr
     artifact.write_text("a,b\n1,3\n", encoding="utf-8")  # changed after the handoff

@@ -298,7 +298,7 @@ def test_the_installed_wrk_runs_every_command_from_an_empty_folder(
     assert out["readiness"][HERE]["source"] == "probe"
     assert out["readiness"][HERE]["ready"] is True
 
-    observed = wrk("readiness", "--json", *where)
+    observed = wrk("readiness", "--json", "--here", HERE, *where)  # it records: a writer
     assert observed.returncode == 0, observed.stderr
     (host,) = json.loads(observed.stdout)
     assert (host["host"], host["source"], host["ready"]) == (HERE, "probe", True)

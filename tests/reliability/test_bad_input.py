@@ -396,7 +396,7 @@ def test_handoff_artifact_that_escapes_is_refused(
     artifact = escape(world)
     before = tree_hash(world.top)
     proc = run_wrk(
-        "handoff", "WRK-640.md", "--from", HERE, "--to", "dev-secondary",
+        "handoff", "WRK-640.md", "--from", HERE, "--to", "dev-secondary", "--here", HERE,
         "--artifact", "WRK-640.md", "--artifact", artifact, "-i", "inventory",
         cwd=world.repo, timeout=TIMEOUT,
     )  # fmt: skip
@@ -416,7 +416,7 @@ def test_handoff_inside_the_repository_is_recorded(
     """The control for the refusals above: the same command with an inside artifact works."""
     before = tree_hash(world.top)
     proc = run_wrk(
-        "handoff", "WRK-640.md", "--from", HERE, "--to", "dev-secondary",
+        "handoff", "WRK-640.md", "--from", HERE, "--to", "dev-secondary", "--here", HERE,
         "--artifact", "WRK-640.md", "-i", "inventory", "--evidence-dir", str(world.top / "ev"),
         cwd=world.repo, timeout=TIMEOUT,
     )  # fmt: skip

@@ -33,7 +33,10 @@ def _common(parser: argparse.ArgumentParser, *, writes: bool = True) -> None:
     add_evidence_dir(parser)
     if writes:
         parser.add_argument(
-            "--here", metavar="HOST", help="the inventory host writing (default: by hostname)"
+            "--here",
+            metavar="HOST",
+            help="the inventory host writing (default: the one matching this machine's "
+            "hostname; required without an inventory)",
         )
         parser.add_argument(
             "--sign-key", metavar="KEY", help="sign the record (default: $WRK_SIGNING_KEY)"

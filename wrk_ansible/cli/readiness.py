@@ -181,7 +181,7 @@ def _fleet(args: argparse.Namespace, registry: Any, requirements: Any, signer: A
         raise InputError(f"no host matches {args.limit!r}", field="--limit")
     inventory = inventory_source(args)[0]
     ledger = Ledger.at(evidence_dir(args))
-    writer = writer_name(registry, args.here)
+    writer = None if args.no_record else writer_name(registry, args.here)  # before any probe
 
     def progress(host: str, outcome: str, message: str) -> None:
         note(f"  {host}: {outcome}" + (f" ({message})" if message else ""))
@@ -193,7 +193,7 @@ def _fleet(args: argparse.Namespace, registry: Any, requirements: Any, signer: A
         )  # fmt: skip
 
     def remember(observed: Any, data: Any) -> None:
-        if not args.no_record:
+        if writer is not None:
             record = record_observation(ledger, writer, observed.as_dict(), data, signer=signer)
             note(f"recorded {record.id}")
 
@@ -232,7 +232,7 @@ def run_readiness(args: argparse.Namespace) -> int:
     from wrk_ansible.errors import InputError, UsageError
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.readiness import record_observation
-    from wrk_ansible.here import identify_here
+    from wrk_ansible.here import identify_here, writer_name
     from wrk_ansible.readiness.gather import probe_local
     from wrk_ansible.readiness.results import requirements_data
 
@@ -243,8 +243,12 @@ def run_readiness(args: argparse.Namespace) -> int:
         return _fleet(args, registry, requirements, signer)
     if args.limit:
         raise UsageError("--limit does not apply to --local (it probes this machine)")
-    ws = identify_here(registry, args.here) if registry is not None else None
-    name = ws.name if ws else (args.here or "localhost")
+    if registry is not None:
+        ws = identify_here(registry, args.here)
+        name = ws.name
+    else:  # no inventory: a record needs a writer all the same (here.writer_name's one rule)
+        ws = None
+        name = (args.here or "localhost") if args.no_record else writer_name(None, args.here)
     if ws is not None and ws.access == "none" and signer is None and not args.no_record:
         raise InputError(
             f"{ws.name} has no remote access: its attestation must be signed; pass "

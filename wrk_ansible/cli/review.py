@@ -32,7 +32,10 @@ def register(commands: Any) -> None:
     record.add_argument("--verdict", required=True, choices=("approve", "changes"))
     record.add_argument("--note", metavar="TEXT", help="what the reviewer said, briefly")
     record.add_argument(
-        "--here", metavar="HOST", help="the inventory host writing (default: by hostname)"
+        "--here",
+        metavar="HOST",
+        help="the inventory host writing (default: the one matching this machine's hostname; "
+        "required without an inventory)",
     )
     add_evidence_dir(record)
     record.add_argument(
