@@ -37,13 +37,13 @@ registry: ../config/registry.yaml
 import os
 import sys
 
-import yaml
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin
 
 try:
     from wrk_ansible.errors import WrkError
     from wrk_ansible.registry.legacy_registry import map_registry
+    from wrk_ansible.safeyaml import parse_yaml, read_text
 except ImportError:
     # The mapping lives in the wrk_ansible package (one source, shared with the importer). wrk
     # installs next to ansible-core, so this import normally works; when Ansible runs from a
@@ -54,27 +54,24 @@ except ImportError:
     sys.path.append(_ROOT)
     from wrk_ansible.errors import WrkError
     from wrk_ansible.registry.legacy_registry import map_registry
+    from wrk_ansible.safeyaml import parse_yaml, read_text
 
 _SUFFIXES = ("wrk_registry.yml", "wrk_registry.yaml")
 _MAX_BYTES = 4 * 1024 * 1024
 
 
 def _read_registry(path):
-    """The parsed registry; plain Python data (untrusted by Ansible, so never templated)."""
+    """The registry mapped, or AnsibleParserError naming its file, line and field.
+
+    Read as wrk reads every file it does not control (wrk_ansible.safeyaml: a size cap, no NUL
+    or invalid UTF-8, no aliases), so an error says "registry.yaml:4 [machines.box.os]: ..."
+    like ``wrk inventory import`` does. Plain Python data, untrusted by Ansible, never templated.
+    """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(_MAX_BYTES + 1)
-    except OSError as exc:
-        raise AnsibleParserError(
-            "wrk_registry: cannot read %s: %s" % (path, exc.strerror)
-        ) from None
-    if len(raw) > _MAX_BYTES:
-        raise AnsibleParserError("wrk_registry: %s is larger than 4 MiB" % path)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(raw.decode("utf-8"), Loader=loader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise AnsibleParserError("wrk_registry: %s is not valid YAML: %s" % (path, exc)) from None
+        parsed = parse_yaml(read_text(path, max_bytes=_MAX_BYTES, what="registry"), path)
+        return map_registry(parsed.data, path, line_of=parsed.line_of)
+    except WrkError as exc:
+        raise AnsibleParserError("wrk_registry: %s" % exc) from None
 
 
 class InventoryModule(BaseInventoryPlugin):
@@ -91,10 +88,7 @@ class InventoryModule(BaseInventoryPlugin):
         registry = os.path.join(
             os.path.dirname(os.path.abspath(path)), os.path.expanduser(self.get_option("registry"))
         )
-        try:
-            mapped = map_registry(_read_registry(registry), registry)
-        except WrkError as exc:
-            raise AnsibleParserError("wrk_registry: %s" % exc) from None
+        mapped = _read_registry(registry)
         for group in mapped.groups:
             self.inventory.add_group(group)
         for host, host_vars in mapped.hosts.items():

@@ -8,10 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
+from wrk_ansible.errors import InputError
 from wrk_ansible.registry.inventory import load_registry
 from wrk_ansible.registry.snapshot import cached_registry, snapshot_key
 
@@ -139,3 +142,44 @@ def test_role_inputs_in_the_inventory_are_not_host_declarations(
     )
     registry = load_registry(str(inventory))  # no "unknown host var" error
     assert registry.workstations
+
+
+def test_a_failure_is_never_cached(
+    inventory: Path, tmp_path: Path, run_wrk: Callable[..., CompletedProcess[str]]
+) -> None:
+    """A broken host_vars file fails every run, through the real command, saving no snapshot;
+    fixed, the next run reads through Ansible and caches the good registry."""
+    cache = tmp_path / "cache"
+    env_cache = Path(os.environ["WRK_CACHE_DIR"])
+    host = load_registry(str(inventory)).workstations[0].name
+    vars_file = inventory / "host_vars" / f"{host}.yml"
+    good = vars_file.read_text(encoding="utf-8")
+    vars_file.write_text(good + "wrk_notes: [unclosed\n", encoding="utf-8")
+    before = sorted(env_cache.glob("registry-*.json"))
+    for _ in range(2):
+        with pytest.raises(InputError):
+            cached_registry(str(inventory), str(cache))
+        done = run_wrk("inventory", "list", "-i", str(inventory))
+        assert done.returncode == 1, done.stderr
+        assert f"{vars_file}:" in done.stderr
+    assert not list(cache.glob("registry-*.json"))
+    assert sorted(env_cache.glob("registry-*.json")) == before
+    vars_file.write_text(good, encoding="utf-8")
+    assert cached_registry(str(inventory), str(cache)).find(host) is not None
+    assert len(list(cache.glob("registry-*.json"))) == 1
+
+
+def test_a_registry_read_with_warnings_is_not_cached_so_the_warning_repeats(
+    inventory: Path, tmp_path: Path, run_wrk: Callable[..., CompletedProcess[str]]
+) -> None:
+    """A stray unparsable file in the inventory folder: Ansible warns and reads the rest. The
+    warning must come again on the next run, not vanish behind a snapshot."""
+    stray = inventory / "stray.yml"
+    stray.write_text("all: [unclosed-stray\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    assert cached_registry(str(inventory), str(cache)).warnings
+    assert not list(cache.glob("registry-*.json"))
+    for _ in range(2):
+        done = run_wrk("inventory", "list", "-i", str(inventory))
+        assert done.returncode == 0, done.stderr
+        assert str(stray) in done.stderr

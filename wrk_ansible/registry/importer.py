@@ -252,7 +252,8 @@ def import_registry(
 ) -> ImportReport:
     """Import ``registry`` into the inventory at ``inventory``; returns the report."""
     raw = read_text(registry, max_bytes=MAX_REGISTRY_BYTES, what="registry")
-    mapped = map_registry(parse_yaml(raw, registry).data, registry)
+    parsed = parse_yaml(raw, registry)
+    mapped = map_registry(parsed.data, registry, line_of=parsed.line_of)
     report = ImportReport(registry, inventory, dry_run, unmapped=mapped.report())
     with edit_inventory(inventory, create=True, dry_run=dry_run) as edit:
         record = _plan(

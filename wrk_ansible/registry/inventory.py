@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Mapping
 from contextlib import redirect_stderr
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
@@ -56,6 +56,9 @@ class Registry:
     _index: Mapping[str, str] = field(init=False, repr=False, compare=False)
     #: The fleet-level vars of group ``all`` (see :data:`FLEET_VARS`), as plain data.
     fleet_vars: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    #: What Ansible warned about while reading it (a file it could not parse, a key it
+    #: skipped): a registry read with warnings is never snapshotted, so they are said each run.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, str] = {}
@@ -164,11 +167,98 @@ def _origin(value: Any) -> tuple[str | None, int | None]:
         from ansible._internal._datatag._tags import Origin  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - a future ansible-core without it
         return None, None
-    get_tag = getattr(Origin, "get_tag", None)
-    tag = get_tag(value) if get_tag is not None else None
+    if isinstance(value, Origin):  # an AnsibleError's ``obj`` may be the Origin itself
+        tag = value
+    else:
+        get_tag = getattr(Origin, "get_tag", None)
+        tag = get_tag(value) if get_tag is not None else None
     if tag is None:
         return None, None
     return getattr(tag, "path", None), getattr(tag, "line_num", None)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or while handling, outermost first.
+
+    Ansible re-raises a parse error as a new exception that drops the file
+    (``host_group_vars`` raises ``AnsibleParserError(to_native(e))`` inside ``except``); the
+    original, with its ``obj`` and its Origin, is still its ``__context__``."""
+    found: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in found and len(found) < 16:
+        found.append(link)
+        link = link.__cause__ or link.__context__
+    return found
+
+
+def _yaml_context(exc: BaseException, line: int | None) -> str:
+    """Where the YAML construct an error is about began, when not on the error's own line
+    (an unclosed ``[`` is found only at the end of the file): PyYAML's public marks."""
+    import yaml
+
+    for link in _chain(exc):
+        if isinstance(link, yaml.MarkedYAMLError) and link.context_mark is not None:
+            mark, context = link.context_mark, link.context or ""
+            if mark.line + 1 == line:
+                return ""
+            what = context.removeprefix("while parsing ").removeprefix("while scanning ")
+            return f" ({what} starting at line {mark.line + 1}, column {mark.column + 1})"
+    return ""
+
+
+#: A file an Ansible message names without an Origin ("Could not process '/x/box.yml': ...").
+_NAMED_FILE: Final = re.compile(r"'(/[^'\n]+)'")
+
+
+def _failure(exc: BaseException, source: str, loader: Any = None) -> InputError:
+    """An Ansible error reading the inventory as one InputError naming the file and line.
+
+    The file and line are those Ansible recorded (the first error in the chain with an
+    Origin); else the file its message names, at the line its data starts; else ``source``.
+    A file holding a NUL byte or bytes that are not UTF-8 is said so, at that byte's line."""
+    path, line, message = None, None, None
+    for link in _chain(exc):
+        found_path, found_line = _origin(getattr(link, "obj", None))
+        if found_path:
+            path, line, message = found_path, found_line, str(link)
+            break
+    message = " ".join((message or str(getattr(exc, "message", None) or exc)).split())
+    if path is None:
+        named = [p for p in _NAMED_FILE.findall(message) if os.path.isfile(p)]
+        if named:
+            path, line = named[0], _first_line(loader, named[0])
+    if path is not None and os.path.isfile(path) and line is None:
+        unreadable = _unreadable(path)
+        if unreadable is not None:
+            return unreadable
+    where = _yaml_context(exc, line)
+    return InputError(
+        f"cannot read the inventory: {message}{where}", path=path or source, line=line
+    )
+
+
+def _first_line(loader: Any, path: str) -> int | None:
+    """The line where the data of ``path`` starts, as Ansible's loader records it."""
+    if loader is None:
+        return None
+    from ansible.errors import AnsibleError  # type: ignore[import-untyped]
+
+    try:
+        return _origin(loader.load_from_file(path, cache="none"))[1]
+    except AnsibleError:
+        return None
+
+
+def _unreadable(path: str) -> InputError | None:
+    """The file's NUL byte or invalid UTF-8, located (as for every file wrk reads), or None."""
+    from wrk_ansible.safeyaml import read_text
+
+    try:
+        read_text(path, max_bytes=64 * 1024 * 1024, what="inventory file")
+    except InputError as exc:
+        if exc.line is not None:  # a NUL byte or invalid UTF-8; not a size or a read error
+            return InputError(f"cannot read the inventory: {exc.detail}", path=path, line=exc.line)
+    return None
 
 
 def _validate(host: str, raw: Mapping[str, Any], source: str) -> Any:
@@ -228,6 +318,8 @@ class _Read(NamedTuple):
     variables: Any
     loader: Any
     sources: list[str]
+    #: Ansible's warnings while parsing (already passed on to stderr).
+    warnings: tuple[str, ...] = ()
 
 
 def _inventory_manager(loader: Any, sources: list[str]) -> tuple[Any, bool]:
@@ -247,10 +339,14 @@ def _inventory_manager(loader: Any, sources: list[str]) -> tuple[Any, bool]:
 
     class Recording(InventoryManager):  # type: ignore[misc]  # ansible-core ships no types
         parsed_any = False
+        #: Files (not folders) no inventory plugin could parse, in the order Ansible tried.
+        unparsed: tuple[str, ...] = ()
 
         def parse_source(self, source: str, cache: bool = False) -> bool:
             parsed = bool(super().parse_source(source, cache=cache))
             self.parsed_any = self.parsed_any or parsed
+            if not parsed and os.path.isfile(source):
+                self.unparsed = (*self.unparsed, source)
             return parsed
 
     inventory = Recording(loader=loader, sources=sources)
@@ -259,7 +355,7 @@ def _inventory_manager(loader: Any, sources: list[str]) -> tuple[Any, bool]:
 
 def _read(source: str) -> _Read:
     """Ansible's InventoryManager and VariableManager over ``source``; InputError if unparsed."""
-    from ansible.errors import AnsibleError  # type: ignore[import-untyped]
+    from ansible.errors import AnsibleError
     from ansible.parsing.dataloader import DataLoader  # type: ignore[import-untyped]
     from ansible.plugins.loader import inventory_loader  # type: ignore[import-untyped]
     from ansible.vars.manager import VariableManager  # type: ignore[import-untyped]
@@ -277,14 +373,46 @@ def _read(source: str) -> _Read:
         with redirect_stderr(captured):
             inventory, parsed = _inventory_manager(loader, sources)
     except AnsibleError as exc:
-        raise InputError(f"cannot read the inventory: {exc.message}", path=source) from None
+        raise _failure(exc, source, loader) from None
     said = captured.getvalue().strip()
     if not parsed:
-        raise InputError(f"cannot read the inventory: {_why_unparsed(said)}", path=source)
+        raise _unparsed(loader, inventory.unparsed, said, source)
     if said:  # Ansible's own warnings about an inventory that did load: pass them on.
         print(said, file=sys.stderr)
     variables = VariableManager(loader=loader, inventory=inventory)
-    return _Read(inventory, variables, loader, sources)
+    return _Read(inventory, variables, loader, sources, (said,) if said else ())
+
+
+#: Files Ansible's yaml plugin reads as YAML (JSON is YAML to it); an INI file is never
+#: re-read as YAML, which would blame a syntax it does not use.
+_YAML_SUFFIXES: Final = (".yml", ".yaml", ".json")
+
+
+def _unparsed(loader: Any, files: tuple[str, ...], said: str, source: str) -> InputError:
+    """Why nothing in ``source`` parsed, naming the file (and, for YAML, the line): the first
+    YAML file that does not load is re-read through Ansible's own loader, whose error carries
+    the Origin; any other unparsed file is named with the plugins' reasons."""
+    from ansible.errors import AnsibleError
+
+    for path in files:
+        if os.path.splitext(path)[1].lower() in _YAML_SUFFIXES:
+            try:
+                loader.load_from_file(path, cache="none")
+            except AnsibleError as exc:
+                return _failure(exc, path, loader)
+    reason = _why_unparsed(said)
+    # A plugin that names the file and line it failed on (wrk_registry: "registry.yaml:4 [...]").
+    for found, line in _LOCATION.findall(reason):
+        if os.path.isfile(found):
+            said_once = reason.replace(f"{found}:{line}: ", "").replace(f"{found}:{line} ", "")
+            return InputError(f"cannot read the inventory: {said_once}", path=found, line=int(line))
+    where = files[0] if len(files) == 1 else source
+    extra = f" ({len(files)} files: {', '.join(files[:5])})" if len(files) > 1 else ""
+    return InputError(f"cannot read the inventory: {reason}{extra}", path=where)
+
+
+#: ``/path/file:LINE`` in a plugin's reason.
+_LOCATION: Final = re.compile(r"(/[^\s:'\"\[\]]+):(\d+)")
 
 
 def load_registry(source: str) -> Registry:
@@ -292,6 +420,22 @@ def load_registry(source: str) -> Registry:
     if "," not in source and not os.path.exists(source):
         raise InputError("no such inventory (file or directory)", path=source)
     read = _read(source)
+    from ansible.errors import AnsibleError
+
+    captured = io.StringIO()
+    try:
+        with redirect_stderr(captured):
+            registry = _registry(source, read)
+    except AnsibleError as exc:  # a host_vars/ or group_vars/ file Ansible could not load
+        raise _failure(exc, source, read.loader) from None
+    finally:  # e.g. a key given twice in host_vars (Ansible keeps the last): pass it on
+        said = captured.getvalue().strip()
+        if said:
+            print(said, file=sys.stderr)
+    return replace(registry, warnings=(*registry.warnings, said)) if said else registry
+
+
+def _registry(source: str, read: _Read) -> Registry:
     inventory, variables = read.inventory, read.variables
     group_order = [name for name in inventory.groups if name not in IMPLICIT_GROUPS]
     # Members in the group's own order (as ``ansible-inventory --list`` shows them).
@@ -320,6 +464,7 @@ def load_registry(source: str) -> Registry:
         workstations=tuple(workstations),
         groups=members,
         fleet_vars=_fleet_vars(read),
+        warnings=read.warnings,
     )
 
 

@@ -20,6 +20,7 @@ the reason, so nothing is dropped silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -247,12 +248,25 @@ def _map_machine(
     return out, groups
 
 
-def map_registry(data: Any, source: str) -> MappedRegistry:
+def map_registry(
+    data: Any, source: str, *, line_of: Callable[[tuple[str, ...]], int | None] | None = None
+) -> MappedRegistry:
     """Map a parsed legacy registry onto hosts, groups and a report of what was not mapped.
 
     ``source`` names the file in error messages. Raises :class:`InputError` naming the field
-    when the registry has the wrong shape or two machines claim the same name.
+    (and its line, through ``line_of``: :meth:`wrk_ansible.safeyaml.ParsedYaml.line_of`) when
+    the registry has the wrong shape or two machines claim the same name.
     """
+    try:
+        return _map(data, source)
+    except InputError as exc:
+        if line_of is None or exc.line is not None:
+            raise
+        line = line_of(tuple(exc.field.split("."))) if exc.field else 1
+        raise InputError(exc.detail, path=exc.path, field=exc.field, line=line) from None
+
+
+def _map(data: Any, source: str) -> MappedRegistry:
     if not isinstance(data, dict):
         raise InputError("expected a mapping with a 'machines' key", path=source)
     machines = data.get("machines")

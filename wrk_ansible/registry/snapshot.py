@@ -7,7 +7,10 @@ tree, so reading a registry never changes a repository), keyed by the sha256 of 
 inventory file, the ``ansible.cfg`` in force, the ansible-core and wrk versions and the
 ``ANSIBLE_*`` environment.
 Any change to any of them is a new key, so the next read goes through Ansible again. An
-inventory that uses plugins or scripts (whose output no file hash can pin) is never cached.
+inventory that uses plugins or scripts (whose output no file hash can pin) is never cached, nor
+is a failure: an inventory Ansible cannot read raises and saves nothing, and one it read with
+warnings (a file it could not parse, a key it skipped) is read through Ansible every time, so
+the warning is never silenced by a snapshot.
 """
 
 from __future__ import annotations
@@ -174,7 +177,9 @@ def cached_registry(source: str, cache_dir: str | None = None) -> Registry:
             return _decode(data)
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    registry = load_registry(source)
+    registry = load_registry(source)  # an unreadable inventory raises: nothing is saved
+    if registry.warnings:
+        return registry  # Ansible skipped something: say it again next run, never cache it
     try:
         replace_file(path, json.dumps(_encode(registry), sort_keys=True))
         ignore = folder / ".gitignore"
