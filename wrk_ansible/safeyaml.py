@@ -8,6 +8,7 @@ repeated keys and the line of every key, which error messages need.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -189,3 +190,25 @@ def read_text(path: str, *, max_bytes: int, what: str = "file") -> str:
             f"is not valid UTF-8 (byte offset {exc.start})", path=path, line=line
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def json_key_lines(text: str, source: str) -> ParsedYaml | None:
+    """Where each key of a JSON document was written (JSON is YAML to this parser), to give
+    errors about its fields a line; None when the YAML parser does not take it (a tab, an
+    escape YAML 1.1 lacks): such errors then name the file and the field only."""
+    try:
+        return parse_yaml(text, source)
+    except InputError:
+        return None
+
+
+def at_line(error: InputError, parsed: ParsedYaml | None) -> InputError:
+    """``error`` at the line of its field (``agents[0].provider``) in ``parsed``, when it names
+    a field and no line yet; else ``error`` itself."""
+    if parsed is None or error.line is not None or not error.field:
+        return error
+    path = tuple(part for part in re.split(r"[.\[\]]+", error.field) if part)
+    line = parsed.line_of(path)
+    if line is None:
+        return error
+    return InputError(error.detail, path=error.path, field=error.field, line=line)

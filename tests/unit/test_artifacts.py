@@ -136,28 +136,28 @@ def test_jinja_in_a_value_stays_inert_text(tmp_path: Path) -> None:
 
 
 HOSTILE: dict[str, tuple[list[Any], str]] = {
-    "not JSON": (["{not json"], "1-u1.json: not JSON"),
-    "an array": ([[1, 2]], "1-u1.json: an event must be a JSON object"),
-    "no event name": ([{"counter": 1}], "1-u1.json: field event must be an event name"),
+    "not JSON": (["{not json"], "1-u1.json:1: not JSON"),
+    "an array": ([[1, 2]], "1-u1.json:1: an event must be a JSON object"),
+    "no event name": ([{"counter": 1}], "1-u1.json:1: field event must be an event name"),
     "counter a string": (
         [dict(event(1, "playbook_on_start"), counter="1")],
-        "1-u1.json: field counter must be int, got str",
+        "1-u1.json:1: field counter must be int, got str",
     ),
     "event_data a list": (
         [dict(event(1, "runner_on_ok"), event_data=[1])],
-        "1-u1.json: field event_data must be dict, got list",
+        "1-u1.json:1: field event_data must be dict, got list",
     ),
     "res a string": (
         [event(1, "runner_on_ok", host="h1", res="x")],
-        "1-u1.json: field res must be dict, got str",
+        "1-u1.json:1: field res must be dict, got str",
     ),
     "jinja host": (
         [event(1, "runner_on_unreachable", host="{{ lookup('pipe','id') }}")],
-        "1-u1.json: event_data.host",
+        "1-u1.json:1: event_data.host",
     ),
     "jinja host in set_stats": (
         [event(1, "playbook_on_stats", artifact_data={"wrk_readiness": {"{{ x }}": {}}})],
-        "1-u1.json: artifact_data.wrk_readiness key",
+        "1-u1.json:1: artifact_data.wrk_readiness key",
     ),
     "published results a list": (
         [event(1, "playbook_on_stats", artifact_data={"wrk_readiness": ["h1"]})],
@@ -188,6 +188,21 @@ def test_hostile_events_refuse_the_directory_naming_file_and_field(
     assert exc.value.exit_code == 1
 
 
+def test_an_error_names_the_line_of_the_field_in_a_multi_line_event(tmp_path: Path) -> None:
+    """Events are one line as ansible-runner writes them; one written by hand (or by another
+    tool) pretty-printed gets the line of the field, and of a JSON syntax error."""
+    bad = dict(event(1, "runner_on_ok", host="h1"), counter="one")
+    run = write_run(tmp_path / "a", [json.dumps(bad, indent=2, sort_keys=True)])
+    text = (run / "job_events" / "1-u1.json").read_text(encoding="utf-8").splitlines()
+    with pytest.raises(ArtifactError, match="field counter must be int") as caught:
+        read_artifacts(run)
+    assert caught.value.line == 1 + next(i for i, t in enumerate(text) if '"counter"' in t)
+    assert str(caught.value.path).endswith("ident-1/job_events/1-u1.json")
+    broken = write_run(tmp_path / "b", ['{\n  "event": "runner_on_ok",\n  "counter": \n}'])
+    with pytest.raises(ArtifactError, match=r"1-u1\.json:4: not JSON") as caught:
+        read_artifacts(broken)
+
+
 def test_a_huge_event_is_refused_without_being_read(tmp_path: Path) -> None:
     run = write_run(tmp_path, standard_events())
     huge = run / "job_events" / "9-huge.json"
@@ -206,7 +221,7 @@ def test_symlinks_and_devices_are_refused(tmp_path: Path) -> None:
 
 def test_bad_status_file_and_missing_or_ambiguous_runs(tmp_path: Path) -> None:
     run = write_run(tmp_path / "a", standard_events(), status="{{ x }}")
-    with pytest.raises(ArtifactError, match=r"ident-1/status: unexpected content"):
+    with pytest.raises(ArtifactError, match=r"ident-1/status:1: unexpected content"):
         read_artifacts(run)
     with pytest.raises(ArtifactError, match="no job_events"):
         find_run_dir(tmp_path / "a" / "artifacts" / "ident-1" / "job_events")

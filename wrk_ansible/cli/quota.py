@@ -152,17 +152,22 @@ def run_import(args: argparse.Namespace) -> int:
 
     from wrk_ansible.agents.quota import readings_from_file, snapshot_body
     from wrk_ansible.errors import InputError
-    from wrk_ansible.safeyaml import read_text
+    from wrk_ansible.safeyaml import at_line, json_key_lines, read_text
 
     ledger, registry, catalog = _context(args)
     text = read_text(args.file, max_bytes=1024 * 1024, what="quota snapshot")
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"not JSON: {exc}", path=args.file) from None
-    readings = readings_from_file(data, path=args.file)
-    for index, reading in enumerate(readings):
-        _check_agent(reading.agent, catalog, path=args.file, field=f"agents[{index}].provider")
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not JSON: {exc.msg} (column {exc.colno})", path=args.file, line=exc.lineno
+        ) from None
+    try:
+        readings = readings_from_file(data, path=args.file)
+        for index, reading in enumerate(readings):
+            _check_agent(reading.agent, catalog, path=args.file, field=f"agents[{index}].provider")
+    except InputError as exc:  # at the line of the field it names
+        raise at_line(exc, json_key_lines(text, args.file)) from None
     origin = {
         "command": "wrk quota import",
         "file": os.path.basename(args.file),

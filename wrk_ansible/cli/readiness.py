@@ -118,7 +118,28 @@ def _signer(given: str | None) -> Any:
 
     from wrk_ansible.evidence.ledger import Signer
 
-    return Signer(Path(key))
+    signer = Signer(Path(key).absolute())  # ssh-keygen may run in another folder
+    _can_sign(signer, key)
+    return signer
+
+
+def _can_sign(signer: Any, shown: str) -> None:
+    """Sign a scratch file outside every repository, so a file that is no usable SSH private
+    key (a ``KEY.pub`` beside it or not) is refused now, before anything is written."""
+    import tempfile
+    from pathlib import Path
+
+    from wrk_ansible.errors import InputError, WrkError
+
+    with tempfile.TemporaryDirectory(prefix="wrk-sign-check-") as scratch:
+        probe = Path(scratch) / "probe"
+        probe.write_bytes(b"wrk signing-key check\n")
+        try:
+            signer.sign(probe)
+        except WrkError as exc:  # one line: ssh-keygen's last word ("invalid format", ...)
+            said = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            why = said[-1].split(": ", 1)[-1] if said else "it cannot sign"
+            raise InputError(f"not a usable SSH private key ({why})", path=shown) from None
 
 
 def _check_key(ws: Any, signer: Any, args: argparse.Namespace) -> None:

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from wrk_ansible import clock
 from wrk_ansible.contract.models import StageRequirements
-from wrk_ansible.errors import WrkError
+from wrk_ansible.errors import InputError
 from wrk_ansible.readiness.results import (
     Observation,
     ProbeOutputError,
@@ -35,6 +35,7 @@ from wrk_ansible.readiness.results import (
     parse_probe_result,
     unreachable,
 )
+from wrk_ansible.safeyaml import json_key_lines
 
 STATS_KEY: Final = "wrk_readiness"
 MAX_EVENT_BYTES: Final = 4 * 1024 * 1024
@@ -48,8 +49,25 @@ PROBE_ACTIONS: Final = frozenset({"wrkansible.wrk.wrk_probe", "wrk_probe"})
 SOURCE: Final = "artifacts"
 
 
-class ArtifactError(WrkError):
-    """An artifact directory that cannot be used; the message names the file (exit 1)."""
+#: Where a host's result was read: the event file, its bytes, the key path of the result.
+_From = tuple[str, bytes, tuple[str, ...]]
+
+
+class ArtifactError(InputError):
+    """An artifact directory that cannot be used: names the file (under the directory given)
+    and, for an event, the line (exit 1)."""
+
+    def __init__(
+        self,
+        where: str,
+        detail: str,
+        *,
+        line: int | None = None,
+        key: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(detail, path=where, line=line)
+        #: The event's field the error is about (its line is looked up when the file is known).
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -87,40 +105,33 @@ class ArtifactRun:
         return None if obs is None else answers(obs, requirements)
 
 
-def _read(path: Path, cap: int, base: Path) -> bytes:
+def _read(path: Path, cap: int) -> bytes:
     """A regular file's bytes, at most ``cap`` (a bigger file is refused, never read whole)."""
-    name = _name(path, base)
+    name = str(path)
     try:
         info = path.lstat()
     except OSError as exc:
-        raise ArtifactError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+        raise ArtifactError(name, f"cannot be read: {exc.strerror or exc}") from None
     if not stat.S_ISREG(info.st_mode):
-        raise ArtifactError(f"{name}: not a regular file (symlinks and devices are refused)")
+        raise ArtifactError(name, "not a regular file (symlinks and devices are refused)")
     if info.st_size > cap:
-        raise ArtifactError(f"{name}: {info.st_size} bytes, more than the {cap} allowed")
+        raise ArtifactError(name, f"{info.st_size} bytes, more than the {cap} allowed")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise ArtifactError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+        raise ArtifactError(name, f"cannot be read: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as handle:
         data = handle.read(cap + 1)
     if len(data) > cap:
-        raise ArtifactError(f"{name}: more than the {cap} bytes allowed")
+        raise ArtifactError(name, f"more than the {cap} bytes allowed")
     return data
-
-
-def _name(path: Path, base: Path) -> str:
-    try:
-        return str(path.relative_to(base.parent))
-    except ValueError:
-        return str(path)
 
 
 def find_run_dir(directory: Path) -> Path:
     """The run's folder: DIR itself, or the one run in DIR/ or DIR/artifacts/."""
     if not directory.is_dir():
-        raise ArtifactError(f"{directory}: not a directory")
+        raise ArtifactError(str(directory), "not a directory")
     for base in (directory, directory / "artifacts"):
         if (base / "job_events").is_dir():
             return base
@@ -130,56 +141,86 @@ def find_run_dir(directory: Path) -> Path:
                 return runs[0]
             if len(runs) > 1:
                 names = ", ".join(p.name for p in runs[:10])
-                raise ArtifactError(f"{base}: holds {len(runs)} runs ({names}): name one")
-    raise ArtifactError(f"{directory}: no job_events/ folder (not an ansible-runner artifact dir)")
+                raise ArtifactError(str(base), f"holds {len(runs)} runs ({names}): name one")
+    raise ArtifactError(
+        str(directory), "no job_events/ folder (not an ansible-runner artifact dir)"
+    )
 
 
 def _small(run: Path, name: str) -> str | None:
     path = run / name
     if not path.exists() and not path.is_symlink():
         return None
-    text = _read(path, MAX_SMALL_FILE, run).decode("utf-8", "replace").strip()
+    text = _read(path, MAX_SMALL_FILE).decode("utf-8", "replace").strip()
     if not re.fullmatch(r"[A-Za-z0-9_-]{0,32}", text):
-        raise ArtifactError(f"{_name(path, run)}: unexpected content")
+        raise ArtifactError(str(path), "unexpected content", line=1)
     return text
 
 
-def _field(event: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+def _field(
+    event: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str, *at: str
+) -> Any:
     value = event.get(key)
     if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
         expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise ArtifactError(f"{where}: field {key} must be {expected}, got {type(value).__name__}")
+        raise ArtifactError(
+            where, f"field {key} must be {expected}, got {type(value).__name__}", key=(*at, key)
+        )
     return value
 
 
-def _host(value: Any, where: str, key: str) -> str:
+def _host(value: Any, where: str, key: str, at: tuple[str, ...] = ()) -> str:
     if not isinstance(value, str) or not HOST_RE.match(value):
-        raise ArtifactError(f"{where}: {key} {str(value)[:80]!r} is not an inventory host name")
+        raise ArtifactError(
+            where, f"{key} {str(value)[:80]!r} is not an inventory host name", key=at
+        )
     return value
 
 
-def _load_event(path: Path, run: Path) -> dict[str, Any]:
-    where = _name(path, run)
-    raw = _read(path, MAX_EVENT_BYTES, run)
+def _lines(raw: bytes, where: str) -> Any:
+    """Where each key of an event file was written (ansible-runner writes one line per event,
+    so mostly line 1), for errors about its fields."""
+    return json_key_lines(raw.decode("utf-8", "replace"), where)
+
+
+def _at_line(exc: ArtifactError, raw: bytes, where: str) -> ArtifactError:
+    """``exc`` at the line of the field it is about (the event's first line when unknown)."""
+    parsed = _lines(raw, where)
+    line = parsed.line_of(exc.key) if parsed is not None and exc.key else None
+    return ArtifactError(exc.path or where, exc.detail, line=line or 1, key=exc.key)
+
+
+def _load_event(path: Path) -> tuple[dict[str, Any], bytes]:
+    """One event, checked, and its bytes (for the lines of later errors)."""
+    where = str(path)
+    raw = _read(path, MAX_EVENT_BYTES)
     try:
         event = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ArtifactError(f"{where}: not JSON ({str(exc)[:120]})") from None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        detail = f"not JSON: not valid UTF-8 (byte {exc.start})"
+        raise ArtifactError(where, detail, line=line) from None
+    except json.JSONDecodeError as exc:
+        detail = f"not JSON ({exc.msg}, column {exc.colno})"
+        raise ArtifactError(where, detail, line=exc.lineno) from None
     if not isinstance(event, dict):
-        raise ArtifactError(f"{where}: an event must be a JSON object")
-    kind = event.get("event")
-    if not isinstance(kind, str) or not EVENT_RE.match(kind):
-        raise ArtifactError(f"{where}: field event must be an event name")
-    _field(event, "counter", int, where)
-    _field(event, "created", str, where)
-    data = _field(event, "event_data", dict, where) or {}
-    for key in ("host", "task_action", "task"):
-        _field(data, key, str, where)
-    if data.get("host") is not None:
-        _host(data["host"], where, "event_data.host")
-    _field(data, "res", dict, where)
-    _field(data, "artifact_data", dict, where)
-    return event
+        raise ArtifactError(where, "an event must be a JSON object", line=1)
+    try:
+        kind = event.get("event")
+        if not isinstance(kind, str) or not EVENT_RE.match(kind):
+            raise ArtifactError(where, "field event must be an event name", key=("event",))
+        _field(event, "counter", int, where)
+        _field(event, "created", str, where)
+        data = _field(event, "event_data", dict, where) or {}
+        for key in ("host", "task_action", "task"):
+            _field(data, key, str, where, "event_data")
+        if data.get("host") is not None:
+            _host(data["host"], where, "event_data.host", ("event_data", "host"))
+        _field(data, "res", dict, where, "event_data")
+        _field(data, "artifact_data", dict, where, "event_data")
+    except ArtifactError as exc:
+        raise _at_line(exc, raw, where) from None
+    return event, raw
 
 
 def _when(event: Mapping[str, Any]) -> str | None:
@@ -200,41 +241,45 @@ def read_artifacts(directory: Path) -> ArtifactRun:
     events_dir = run / "job_events"
     files = sorted(p for p in events_dir.iterdir() if p.suffix == ".json")
     if len(files) > MAX_EVENTS:
-        raise ArtifactError(f"{_name(events_dir, run)}: {len(files)} events, over {MAX_EVENTS}")
+        raise ArtifactError(str(events_dir), f"{len(files)} events, over {MAX_EVENTS}")
     total = 0
-    published: dict[str, tuple[Any, str | None]] = {}
-    probed: dict[str, tuple[Any, str | None]] = {}
+    # host -> (its probe result, when, and the event it came from: file, bytes, the key path)
+    published: dict[str, tuple[Any, str | None, _From]] = {}
+    probed: dict[str, tuple[Any, str | None, _From]] = {}
     down: dict[str, tuple[str, str | None]] = {}
+    stats_at = ("event_data", "artifact_data", STATS_KEY)
     for path in files:
-        event = _load_event(path, run)
+        event, raw = _load_event(path)
         total += path.lstat().st_size
         if total > MAX_TOTAL_BYTES:
-            raise ArtifactError(f"{_name(events_dir, run)}: more than {MAX_TOTAL_BYTES} bytes")
-        where, kind, data = _name(path, run), event["event"], event.get("event_data") or {}
+            raise ArtifactError(str(events_dir), f"more than {MAX_TOTAL_BYTES} bytes")
+        where, kind, data = str(path), event["event"], event.get("event_data") or {}
         if kind == "playbook_on_stats":
             stats = (data.get("artifact_data") or {}).get(STATS_KEY)
             if stats is None:
                 continue
-            if not isinstance(stats, dict) or len(stats) > MAX_HOSTS:
-                raise ArtifactError(f"{where}: artifact_data.{STATS_KEY} must map hosts to results")
-            for host, result in stats.items():
-                published[_host(host, where, f"artifact_data.{STATS_KEY} key")] = (
-                    result,
-                    _when(event),
-                )
+            try:
+                if not isinstance(stats, dict) or len(stats) > MAX_HOSTS:
+                    what = f"artifact_data.{STATS_KEY} must map hosts to results"
+                    raise ArtifactError(where, what, key=stats_at)
+                for host, result in stats.items():
+                    name = _host(host, where, f"artifact_data.{STATS_KEY} key", stats_at)
+                    published[name] = (result, _when(event), (where, raw, (*stats_at, name)))
+            except ArtifactError as exc:
+                raise _at_line(exc, raw, where) from None
         elif kind in ("runner_on_ok", "runner_on_failed") and data.get("host"):
             res = data.get("res") or {}
             if data.get("task_action") in PROBE_ACTIONS and "checks" in res:
-                probed[data["host"]] = (res, _when(event))
+                probed[data["host"]] = (res, _when(event), (where, raw, ("event_data", "res")))
         elif kind == "runner_on_unreachable" and data.get("host"):
             down[data["host"]] = (_message(event), _when(event))
     observations: dict[str, Observation] = {}
     source = f"{SOURCE} {run}"
-    for host, (result, when) in {**probed, **published}.items():
+    for host, (result, when, (where, raw, key)) in {**probed, **published}.items():
         try:
             observations[host] = parse_probe_result(host, result, source=source, observed_at=when)
         except ProbeOutputError as exc:
-            raise ArtifactError(f"{_name(events_dir, run)}: {exc}") from None
+            raise _at_line(ArtifactError(where, str(exc), key=key), raw, where) from None
     for host, (message, when) in down.items():
         if host not in observations:
             observations[host] = unreachable(
