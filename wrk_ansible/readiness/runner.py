@@ -13,9 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 from wrk_ansible.errors import WrkError
+from wrk_ansible.interrupts import deferred
+
+#: Seconds between two looks at the cancel callback while a playbook runs.
+PEXPECT_POLL: Final = 0.2
 
 #: Called with (host, outcome, message) as each host finishes or fails to connect.
 ProgressCallback = Callable[[str, str, str], None]
@@ -119,21 +123,28 @@ def run_playbook(
         "ANSIBLE_HOST_KEY_CHECKING": "True",
     }
     work_dir.mkdir(parents=True, exist_ok=True)
+    # How often runner looks at cancel_callback between reads of the playbook's output (its
+    # default, 5 s, would let an interrupted run go on that long). A settings dict passed to
+    # run() is dropped when env/settings is missing (runner 2.4), so it is written here.
+    (work_dir / "env").mkdir(exist_ok=True)
+    (work_dir / "env" / "settings").write_text(f"pexpect_timeout: {PEXPECT_POLL}\n", "utf-8")
     try:
-        result = ansible_runner.run(
-            private_data_dir=str(work_dir),
-            project_dir=str(content_dir),
-            playbook=str(playbook),
-            inventory=inventory,
-            limit=limit,
-            cmdline=cmdline,
-            envvars=envvars,
-            forks=forks,
-            timeout=timeout,
-            quiet=True,
-            event_handler=on_event,
-            suppress_env_files=True,
-        )
+        with deferred() as cancelled:
+            result = ansible_runner.run(
+                private_data_dir=str(work_dir),
+                project_dir=str(content_dir),
+                playbook=str(playbook),
+                inventory=inventory,
+                limit=limit,
+                cmdline=cmdline,
+                envvars=envvars,
+                forks=forks,
+                timeout=timeout,
+                quiet=True,
+                event_handler=on_event,
+                suppress_env_files=True,
+                cancel_callback=cancelled,
+            )
     except Exception as exc:  # runner raises plain exceptions for setup problems
         raise WrkError(f"ansible-runner could not start the playbook: {exc}") from None
     stats: Mapping[str, Any] = result.stats or {}
