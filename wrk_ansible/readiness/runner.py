@@ -8,6 +8,7 @@ Nothing else in wrk imports ``ansible_runner``. Its ``run(**kwargs)`` is hidden 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +68,14 @@ def _event_message(event: Mapping[str, Any]) -> str:
     return " ".join(str(text).split())[:500]
 
 
+def _playbook_binary() -> str:
+    """The ansible-playbook installed beside this Python (a venv's bin is often not on PATH),
+    by its path: PATH is left as wrk found it, so a probe over a local connection sees the
+    user's tools, never wrk's own venv."""
+    beside = Path(sys.executable).parent / "ansible-playbook"
+    return str(beside) if beside.exists() else "ansible-playbook"
+
+
 def run_playbook(
     playbook: Path,
     *,
@@ -111,11 +120,11 @@ def run_playbook(
             progress(host, "done", "")
         return True
 
-    cmdline = f"-e @{extra_vars_file}" if extra_vars_file else None
-    # The ansible-playbook installed beside this Python (a venv's bin is often not on PATH).
-    bin_dir = os.path.dirname(sys.executable)
+    # ansible-playbook by its path (binary=): runner then takes the playbook from the command
+    # line, not from playbook=.
+    words = [*(["-e", f"@{extra_vars_file}"] if extra_vars_file else []), str(playbook)]
+    cmdline = shlex.join(words)
     envvars = {
-        "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", os.defpath)]),
         "ANSIBLE_CONFIG": str(content_dir / "ansible.cfg"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
@@ -133,7 +142,6 @@ def run_playbook(
             result = ansible_runner.run(
                 private_data_dir=str(work_dir),
                 project_dir=str(content_dir),
-                playbook=str(playbook),
                 inventory=inventory,
                 limit=limit,
                 cmdline=cmdline,
@@ -144,6 +152,7 @@ def run_playbook(
                 event_handler=on_event,
                 suppress_env_files=True,
                 cancel_callback=cancelled,
+                binary=_playbook_binary(),
             )
     except Exception as exc:  # runner raises plain exceptions for setup problems
         raise WrkError(f"ansible-runner could not start the playbook: {exc}") from None
