@@ -68,6 +68,18 @@ def _event_message(event: Mapping[str, Any]) -> str:
     return " ".join(str(text).split())[:500]
 
 
+def ssh_args(connect_timeout: float) -> str:
+    """Ansible's default ssh arguments, plus a liveness check. ssh's ConnectTimeout ends only
+    the TCP connect and the banner; a host that sends its banner and then stalls (at key
+    exchange, say) would hold ssh forever. ServerAliveInterval applies from the first packet
+    on: the connection ends about ``connect_timeout`` after the host stopped answering."""
+    interval = max(1, round(connect_timeout / 2))
+    return (
+        "-C -o ControlMaster=auto -o ControlPersist=60s "
+        f"-o ServerAliveInterval={interval} -o ServerAliveCountMax=2"
+    )
+
+
 def _playbook_binary() -> str:
     """The ansible-playbook installed beside this Python (a venv's bin is often not on PATH),
     by its path: PATH is left as wrk found it, so a probe over a local connection sees the
@@ -86,6 +98,7 @@ def run_playbook(
     limit: str | None = None,
     forks: int = 50,
     timeout: int = 900,
+    connect_timeout: float = 10.0,
     progress: ProgressCallback | None = None,
 ) -> PlaybookRun:
     """Run ``playbook`` against ``inventory`` with ansible-runner and return what happened.
@@ -130,6 +143,7 @@ def run_playbook(
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
         # ansible-runner turns host key checking off unless told otherwise: keep it on.
         "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_SSH_ARGS": ssh_args(connect_timeout),
     }
     work_dir.mkdir(parents=True, exist_ok=True)
     # How often runner looks at cancel_callback between reads of the playbook's output (its
