@@ -45,6 +45,8 @@ TOP_KEYS = {
     "checks",
     "gaps",
     "evidence",
+    "recorded",
+    "unrecorded_why",
     "evidence_errors",
     "stages",
 }
