@@ -129,3 +129,70 @@ def test_control_a_gate_that_records_says_recorded_true(team: Path, neutral_wrk:
     assert ident.startswith("WRK-001/")
     verify = neutral_wrk("evidence", "verify", cwd=team)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+# -- verify with nothing to verify --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        (["--evidence-dir", "/nonexistent/evidence"], "no such evidence folder (--evidence-dir)"),
+        (["--evidence-dir", "{file}"], "is not a folder"),
+        (["--evidence-dir", "{empty}"], "no evidence chain in this evidence folder"),
+        (["WRK-999", "--evidence-dir", "{store}"], "no evidence for WRK-999"),
+    ],
+    ids=["no-folder", "a-file", "empty-folder", "no-such-chain"],
+)
+def test_verify_with_nothing_to_verify_exits_1_naming_what_it_looked_at(
+    tmp_path: Path, run_wrk: RunWrk, where: list[str], named: str
+) -> None:
+    places = {
+        "file": tmp_path / "a-file",
+        "empty": tmp_path / "empty",
+        "store": tmp_path / "store",
+    }
+    places["file"].write_text("not an evidence folder\n")
+    places["empty"].mkdir()
+    appended = run_wrk(
+        "quota", "record", "claude", "--used-pct", "10", "--here", "box",
+        "--evidence-dir", str(places["store"]),
+    )  # fmt: skip
+    assert appended.returncode == 0, appended.stderr  # the store holds a chain, not WRK-999's
+    args = [a.format(**{k: str(v) for k, v in places.items()}) for a in where]
+    looked_at = next(a for a in args if a.startswith("/"))
+
+    done = run_wrk("evidence", "verify", *args)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert named in done.stderr
+    assert looked_at in done.stderr
+    assert "nothing was verified" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    as_json = run_wrk("evidence", "verify", *args, "--json")
+    assert as_json.returncode == 1
+    error = json.loads(as_json.stdout)["error"]
+    assert (error["file"], error["exit_code"]) == (looked_at, 1)
+    assert named in error["message"]
+
+    allowed = run_wrk("evidence", "verify", *args, "--allow-empty", "--json")
+    if "a-file" in looked_at:  # not an honest empty store: refused whatever --allow-empty says
+        assert allowed.returncode == 1
+        assert json.loads(allowed.stdout)["error"]["file"] == looked_at
+    else:
+        assert allowed.returncode == 0, allowed.stderr
+        out = json.loads(allowed.stdout)
+        assert (out["ok"], out["empty"], out["chains"]) == (True, True, [])
+        assert "nothing was verified" in out["message"]
+        assert "nothing was verified" in allowed.stderr
+
+
+def test_control_verify_with_a_chain_exits_0(tmp_path: Path, run_wrk: RunWrk) -> None:
+    store = tmp_path / "store"
+    appended = run_wrk(
+        "quota", "record", "claude", "--used-pct", "10", "--here", "box",
+        "--evidence-dir", str(store),
+    )  # fmt: skip
+    assert appended.returncode == 0, appended.stderr
+    done = run_wrk("evidence", "verify", "--evidence-dir", str(store), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = json.loads(done.stdout)
+    assert (out["ok"], out["empty"], [c["records"] for c in out["chains"]]) == (True, False, [1])
