@@ -10,10 +10,13 @@ no merge conflicts, and ``wrk evidence verify`` passes everywhere.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +150,163 @@ def test_clones_and_worktrees_on_one_host_merge_their_evidence_without_conflict(
     )
     assert newest["host"] == "build1"
     assert {link["writer"] for link in newest["links"]} >= every - {newest["writer"]}
+
+
+# -- truncation: what the hash chain cannot see, git history can ---------------------------------
+@pytest.fixture
+def team(tmp_path: Path, neutral_wrk: RunWrk) -> Path:
+    """A ``wrk init`` team repository: a real gate of the example (uncommitted), then four
+    quota readings in ``_quota/build1@CLONE``, each committed with everything before it."""
+    root = tmp_path / "team"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    assert neutral_wrk("init", "--host", "build1", cwd=root).returncode == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "wrk init")
+    done = neutral_wrk(
+        "gate", "queue/pending/WRK-001.md", "--stage", "execute", "--here", "build1",
+        "--timeout", "60", cwd=root, timeout=SLOW,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for pct in ("10", "20", "30", "40"):
+        read = neutral_wrk(
+            "quota", "record", "claude", "--used-pct", pct, "--here", "build1", cwd=root
+        )
+        assert read.returncode == 0, read.stderr
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", f"quota {pct}")
+    return root
+
+
+def quota_chain(root: Path) -> Path:
+    (folder,) = (root / ".wrk" / "evidence" / "_quota").glob("build1@*")
+    return folder
+
+
+def verify(neutral_wrk: RunWrk, cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    done = neutral_wrk("evidence", "verify", "--json", *args, cwd=cwd)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def truncate(folder: Path) -> str:
+    """Delete the newest record and point HEAD at the one before: a whole, shorter chain."""
+    *_, before, newest = sorted(folder.glob("*.json"))
+    newest.unlink()
+    digest = hashlib.sha256(before.read_bytes()).hexdigest()
+    (folder / "HEAD").write_text(f"{int(before.name[:6])} {digest}\n", encoding="utf-8")
+    return newest.name[:6]
+
+
+def test_a_truncated_chain_is_caught_through_git_history(
+    team: Path, tmp_path: Path, neutral_wrk: RunWrk
+) -> None:
+    rc, out = verify(neutral_wrk, team)
+    assert (rc, out["ok"], out["history"]["checked"], out["history"]["problems"]) == (
+        0,
+        True,
+        True,
+        [],
+    )
+    assert out["history"]["records"] >= 6  # the gate, its readiness, four quota readings
+    folder = quota_chain(team)
+    lost = truncate(folder)
+    chain_id = f"_quota/{folder.name}"
+
+    # the hash chain alone sees a whole chain: the same store outside git verifies
+    alone = shutil.copytree(team / ".wrk" / "evidence", tmp_path / "outside-git")
+    rc, out = verify(neutral_wrk, tmp_path, "--evidence-dir", str(alone))
+    assert (rc, out["ok"], out["history"]["checked"]) == (0, True, False)
+    assert "not in a git work tree" in out["history"]["summary"]
+
+    # git remembers: the record a commit held, and a HEAD that moved backwards
+    rc, out = verify(neutral_wrk, team)
+    assert (rc, out["ok"]) == (1, False)
+    assert all(not c["problems"] for c in out["chains"])  # every chain is whole on its own
+    problems = out["history"]["problems"]
+    assert any(p.startswith(f"{chain_id}/{lost}: removed: commit ") for p in problems), problems
+    assert any(f"{chain_id}/{lost}: truncated: HEAD moved backwards to 3" in p for p in problems)
+    text = neutral_wrk("evidence", "verify", cwd=team)
+    assert text.returncode == 1
+    assert "BROKEN  git history" in text.stdout
+
+    # committing the truncation does not hide it: the older commit is still in HEAD's ancestry
+    git(team, "add", "-A")
+    git(team, "commit", "-q", "-m", "tidy evidence")
+    rc, out = verify(neutral_wrk, team)
+    assert rc == 1
+    assert any(f"{chain_id}/{lost}: removed" in p for p in out["history"]["problems"])
+    # one WRK at a time walks only its folder: the gate's WRK is whole
+    rc, out = verify(neutral_wrk, team, "WRK-001")
+    assert (rc, out["history"]["problems"]) == (0, [])
+
+
+def test_a_rewritten_committed_record_is_caught_through_git_history(
+    team: Path, neutral_wrk: RunWrk
+) -> None:
+    folder = quota_chain(team)
+    newest = sorted(folder.glob("*.json"))[-1]
+    data = json.loads(newest.read_bytes())
+    data["body"]["readings"][0]["used_pct"] = 1.0  # looks idle now
+    newest.write_text(json.dumps(data, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+    digest = hashlib.sha256(newest.read_bytes()).hexdigest()
+    (folder / "HEAD").write_text(f"{int(newest.name[:6])} {digest}\n", encoding="utf-8")
+    rc, out = verify(neutral_wrk, team)
+    assert rc == 1
+    assert all(not c["problems"] for c in out["chains"])  # the chain was rewritten consistently
+    wanted = f"_quota/{folder.name}/{newest.name[:6]}: edited: its bytes differ from those commit"
+    assert any(p.startswith(wanted) for p in out["history"]["problems"]), out["history"]
+
+
+def test_allow_empty_does_not_hide_a_store_that_git_remembers(
+    team: Path, neutral_wrk: RunWrk
+) -> None:
+    shutil.rmtree(team / ".wrk" / "evidence")
+    rc, out = verify(neutral_wrk, team, "--allow-empty")
+    assert (rc, out["ok"], out["chains"]) == (1, False, [])
+    assert any(": removed: commit " in p for p in out["history"]["problems"])
+    assert any("HEAD is gone" in p for p in out["history"]["problems"])
+
+
+def test_untracked_evidence_and_a_repository_without_commits_have_nothing_to_compare(
+    tmp_path: Path, neutral_wrk: RunWrk
+) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    assert neutral_wrk("init", "--host", "build1", cwd=root).returncode == 0
+    read = neutral_wrk("quota", "record", "claude", "--used-pct", "5", "--here", "build1", cwd=root)
+    assert read.returncode == 0, read.stderr
+    rc, out = verify(neutral_wrk, root)
+    assert (rc, out["ok"], out["history"]["checked"]) == (0, True, False)
+    assert out["history"]["summary"] == "not checked: the repository has no commit yet"
+    git(root, "add", "wrk.yml")
+    git(root, "commit", "-q", "-m", "config only")
+    rc, out = verify(neutral_wrk, root)
+    assert (rc, out["ok"], out["history"]["checked"], out["history"]["commits"]) == (
+        0,
+        True,
+        True,
+        0,
+    )
+    assert "untracked" in out["history"]["summary"]
+
+
+def test_a_sha256_repository_is_walked_too(tmp_path: Path, neutral_wrk: RunWrk) -> None:
+    root = tmp_path / "sha256"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main", "--object-format=sha256")
+    assert neutral_wrk("init", "--host", "build1", cwd=root).returncode == 0
+    for pct in ("10", "20"):
+        read = neutral_wrk(
+            "quota", "record", "claude", "--used-pct", pct, "--here", "build1", cwd=root
+        )
+        assert read.returncode == 0, read.stderr
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "two readings")
+    rc, out = verify(neutral_wrk, root)
+    assert (rc, out["history"]["checked"], out["history"]["problems"]) == (0, True, [])
+    lost = truncate(quota_chain(root))
+    rc, out = verify(neutral_wrk, root)
+    assert rc == 1
+    assert any(f"/{lost}: removed: commit " in p for p in out["history"]["problems"])

@@ -170,19 +170,25 @@ def _nothing_to_verify(args: argparse.Namespace, root: Path, origin: str) -> int
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from wrk_ansible.evidence.history import check_history
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.verify import verify
 
     root, origin = _store(args)
     ledger = Ledger(root)
+    if args.wrk:
+        ledger.wrk_dir(args.wrk)  # an id that cannot name a folder: refused, naming it
     reports = verify(ledger, args.wrk, _signing_keys(args)) if root.is_dir() else []
-    if not reports:
+    # git remembers what the folder lost: a store emptied after a commit is not "empty"
+    history = check_history(ledger, args.wrk)
+    if not reports and not history.problems:
         return _nothing_to_verify(args, root, origin)
     broken = [r for r in reports if r.problems]
+    ok = not broken and not history.problems
     if args.json:
         emit_json(
             {
-                "ok": not broken,
+                "ok": ok,
                 "empty": False,
                 "chains": [
                     {
@@ -193,6 +199,7 @@ def run_verify(args: argparse.Namespace) -> int:
                     }
                     for r in reports
                 ],
+                "history": history.as_dict(),
             }
         )
     else:
@@ -201,4 +208,8 @@ def run_verify(args: argparse.Namespace) -> int:
             print(f"{state:7} {r.chain}: {r.records} record(s), {r.signed} signed")
             for problem in r.problems:
                 print(f"  {problem}")
-    return 1 if broken else 0
+        state = "BROKEN" if history.problems else "ok" if history.checked else "skipped"
+        print(f"{state:7} git history: {history.summary}")
+        for problem in history.problems:
+            print(f"  {problem}")
+    return 0 if ok else 1

@@ -227,8 +227,13 @@ class Ledger:
         """The chain ``host`` appends to from this clone: ``HOST@CLONE``."""
         return f"{_safe(host, 'writer host')}@{self.clone}"
 
+    def wrk_dir(self, wrk: str) -> Path:
+        """The folder of one WRK's chains (or of ``_readiness``, ``_quota``); an id that cannot
+        name a folder is refused."""
+        return self.root / _safe(wrk, "WRK id")
+
     def chain_dir(self, wrk: str, chain: str) -> Path:
-        return self.root / _safe(wrk, "WRK id") / _safe(chain, "evidence chain", CHAIN_NAME)
+        return self.wrk_dir(wrk) / _safe(chain, "evidence chain", CHAIN_NAME)
 
     def chains(self, wrk: str | None = None) -> Iterator[tuple[str, str]]:
         """(wrk, chain) of every chain, sorted (:func:`host_of` a chain: its host)."""

@@ -80,9 +80,9 @@ def _existing(folder: Path) -> tuple[Path, tuple[str, ...]]:
     return here, tuple(missing)
 
 
-def work_tree(folder: Path) -> WorkTree | None:
-    """The git work tree ``folder`` is (or would be, once made) inside; None outside one
-    (including inside a ``.git`` folder, or when git refuses the repository)."""
+def locate(folder: Path) -> WorkTree | str:
+    """The git work tree ``folder`` is (or would be, once made) inside, or why there is none
+    (not in one, inside a ``.git`` folder, git missing, or git refusing the repository)."""
     start, missing = _existing(folder)
     done = git(
         start,
@@ -94,6 +94,15 @@ def work_tree(folder: Path) -> WorkTree | None:
     )
     lines = done.out.decode("utf-8", "replace").split("\n")
     if done.rc != 0 or len(lines) < 4 or lines[0] != "true":
-        return None
+        if done.rc == 0 or "not a git repository" in done.err:
+            return "the evidence folder is not in a git work tree"
+        why = done.err.splitlines()[0] if done.err else f"exit {done.rc}"
+        return f"git cannot read the repository there: {why}"
     prefix = lines[3] + "".join(f"{part}/" for part in missing)
     return WorkTree(top=Path(lines[2]), git_dir=Path(lines[1]), prefix=prefix)
+
+
+def work_tree(folder: Path) -> WorkTree | None:
+    """The git work tree ``folder`` is (or would be) inside; None outside one."""
+    found = locate(folder)
+    return found if isinstance(found, WorkTree) else None
