@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,7 +60,9 @@ class HostSpec:
     os: str = "linux"
     low_disk: bool = False
     license_seats: tuple[int, int] | None = None  # (issued, in use) printed by its lmutil
-    listen: str = "sshd"  # "sshd", "none" (refuses), "hang" (accepts, never speaks)
+    #: "sshd", "none" (refuses), "hang" (accepts, never speaks), "banner" (accepts, sends an
+    #: SSH banner, then never speaks again: the trap a TCP-only probe reports as up)
+    listen: str = "sshd"
     tool_delay: float = 0.0  # seconds the tool sleeps before answering (for mid-run faults)
 
 
@@ -110,6 +113,22 @@ def _wait_listening(address: str, port: int, timeout: float) -> bool:
         except OSError:
             time.sleep(0.05)
     return False
+
+
+def _banner_then_silence(host: FleetHost) -> None:
+    """Accept on the host's listener, send an SSH banner, then say nothing more (until the
+    fleet stops, which closes the listener and every connection kept here)."""
+    listener = host.sockets[0]
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        host.sockets.append(conn)
+        try:
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 wrkfleet-stalls-after-banner\r\n")
+        except OSError:
+            continue
 
 
 def _write_exe(path: Path, text: str) -> None:
@@ -169,6 +188,13 @@ class Fleet:
                 listener.bind((host.address, host.port))
                 listener.listen(64)  # the kernel completes handshakes; nobody ever speaks
                 host.sockets.append(listener)
+            elif spec.listen == "banner":
+                listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                listener.bind((host.address, host.port))
+                listener.listen(64)
+                host.sockets.append(listener)
+                threading.Thread(target=_banner_then_silence, args=(host,), daemon=True).start()
         self.known_hosts.write_text("".join(known), encoding="utf-8")
         for host in self.hosts.values():
             if host.process is not None and not _wait_listening(host.address, host.port, 15):

@@ -18,7 +18,8 @@ class ExitCode(IntEnum):
     FALLBACK = 3
     USAGE = 64  # EX_USAGE from sysexits.h; argparse's own 2 would read as "pause"
     SOFTWARE = 70  # EX_SOFTWARE: a bug in wrk itself, never bad input
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # 128 + SIGINT
+    TERMINATED = 143  # 128 + SIGTERM
 
 
 class WrkError(Exception):

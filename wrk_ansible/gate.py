@@ -102,6 +102,7 @@ class Gate:
             note=note,
         )
         self._gate_evidence: list[str] = []  # records named gates wrote (the claim's routing)
+        self._lost: list[str] = []  # evidence that could not be written, and why
 
     def run(self, wrk_path: str, stage: str) -> GateOutcome:
         stages = resolve_stage(stage)
@@ -124,7 +125,8 @@ class Gate:
                 self.note(f"wrk: error: {where}")
             return invalid_contract(result, stage)
         contract = result.contract
-        decisions, evidence, lost = [], [], []
+        decisions, evidence = [], []
+        self._lost = []
         for stage_id in stages:
             self._gate_evidence = []
             decision = self._decide(contract, contract.stage(stage_id), here)
@@ -134,11 +136,20 @@ class Gate:
                 try:
                     evidence.append(self._record(contract, decision, here).id)
                 except WrkError as exc:  # e.g. a full disk: the verdict stands, unrecorded
-                    self.note(f"wrk: warning: {stage_id}: evidence NOT recorded: {exc}")
-                    lost.append(f"{stage_id}: {exc}")
+                    self._lost_write(f"{stage_id}: evidence NOT recorded: {exc}")
         return GateOutcome(
-            contract.wrk_id, stage, tuple(decisions), tuple(evidence), evidence_errors=tuple(lost)
+            contract.wrk_id,
+            stage,
+            tuple(decisions),
+            tuple(evidence),
+            evidence_errors=tuple(self._lost),
+            skipped_record=None if self.options.record else "--no-record",
         )
+
+    def _lost_write(self, what: str) -> None:
+        """Evidence that could not be written: said now, and the gate exits 1 for it."""
+        self.note(f"wrk: error: {what}")
+        self._lost.append(what)
 
     # -- observations ----------------------------------------------------------------------
     def _probe(self, hosts: Sequence[str], row: Any) -> Mapping[str, Observation]:
@@ -157,7 +168,7 @@ class Gate:
                     self.ledger, self._writer(), obs.as_dict(), wanted, signer=self.options.signer
                 )
             except WrkError as exc:
-                self.note(f"wrk: warning: readiness of {obs.host} NOT recorded: {exc}")
+                self._lost_write(f"readiness of {obs.host} NOT recorded: {exc}")
 
     def _writer(self) -> str:
         from wrk_ansible.here import writer_name

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from wrk_ansible.contract.validate import ValidationResult
-from wrk_ansible.decision.outcomes import Check, Outcome, Verdict
+from wrk_ansible.decision.outcomes import VERDICT_EXIT, Check, Outcome, Verdict
 from wrk_ansible.decision.verdict import Decision, overall
 
 OUTPUT_SCHEMA_VERSION: Final = 1
@@ -23,8 +23,31 @@ class GateOutcome:
     decisions: tuple[Decision, ...]
     evidence: tuple[str, ...] = ()
     errors: tuple[Check, ...] = field(default=())
-    #: Evidence that could not be written (a full disk, a locked chain): the verdict stands.
+    #: Evidence that could not be written (a full disk, a locked chain): the verdict stands,
+    #: but the gate exits 1 (recorded evidence is a condition of the answer).
     evidence_errors: tuple[str, ...] = ()
+    #: Why nothing was meant to be recorded (``--no-record``, an invalid contract); None when
+    #: the gate records.
+    skipped_record: str | None = None
+
+    @property
+    def recorded(self) -> bool:
+        """True when everything the gate meant to write was written."""
+        return self.skipped_record is None and not self.evidence_errors
+
+    @property
+    def unrecorded_why(self) -> str | None:
+        if self.skipped_record is not None:
+            return self.skipped_record
+        if self.evidence_errors:
+            return "evidence could not be written"
+        return None
+
+    @property
+    def exit_code(self) -> int:
+        """The verdict's exit code, or 1 whatever the verdict when evidence it meant to write
+        could not be written (``--no-record`` keeps the verdict's)."""
+        return 1 if self.evidence_errors else VERDICT_EXIT[self.verdict]
 
     @property
     def readiness(self) -> dict[str, dict[str, Any]]:
@@ -53,6 +76,8 @@ class GateOutcome:
             "checks": checks,
             "gaps": [g.as_dict() for d in self.decisions for g in d.gaps],
             "evidence": list(self.evidence),
+            "recorded": self.recorded,
+            "unrecorded_why": self.unrecorded_why,
             "evidence_errors": list(self.evidence_errors),
             "stages": [d.as_dict() for d in self.decisions],
             "readiness": self.readiness,
@@ -79,4 +104,11 @@ def invalid_contract(result: ValidationResult, stage: str) -> GateOutcome:
         )
         for issue in result.errors
     )
-    return GateOutcome(result.wrk_id or Path(result.path).stem, stage, (), (), errors)
+    return GateOutcome(
+        result.wrk_id or Path(result.path).stem,
+        stage,
+        (),
+        (),
+        errors,
+        skipped_record="the contract is invalid",
+    )

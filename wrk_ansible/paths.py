@@ -1,9 +1,11 @@
-"""Path containment: the one check that a path stays inside a folder (symlinks resolved)."""
+"""Path containment (the one check that a path stays inside a folder, symlinks resolved) and
+wrk's own cache folder, outside any work tree."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Final
 
 
 def contained(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> bool:
@@ -17,3 +19,16 @@ def inside(root: Path, ref: str) -> Path | None:
         return None
     target = root / ref
     return target if contained(root, target) else None
+
+
+#: Where wrk keeps what it may lose (the registry snapshot, clone ids outside git).
+CACHE_ENV: Final = "WRK_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """``$WRK_CACHE_DIR``, else ``$XDG_CACHE_HOME/wrk``, else ``~/.cache/wrk``."""
+    given = os.environ.get(CACHE_ENV)
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "wrk"

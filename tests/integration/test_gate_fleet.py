@@ -45,6 +45,8 @@ TOP_KEYS = {
     "checks",
     "gaps",
     "evidence",
+    "recorded",
+    "unrecorded_why",
     "evidence_errors",
     "stages",
 }
@@ -210,17 +212,24 @@ def assert_verdict(gated: Gated, verdict: str) -> None:
         assert set(check) == CHECK_KEYS
 
 
+def chain(evidence: Path, wrk: str, host: str = HERE) -> str:
+    """The one chain ``host`` writes to in ``wrk`` from this clone: ``HOST@CLONE``."""
+    (name,) = [p.name for p in (evidence / wrk).iterdir() if p.name.startswith(f"{host}@")]
+    return name
+
+
 def assert_recorded(gated: Gated, evidence: Path) -> dict[str, Any]:
     """Every decided gate leaves one gate record whose verdict is the answer."""
     (ident,) = gated.out["evidence"]
     wrk, writer, seq = ident.split("/")
-    assert writer == HERE
+    assert writer == chain(evidence, wrk)
     (path,) = (evidence / wrk / writer).glob(f"{seq}-gate.json")
     record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     body = record["body"]
     assert body["verdict"] == gated.out["verdict"]
     assert body["stage"] == gated.out["stage"]
     assert body["ran_on"] == HERE
+    assert record["host"] == HERE
     assert len(body["inventory_sha256"]) == 64
     assert len(body["contract_sha256"]) == 64
     assert "ansible_ssh_private_key_file" not in path.read_text(encoding="utf-8")
@@ -479,15 +488,16 @@ def test_second_gate_reuses_fresh_evidence_and_fresh_forces_a_probe(
     first = queue.gate(path, evidence)
     assert_verdict(first, "pass")
     assert "probing ws_ready" in first.err
-    readiness = sorted((evidence / "_readiness" / HERE).glob("*-readiness.json"))
+    observations = evidence / "_readiness" / chain(evidence, "_readiness")
+    readiness = sorted(observations.glob("*-readiness.json"))
     assert len(readiness) == 1
 
     second = queue.gate(path, evidence)
     assert_verdict(second, "pass")
     assert "probing" not in second.err
-    assert f"ws_ready: fresh evidence _readiness/{HERE}/000001" in second.err
+    assert f"ws_ready: fresh evidence _readiness/{observations.name}/000001" in second.err
     assert second.checks == first.checks
-    assert len(list((evidence / "_readiness" / HERE).glob("*-readiness.json"))) == 1
+    assert len(list(observations.glob("*-readiness.json"))) == 1
 
     # a window too short for the evidence, or --fresh, probes again
     stale = queue.gate(path, evidence, "--fresh-hours", "0")
@@ -495,7 +505,7 @@ def test_second_gate_reuses_fresh_evidence_and_fresh_forces_a_probe(
     forced = queue.gate(path, evidence, "--fresh")
     assert_verdict(forced, "pass")
     assert "probing ws_ready" in forced.err
-    assert len(list((evidence / "_readiness" / HERE).glob("*-readiness.json"))) == 3
+    assert len(list(observations.glob("*-readiness.json"))) == 3
     assert queue.verify(evidence).returncode == 0
 
 
@@ -541,7 +551,7 @@ def handed_over(queue: Queue, tmp_path: Path) -> Iterator[tuple[Path, Path, Path
     )
     assert done.returncode == 0, done.stderr
     handoff = json.loads(done.stdout)
-    assert handoff["evidence"] == f"WRK-9020/{HERE}/000001"
+    assert handoff["evidence"] == f"WRK-9020/{chain(evidence, 'WRK-9020')}/000001"
     (item,) = handoff["artifacts"]
     assert item["path"] == "out/result.csv"
     assert item["size"] == artifact.stat().st_size
@@ -558,7 +568,7 @@ def test_handoff_artifacts_are_checked_by_the_receivers_gate(
     assert passed.out["host"] == "ws_license_ok"
     match = passed.check("ws_license_ok", "artifact:out/result.csv")
     assert (match["kind"], match["outcome"]) == ("handoff", "pass")
-    assert f"WRK-9020/{HERE}/000001" in match["reason"]
+    assert f"WRK-9020/{chain(evidence, 'WRK-9020')}/000001" in match["reason"]
 
     artifact.write_text("case,tension\n1,41.0\n", encoding="utf-8")
     changed = queue.gate(path, evidence, stage="impl_review")
@@ -643,34 +653,37 @@ def test_signed_gates_verify(queue: Queue, signed_store: tuple[Path, Path, Path]
     evidence, inventory, _ = signed_store
     done = queue.verify(evidence, inventory)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"ok      WRK-9040/{HERE}: 3 record(s), 3 signed" in done.stdout
-    assert f"_readiness/{HERE}: 1 record(s), 1 signed" in done.stdout
+    ours = chain(evidence, "WRK-9040")
+    assert f"ok      WRK-9040/{ours}: 3 record(s), 3 signed" in done.stdout
+    assert f"_readiness/{chain(evidence, '_readiness')}: 1 record(s), 1 signed" in done.stdout
 
 
 def test_tampered_record_is_caught(
     queue: Queue, signed_store: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     evidence = copy_store(signed_store[0], tmp_path)
-    record = evidence / "WRK-9040" / HERE / "000002-gate.json"
+    ours = chain(evidence, "WRK-9040")
+    record = evidence / "WRK-9040" / ours / "000002-gate.json"
     data = json.loads(record.read_text(encoding="utf-8"))
     data["body"]["verdict"] = "fail"
     record.write_text(json.dumps(data, sort_keys=True, indent=2) + "\n", encoding="utf-8")
     done = queue.verify(evidence, signed_store[1])
     assert done.returncode == 1
-    assert f"BROKEN  WRK-9040/{HERE}" in done.stdout
-    assert f"  WRK-9040/{HERE}/000002: " in done.stdout
+    assert f"BROKEN  WRK-9040/{ours}" in done.stdout
+    assert f"  WRK-9040/{ours}/000002: " in done.stdout
 
 
 def test_removed_newest_record_is_caught(
     queue: Queue, signed_store: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
     evidence = copy_store(signed_store[0], tmp_path)
-    newest = evidence / "WRK-9040" / HERE / "000003-gate.json"
+    ours = chain(evidence, "WRK-9040")
+    newest = evidence / "WRK-9040" / ours / "000003-gate.json"
     newest.unlink()
     newest.with_name(newest.name + ".sig").unlink()
     done = queue.verify(evidence, signed_store[1])
     assert done.returncode == 1
-    assert f"WRK-9040/{HERE}/000003: removed" in done.stdout
+    assert f"WRK-9040/{ours}/000003: removed" in done.stdout
 
 
 def test_forged_unsigned_record_is_caught(
@@ -680,10 +693,15 @@ def test_forged_unsigned_record_is_caught(
     path = queue.root / "WRK-9040.md"
     # a gate run without the key: a record that chains correctly but is not signed
     forged = queue.gate(path, evidence, inventory=signed_store[1])
-    assert forged.out["evidence"] == [f"WRK-9040/{HERE}/000004"]
+    # the copied store is another folder, so another clone: the record starts a chain of its own
+    (ident,) = forged.out["evidence"]
+    signed = chain(signed_store[0], "WRK-9040")
+    assert ident.startswith(f"WRK-9040/{HERE}@"), ident
+    assert ident.endswith("/000001"), ident
+    assert ident.split("/")[1] != signed
     done = queue.verify(evidence, signed_store[1])
     assert done.returncode == 1
-    assert f"WRK-9040/{HERE}/000004: not signed" in done.stdout
+    assert f"{ident}: not signed" in done.stdout
     # without the inventory's keys the chain itself is intact
     assert queue.verify(evidence).returncode == 0
 
@@ -718,10 +736,11 @@ def test_concurrent_gates_keep_one_linear_chain(queue: Queue, tmp_path: Path) ->
     results = [p.communicate(timeout=SLOW) for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, [err for _, err in results]
     ids = sorted(json.loads(out)["evidence"][0] for out, _ in results)
-    assert ids == [f"WRK-9050/{HERE}/{seq:06d}" for seq in range(2, 10)]
-    chain = sorted((evidence / "WRK-9050" / HERE).glob("*.json"))
-    assert [p.name[:6] for p in chain] == [f"{seq:06d}" for seq in range(1, 10)]
-    for earlier, later in itertools.pairwise(chain):
+    ours = chain(evidence, "WRK-9050")
+    assert ids == [f"WRK-9050/{ours}/{seq:06d}" for seq in range(2, 10)]
+    files = sorted((evidence / "WRK-9050" / ours).glob("*.json"))
+    assert [p.name[:6] for p in files] == [f"{seq:06d}" for seq in range(1, 10)]
+    for earlier, later in itertools.pairwise(files):
         prev = json.loads(later.read_text(encoding="utf-8"))["prev"]
         assert prev == hashlib.sha256(earlier.read_bytes()).hexdigest()
     done = queue.verify(evidence)
@@ -814,16 +833,15 @@ def test_host_without_remote_access_is_gated_from_its_signed_attestation_only(
     assert attested.returncode == 0, attested.stderr
     after = queue.gate(path, evidence, inventory=inventory)
     assert_verdict(after, "pass")
-    assert "ws_offline: signed attestation _readiness/ws_offline/000001" in after.err
-    assert (
-        after.out["readiness"]["ws_offline"]["source"] == "attestation _readiness/ws_offline/000001"
-    )
+    own = f"_readiness/{chain(evidence, '_readiness', 'ws_offline')}/000001"
+    assert f"ws_offline: signed attestation {own}" in after.err
+    assert after.out["readiness"]["ws_offline"]["source"] == f"attestation {own}"
 
     # the same record without its signature proves nothing
-    (signature,) = (evidence / "_readiness" / "ws_offline").glob("*.sig")
+    (signature,) = (evidence / own).parent.glob("*.sig")
     signature.unlink()
     forged = queue.gate(path, evidence, inventory=inventory)
     assert_pause(forged, "WRK-9060", "pause")
     refused = forged.check("ws_offline", "attestation")
-    assert refused["found"] == "_readiness/ws_offline/000001"
+    assert refused["found"] == own
     assert "not signed" in refused["reason"]

@@ -228,7 +228,7 @@ def test_every_command_gives_the_same_readiness_and_verdict(world: World) -> Non
 
     signed = world.gate(paths["WRK-2"])
     assert signed["verdict"] == "pass"
-    assert signed["readiness"]["winB"]["source"].startswith("attestation _readiness/winB/")
+    assert signed["readiness"]["winB"]["source"].startswith("attestation _readiness/winB@")
     world.hosts["winB"]["wrk_signing_key"] = f"{world.keys['b_new']}.pub"
     world.write_inventory()
 

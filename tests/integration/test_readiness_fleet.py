@@ -531,7 +531,7 @@ def test_local_attestation_signed_and_verified(tmp_path: Path) -> None:
     assert (entry["host"], entry["ready"], entry["source"]) == ("ws_offline", True, "local probe")
     records = sorted(evidence.rglob("*-attestation.json"))
     assert len(records) == 1, list(evidence.rglob("*"))
-    assert "ws_offline" in records[0].parts
+    assert records[0].parent.name.startswith("ws_offline@")  # its own chain, from this clone
     assert records[0].with_name(records[0].name + ".sig").is_file()
     body = json.loads(records[0].read_text(encoding="utf-8"))
     assert body["kind"] == "attestation"

@@ -125,8 +125,11 @@ def test_control_with_here_the_same_command_records_under_that_host(
     done = run_wrk(*_args(writer, repo, *extra), cwd=repo, timeout=180)
     assert done.returncode in (0, 2), done.stdout + done.stderr  # a pause still records
     evidence = repo / ".wrk" / "evidence"
-    writers = {p.parent.name for p in evidence.rglob("HEAD")}
-    assert writers == {HOSTS[0]}, sorted(str(p) for p in evidence.rglob("*"))
+    chains = {p.parent.name for p in evidence.rglob("HEAD")}
+    assert chains, sorted(str(p) for p in evidence.rglob("*"))
+    assert {chain.partition("@")[0] for chain in chains} == {HOSTS[0]}, chains  # HOST@CLONE
+    hosts = {json.loads(p.read_text(encoding="utf-8"))["host"] for p in evidence.rglob("0*.json")}
+    assert hosts == {HOSTS[0]}
     verify = run_wrk("evidence", "verify", "--evidence-dir", str(evidence), cwd=repo)
     assert verify.returncode == 0, verify.stdout + verify.stderr
 

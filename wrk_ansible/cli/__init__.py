@@ -78,8 +78,11 @@ def _error_json(exc: WrkError) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``wrk``; returns the process exit code. Errors become one line on stderr (and, with
     ``--json``, one ``{"error": ...}`` object on stdout, so a script never reads nothing)."""
+    from wrk_ansible.interrupts import Terminated, install
+
     given = list(sys.argv[1:] if argv is None else argv)
     wants_json = "--json" in given
+    install()
     try:
         parser = build_parser()
         args = parser.parse_args(given)
@@ -94,8 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             _error_json(exc)
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        print("wrk: interrupted", file=sys.stderr)
+        print(
+            "wrk: interrupted (SIGINT): nothing of the interrupted step was recorded",
+            file=sys.stderr,
+        )
         return int(ExitCode.INTERRUPTED)
+    except Terminated:
+        print(
+            "wrk: terminated (SIGTERM): nothing of the interrupted step was recorded",
+            file=sys.stderr,
+        )
+        return int(ExitCode.TERMINATED)
     except BrokenPipeError:
         # stdout closed early (``wrk ... | head``): not an error worth a traceback.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -16,6 +16,8 @@ from wrk_ansible.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from wrk_ansible.evidence.ledger import Record
 
 
@@ -35,6 +37,12 @@ def register(commands: Any) -> None:
         add_evidence_dir(verb)
         if name == "verify":
             add_inventory(verb)
+            verb.add_argument(
+                "--allow-empty",
+                action="store_true",
+                help="no evidence at all (no evidence folder, no chain, none for WRK) is the "
+                "expected answer: exit 0, saying nothing was verified (default: exit 1)",
+            )
         add_json(verb)
         verb.set_defaults(handler={"list": run_list, "show": run_show, "verify": run_verify}[name])
 
@@ -119,17 +127,69 @@ def _signing_keys(args: argparse.Namespace) -> dict[str, str]:
     }
 
 
+def _store(args: argparse.Namespace) -> tuple[Path, str]:
+    """The evidence folder to verify and where that choice came from (``--evidence-dir``,
+    ``$WRK_EVIDENCE_DIR``, ``wrk.yml``, ``default``). A path that is not a folder is refused:
+    whatever ``--allow-empty`` says, nothing there can be verified."""
+    from pathlib import Path
+
+    from wrk_ansible.cli.common import settings
+    from wrk_ansible.errors import InputError
+
+    picked = settings(args).evidence_dir(getattr(args, "evidence_dir", None))
+    root = Path(picked.value)
+    if root.exists() and not root.is_dir():
+        raise InputError(
+            f"the evidence folder ({picked.origin}) is not a folder: nothing was verified",
+            path=str(root),
+        )
+    return root, str(picked.origin)
+
+
+def _nothing_to_verify(args: argparse.Namespace, root: Path, origin: str) -> int:
+    """No chain to verify: an error (a typo in CI must not pass), unless ``--allow-empty``."""
+    from wrk_ansible.errors import InputError
+
+    which = "default evidence folder" if origin == "default" else f"evidence folder ({origin})"
+    if not root.is_dir():
+        what = f"no such {which}"
+    elif args.wrk:
+        what = f"no evidence for {args.wrk} in this {which}"
+    else:
+        what = f"no evidence chain in this {which}"
+    message = f"{what}: nothing was verified"
+    if not args.allow_empty:
+        raise InputError(
+            message + "; pass --allow-empty when no evidence is the expected answer",
+            path=str(root),
+        )
+    if args.json:
+        emit_json({"ok": True, "empty": True, "message": message, "chains": []})
+    note(f"{root}: {message} (--allow-empty)")
+    return 0
+
+
 def run_verify(args: argparse.Namespace) -> int:
+    from wrk_ansible.evidence.history import check_history
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.verify import verify
 
-    ledger = Ledger.at(evidence_dir(args))
-    reports = verify(ledger, args.wrk, _signing_keys(args))
+    root, origin = _store(args)
+    ledger = Ledger(root)
+    if args.wrk:
+        ledger.wrk_dir(args.wrk)  # an id that cannot name a folder: refused, naming it
+    reports = verify(ledger, args.wrk, _signing_keys(args)) if root.is_dir() else []
+    # git remembers what the folder lost: a store emptied after a commit is not "empty"
+    history = check_history(ledger, args.wrk)
+    if not reports and not history.problems:
+        return _nothing_to_verify(args, root, origin)
     broken = [r for r in reports if r.problems]
+    ok = not broken and not history.problems
     if args.json:
         emit_json(
             {
-                "ok": not broken,
+                "ok": ok,
+                "empty": False,
                 "chains": [
                     {
                         "chain": r.chain,
@@ -139,6 +199,7 @@ def run_verify(args: argparse.Namespace) -> int:
                     }
                     for r in reports
                 ],
+                "history": history.as_dict(),
             }
         )
     else:
@@ -147,6 +208,8 @@ def run_verify(args: argparse.Namespace) -> int:
             print(f"{state:7} {r.chain}: {r.records} record(s), {r.signed} signed")
             for problem in r.problems:
                 print(f"  {problem}")
-    if not reports:
-        note(f"no evidence under {ledger.root}" + (f" for {args.wrk}" if args.wrk else ""))
-    return 1 if broken else 0
+        state = "BROKEN" if history.problems else "ok" if history.checked else "skipped"
+        print(f"{state:7} git history: {history.summary}")
+        for problem in history.problems:
+            print(f"  {problem}")
+    return 0 if ok else 1

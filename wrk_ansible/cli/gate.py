@@ -42,7 +42,7 @@ def register(commands: Any) -> None:
         help="may stage X of a WRK run, and where? (exit 0 pass, 3 fallback, 2 pause, 1 fail)",
         description="Join the WRK's contract, the registry and observed readiness into a "
         "decision per stage, and record it as evidence. Exit 0 pass, 3 fallback, 2 pause, "
-        "1 fail, 64 usage error.",
+        "1 fail (or evidence that could not be written, whatever the verdict), 64 usage error.",
     )
     gate.add_argument("path", metavar="WRK.md")
     gate.add_argument(
@@ -75,7 +75,12 @@ def register(commands: Any) -> None:
         "made elsewhere (AWX, ansible-runner run); hosts it does not cover are gated as usual",
     )
     gate.add_argument("--junit", metavar="FILE", help="also write JUnit XML, one case per check")
-    gate.add_argument("--no-record", action="store_true", help="write no evidence")
+    gate.add_argument(
+        "--no-record",
+        action="store_true",
+        help="write no evidence (the exit code is then the verdict's; the JSON says "
+        '"recorded": false)',
+    )
     _common(gate)
     add_json(gate)
     gate.set_defaults(handler=run_gate)
@@ -159,6 +164,15 @@ def _print_outcome(outcome: Any) -> None:
         console.print(f"[red]FAIL[/]: {escape(outcome.as_dict()['reason'])}")
     for ident in outcome.evidence:
         console.print(f"evidence: {ident}")
+    if outcome.evidence_errors:
+        for lost in outcome.evidence_errors:
+            console.print(f"[red]evidence: {escape(lost)}[/]")
+        console.print(
+            f"[red]NOT RECORDED[/]: the {outcome.verdict.value} verdict stands, but the gate "
+            "exits 1 (recorded evidence is a condition)"
+        )
+    elif outcome.unrecorded_why and not outcome.errors:
+        console.print(f"evidence: not recorded ({escape(outcome.unrecorded_why)})")
 
 
 def write_junit(outcome: Any, path: str) -> None:
@@ -185,6 +199,19 @@ def write_junit(outcome: Any, path: str) -> None:
         elif c.outcome.value in ("unknown", "skipped"):
             skipped += 1
             ET.SubElement(case, "skipped", message=c.reason).text = detail
+    properties = ET.Element("properties")
+    ET.SubElement(properties, "property", name="recorded", value=str(outcome.recorded).lower())
+    if outcome.unrecorded_why:
+        ET.SubElement(properties, "property", name="unrecorded_why", value=outcome.unrecorded_why)
+    for ident in outcome.evidence:
+        ET.SubElement(properties, "property", name="evidence", value=ident)
+    suite.insert(0, properties)
+    if outcome.evidence_errors:  # a failure CI shows: the answer was not recorded
+        case = ET.SubElement(suite, "testcase", name="evidence", classname=f"{outcome.wrk}.record")
+        why = "; ".join(outcome.evidence_errors)
+        ET.SubElement(case, "failure", message="evidence NOT recorded").text = why
+        failures += 1
+        suite.set("tests", str(len(checks) + 1))
     suite.set("failures", str(failures))
     suite.set("skipped", str(skipped))
     from pathlib import Path
@@ -210,7 +237,6 @@ def _check_writable(path: str) -> None:
 def run_gate(args: argparse.Namespace) -> int:
     from wrk_ansible.cli.common import gate_settings, inventory_source, open_registry
     from wrk_ansible.contract.stages import resolve_stage
-    from wrk_ansible.decision.outcomes import VERDICT_EXIT
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.gate import Gate, GateOptions
 
@@ -247,7 +273,7 @@ def run_gate(args: argparse.Namespace) -> int:
         emit_json(outcome.as_dict())
     else:
         _print_outcome(outcome)
-    return VERDICT_EXIT[outcome.verdict]
+    return outcome.exit_code
 
 
 def run_handoff(args: argparse.Namespace) -> int:

@@ -28,6 +28,9 @@ class HostReadiness:
     source: str
     basis: Basis = Basis.OBSERVED
     observed_at: str | None = None
+    #: A setup problem that kept the host from being observed ("host-key"), apart from a host
+    #: that is down; None otherwise.
+    problem: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -49,4 +52,5 @@ class HostReadiness:
             "basis": self.basis.value,
             "observed_at": self.observed_at,
             "reason": self.reason,
+            "problem": self.problem,
         }

@@ -301,7 +301,15 @@ def decide(inputs: RowInputs) -> Decision:
             for c in candidates
             if c.name not in chosen
         ) or _unfilled(slots, chosen)
+        fixes = [  # setup problems say what fixes them (a host key not known, ...)
+            str(check.data["fix"])
+            for c in candidates
+            if c.name not in chosen and c.name in readiness
+            for check in readiness[c.name].checks
+            if check.data.get("fix")
+        ]
         proposals = [
+            *dict.fromkeys(fixes),
             *_proposals(row, inputs.hosts, {c.name for c in candidates}),
             _unavailable_action(row, wrk),
         ]

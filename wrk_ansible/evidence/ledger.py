@@ -1,11 +1,18 @@
-"""Append-only, hash-chained evidence records, one chain per WRK and writing host.
+"""Append-only, hash-chained evidence records, one chain per WRK, writing host and clone.
 
-Layout: ``ROOT/<WRK-id>/<writer-host>/<seq:06d>-<kind>.json`` plus a ``HEAD`` file per chain
-holding the newest record's sequence number and sha256. Each record holds the sha256 of the one
-before it (``prev``) and the heads of the WRK's other chains it has seen (``links``), so chains
-written on several machines and merged through git never fork and commit to each other.
-Records are written once (hard-link, never overwritten) under a per-chain lock; a crash leaves a
-complete record or none. Signatures (``ssh-keygen -Y sign``) sit beside records as ``.sig``.
+Layout: ``ROOT/<WRK-id>/<chain>/<seq:06d>-<kind>.json`` plus a ``HEAD`` file per chain holding
+the newest record's sequence number and sha256. A chain is named ``HOST@CLONE``: the inventory
+host wrk ran on and the id of the clone (or worktree) it ran in
+(:mod:`wrk_ansible.evidence.clone`), so two clones gating as one host never write the same
+paths. Chains written before clone ids (schema 1) are named ``HOST``; they still verify and read,
+and are never appended to again. Each record names its chain (``writer``) and its ``host``; code
+that asks "which host" reads :attr:`Record.host`, never the folder name.
+
+Each record holds the sha256 of the one before it (``prev``) and the heads of the WRK's other
+chains it has seen (``links``), so chains written on several machines and merged through git
+never fork and commit to each other. Records are written once (hard-link, never overwritten)
+under a per-chain lock; a crash leaves a complete record or none. Signatures (``ssh-keygen -Y
+sign``) sit beside records as ``.sig``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from wrk_ansible import clock
 from wrk_ansible.atomic import clean_temp_files, create_file, replace_file
 from wrk_ansible.errors import InputError, WrkError
 
-SCHEMA_VERSION: Final = 1
+#: 2: chains are ``HOST@CLONE`` and records carry ``host``; 1: chains (and ``writer``) are hosts.
+SCHEMA_VERSION: Final = 2
 ENV_DIR: Final = "WRK_EVIDENCE_DIR"
 DEFAULT_DIR: Final = ".wrk/evidence"
 HEAD: Final = "HEAD"
@@ -33,6 +41,8 @@ LOCK: Final = ".lock"
 LOCK_TIMEOUT: Final = 60.0
 _NAME = re.compile(r"^(\d{6})-([a-z][a-z0-9-]{0,40})\.json$")
 _SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+#: A chain folder: a host, then ``@`` and a clone id (none in chains written before clone ids).
+CHAIN_NAME: Final = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}(@[0-9a-z]{4,32})?$")
 
 
 def canonical_bytes(record: Mapping[str, Any]) -> bytes:
@@ -49,10 +59,15 @@ def sha256(data: bytes) -> str:
 utc_now = clock.utc_now
 
 
-def _safe(component: str, what: str) -> str:
-    if not _SAFE.match(component) or component in {".", ".."}:
+def _safe(component: str, what: str, pattern: re.Pattern[str] = _SAFE) -> str:
+    if not pattern.match(component) or component in {".", ".."}:
         raise InputError(f"{what} {component!r} cannot name an evidence folder")
     return component
+
+
+def host_of(chain: str) -> str:
+    """The host that writes the chain ``chain`` (``build1@5c1e09a4`` and ``build1``: build1)."""
+    return chain.partition("@")[0]
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,14 @@ class Record:
 
     @property
     def writer(self) -> str:
+        """The chain the record was written to (``HOST@CLONE``; a host in schema 1)."""
         return str(self.data.get("writer"))
+
+    @property
+    def host(self) -> str:
+        """The inventory host that wrote it (``host``; in schema 1 the writer itself)."""
+        host = self.data.get("host")
+        return host if isinstance(host, str) else host_of(self.writer)
 
     @property
     def seq(self) -> int:
@@ -183,19 +205,38 @@ class Signer:
 class Ledger:
     """The evidence store under one root folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clone: str | None = None) -> None:
         self.root = root
+        self._clone = clone
 
     @classmethod
     def at(cls, given: str | None = None) -> Ledger:
         """``given``, else ``$WRK_EVIDENCE_DIR``, else ``.wrk/evidence``."""
         return cls(Path(given or os.environ.get(ENV_DIR) or DEFAULT_DIR))
 
-    def chain_dir(self, wrk: str, writer: str) -> Path:
-        return self.root / _safe(wrk, "WRK id") / _safe(writer, "writer host")
+    @property
+    def clone(self) -> str:
+        """The id of the clone this process writes from (found, or made, on first use)."""
+        if self._clone is None:
+            from wrk_ansible.evidence.clone import clone_id
+
+            self._clone = clone_id(self.root)
+        return self._clone
+
+    def chain_of(self, host: str) -> str:
+        """The chain ``host`` appends to from this clone: ``HOST@CLONE``."""
+        return f"{_safe(host, 'writer host')}@{self.clone}"
+
+    def wrk_dir(self, wrk: str) -> Path:
+        """The folder of one WRK's chains (or of ``_readiness``, ``_quota``); an id that cannot
+        name a folder is refused."""
+        return self.root / _safe(wrk, "WRK id")
+
+    def chain_dir(self, wrk: str, chain: str) -> Path:
+        return self.wrk_dir(wrk) / _safe(chain, "evidence chain", CHAIN_NAME)
 
     def chains(self, wrk: str | None = None) -> Iterator[tuple[str, str]]:
-        """(wrk, writer) of every chain, sorted."""
+        """(wrk, chain) of every chain, sorted (:func:`host_of` a chain: its host)."""
         if not self.root.is_dir():
             return
         wrks = [wrk] if wrk else sorted(p.name for p in self.root.iterdir() if p.is_dir())
@@ -205,21 +246,22 @@ class Ledger:
                 for writer in sorted(p.name for p in folder.iterdir() if p.is_dir()):
                     yield name, writer
 
-    def files(self, wrk: str, writer: str) -> list[Path]:
+    def files(self, wrk: str, chain: str) -> list[Path]:
         """Record files of a chain in sequence order (temp files and signatures skipped)."""
-        folder = self.chain_dir(wrk, writer)
+        folder = self.chain_dir(wrk, chain)
         if not folder.is_dir():
             return []
         return sorted(p for p in folder.iterdir() if _NAME.match(p.name))
 
-    def records(self, wrk: str, writer: str | None = None) -> list[Record]:
-        writers = [writer] if writer else [w for _, w in self.chains(wrk)]
-        return [read_record(p) for w in writers for p in self.files(wrk, w)]
+    def records(self, wrk: str, chain: str | None = None) -> list[Record]:
+        """Every record of the WRK's chains (or of one chain), chain by chain."""
+        chains = [chain] if chain else [c for _, c in self.chains(wrk)]
+        return [read_record(p) for c in chains for p in self.files(wrk, c)]
 
     def get(self, record_id: str) -> Record:
         parts = record_id.strip("/").split("/")
         if len(parts) != 3 or not parts[2].isdigit():
-            raise InputError(f"evidence id {record_id!r} is not WRK/WRITER/SEQ")
+            raise InputError(f"evidence id {record_id!r} is not WRK/CHAIN/SEQ")
         wrk, writer, seq = parts
         for path in self.files(wrk, writer):
             if int(path.name[:6]) == int(seq):
@@ -241,21 +283,24 @@ class Ledger:
     def append(
         self,
         wrk: str,
-        writer: str,
+        host: str,
         kind: str,
         body: Mapping[str, Any],
         *,
         signer: Signer | None = None,
     ) -> Record:
-        """Append one record to the (wrk, writer) chain, under the chain's lock."""
+        """Append one record, written by ``host``, to its chain in this clone (``HOST@CLONE``),
+        under the chain's lock."""
         if not re.match(r"^[a-z][a-z0-9-]{0,40}$", kind):
             raise InputError(f"evidence kind {kind!r} is not a lowercase word")
+        _safe(wrk, "WRK id")
+        writer = self.chain_of(host)
         folder = self.chain_dir(wrk, writer)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with FileLock(str(folder / LOCK), timeout=LOCK_TIMEOUT):
                 return self._append_locked(
-                    folder, wrk=wrk, writer=writer, kind=kind, body=body, signer=signer
+                    folder, wrk=wrk, writer=writer, host=host, kind=kind, body=body, signer=signer
                 )
         except Timeout:
             raise WrkError(f"evidence chain {folder} stayed locked for {LOCK_TIMEOUT:g}s") from None
@@ -268,6 +313,7 @@ class Ledger:
         *,
         wrk: str,
         writer: str,
+        host: str,
         kind: str,
         body: Mapping[str, Any],
         signer: Signer | None,
@@ -294,6 +340,7 @@ class Ledger:
             "schema_version": SCHEMA_VERSION,
             "wrk": wrk,
             "writer": writer,
+            "host": host,
             "seq": seq,
             "kind": kind,
             "time": utc_now(),

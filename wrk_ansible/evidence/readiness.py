@@ -1,9 +1,9 @@
 """Readiness evidence: every observation is recorded, and the newest fresh one can be found.
 
-Observations live in the ``_readiness`` chains (one per writing host): ``readiness`` records
-of probe runs, ``attestation`` records a host made of itself (``wrk readiness --local``). This
-module stores and finds records; whether one may stand in for a probe (its kind, its signer,
-its shape) is the readiness source's rule (:mod:`wrk_ansible.readiness.source`).
+Observations live in the ``_readiness`` chains (one per writing host and clone): ``readiness``
+records of probe runs, ``attestation`` records a host made of itself (``wrk readiness
+--local``). This module stores and finds records; whether one may stand in for a probe (its
+kind, its signer, its shape) is the readiness source's rule (:mod:`wrk_ansible.readiness.source`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from wrk_ansible import clock
-from wrk_ansible.evidence.ledger import Ledger, Signer, read_record
+from wrk_ansible.evidence.ledger import Ledger, Signer, host_of, read_record
 from wrk_ansible.evidence.records import (
     AttestationBody,
     ReadinessBody,
@@ -37,14 +37,15 @@ def requirements_hash(requirements: Mapping[str, Any]) -> str:
 
 def record_observation(
     ledger: Ledger,
-    writer: str,
+    host: str,
     observation: Mapping[str, Any],
     requirements: Mapping[str, Any],
     *,
     local: bool = False,
     signer: Signer | None = None,
 ) -> TypedRecord[ReadinessBody]:
-    """Append one host's observation (its JSON form) to the writer's readiness chain."""
+    """Append one host's observation (its JSON form) to the readiness chain of ``host``, the
+    host wrk runs on (the observed host is the observation's own)."""
     model = AttestationBody if local else ReadinessBody
     body = model(
         host=observation["host"],
@@ -52,7 +53,7 @@ def record_observation(
         requirements=dict(requirements),
         observation=dict(observation),
     )
-    return append(ledger, CHAIN, writer, body, signer=signer)
+    return append(ledger, CHAIN, host, body, signer=signer)
 
 
 def newest_fresh(
@@ -61,12 +62,13 @@ def newest_fresh(
     requirements: Mapping[str, Any],
     *,
     kind: str,
-    writer: str | None = None,
+    written_by: str | None = None,
     max_age_hours: float = DEFAULT_FRESH_HOURS,
     now: datetime | None = None,
 ) -> TypedRecord[ReadinessBody] | None:
     """The newest ``kind`` record of ``host`` for these requirements within the window
-    (``writer``: only that writer's chain). A record dated in the future (beyond a few minutes
+    (``written_by``: only the chains that host wrote, from any clone, and only records naming it
+    as their host). A record dated in the future (beyond a few minutes
     of clock skew) never counts, nor one whose body does not validate; newest is by time, then
     record id (:func:`~wrk_ansible.evidence.records.newest_key`).
 
@@ -78,16 +80,19 @@ def newest_fresh(
     cutoff = moment - timedelta(hours=max_age_hours)
     horizon = moment + MAX_CLOCK_SKEW
     best: TypedRecord[ReadinessBody] | None = None
-    for _, chain_writer in ledger.chains(CHAIN):
-        if writer is not None and chain_writer.casefold() != writer.casefold():
+    by = written_by.casefold() if written_by is not None else None
+    for _, chain in ledger.chains(CHAIN):
+        if by is not None and host_of(chain).casefold() != by:
             continue
-        for path in reversed(ledger.files(CHAIN, chain_writer)):
+        for path in reversed(ledger.files(CHAIN, chain)):
             record = read_record(path)
             when = clock.parse(record.time)
             if when is None or when < cutoff:
                 break  # records in a chain are in time order: older ones are staler
             if record.kind != kind or when > horizon:
                 continue
+            if by is not None and record.host.casefold() != by:
+                continue  # a record in the host's folder that another host wrote
             found = typed(record, model)
             if not isinstance(found, TypedRecord):
                 continue  # a body that does not validate is no evidence

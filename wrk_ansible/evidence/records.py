@@ -14,7 +14,7 @@ A body that does not validate is a :class:`Skipped`, never an exception: readers
 and say why where it matters (:mod:`wrk_ansible.evidence.query`).
 
 "Newest" has one meaning everywhere (:func:`newest_key`): the later ``time``, and for the same
-time the higher record id (``WRK/WRITER/SEQ`` compared as text).
+time the higher record id (``WRK/CHAIN/SEQ`` compared as text).
 """
 
 from __future__ import annotations
@@ -313,7 +313,13 @@ class TypedRecord(Generic[B]):
 
     @property
     def writer(self) -> str:
+        """The chain (``HOST@CLONE``; a host in schema 1)."""
         return self.record.writer
+
+    @property
+    def host(self) -> str:
+        """The host that wrote it."""
+        return self.record.host
 
     @property
     def seq(self) -> int:
@@ -377,8 +383,8 @@ def typed(record: Record, model: type[B]) -> TypedRecord[B] | Skipped:
 
 
 def append(
-    ledger: Ledger, wrk: str, writer: str, body: B, *, signer: Signer | None = None
+    ledger: Ledger, wrk: str, host: str, body: B, *, signer: Signer | None = None
 ) -> TypedRecord[B]:
-    """Append ``body`` as a record of its kind to the (wrk, writer) chain."""
-    record = ledger.append(wrk, writer, body.KIND, body.dump(), signer=signer)
+    """Append ``body`` as a record of its kind to ``host``'s chain of ``wrk`` in this clone."""
+    record = ledger.append(wrk, host, body.KIND, body.dump(), signer=signer)
     return TypedRecord(record, body)

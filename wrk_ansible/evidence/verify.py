@@ -1,13 +1,13 @@
 """Recompute every chain and name the first record edited, removed, reordered or inserted.
 
 Also checks that each record's links (the heads of other chains it saw) still match, and, for
-writers that have a signing key in the inventory, that every record is signed by that key.
+hosts that have a signing key in the inventory, that every record of their chains (the host's
+own, ``HOST`` and ``HOST@CLONE`` alike) is signed by that key.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -15,9 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wrk_ansible.errors import InputError
-from wrk_ansible.evidence.ledger import Ledger, Record, Signer, read_head, read_record
-
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+from wrk_ansible.evidence.ledger import (
+    CHAIN_NAME,
+    Ledger,
+    Record,
+    Signer,
+    host_of,
+    read_head,
+    read_record,
+)
 
 
 @dataclass(frozen=True)
@@ -78,12 +84,12 @@ def same_key(left: str, right: str) -> bool:
     return left.split()[:2] == right.split()[:2]
 
 
-def verify_signature(record: Record, writer: str, key: str) -> str | None:
-    """None when ``record`` carries a valid signature by ``key`` for ``writer``."""
+def verify_signature(record: Record, host: str, key: str) -> str | None:
+    """None when ``record`` carries a valid signature by ``key``, the key of ``host``."""
     if not record.signature.is_file():
         return "not signed, but its writer has a signing key in the inventory"
     with tempfile.NamedTemporaryFile("w", suffix=".allowed", delete=False) as allowed:
-        allowed.write(f'{writer} namespaces="{Signer.namespace}" {key}\n')
+        allowed.write(f'{host} namespaces="{Signer.namespace}" {key}\n')
     try:
         with record.path.open("rb") as data:
             done = subprocess.run(
@@ -94,7 +100,7 @@ def verify_signature(record: Record, writer: str, key: str) -> str | None:
                     "-f",
                     allowed.name,
                     "-I",
-                    writer,
+                    host,
                     "-n",
                     Signer.namespace,
                     "-s",
@@ -118,12 +124,14 @@ def verify_signature(record: Record, writer: str, key: str) -> str | None:
 def verify_chain(
     ledger: Ledger, wrk: str, writer: str, signing_keys: Mapping[str, str]
 ) -> ChainReport:
+    """One chain (``writer``: its folder name, ``HOST@CLONE`` or an older ``HOST``)."""
     chain = f"{wrk}/{writer}"
     files = ledger.files(wrk, writer)
     problems: list[Problem] = []
     previous: Record | None = None
     signed = 0
-    key = signing_keys.get(writer.casefold())
+    host = host_of(writer)
+    key = signing_keys.get(host.casefold())
     for expected, path in enumerate(files, start=1):
         record = read_record(path)
         rid = f"{chain}/{path.name[:6]}"
@@ -144,9 +152,12 @@ def verify_chain(
         if (
             data.get("wrk") != wrk
             or data.get("writer") != writer
+            or record.host != host
             or not path.name.endswith(f"-{record.kind}.json")
         ):
-            problems.append(Problem(chain, rid, "its wrk, writer or kind do not match its place"))
+            problems.append(
+                Problem(chain, rid, "its wrk, writer, host or kind do not match its place")
+            )
             break
         want_prev = previous.sha256 if previous else None
         if data.get("prev") != want_prev:
@@ -156,7 +167,7 @@ def verify_chain(
             )
             break
         if key:
-            failure = verify_signature(record, writer, key)
+            failure = verify_signature(record, host, key)
             if failure:
                 problems.append(Problem(chain, rid, failure))
                 break
@@ -203,7 +214,7 @@ def _link_problem(ledger: Ledger, wrk: str, record: Record, link: object) -> Pro
     if not isinstance(link, dict):
         return Problem(f"{wrk}/{record.writer}", record.id, "a link is not an object")
     writer, seq = str(link.get("writer")), link.get("seq")
-    if not isinstance(seq, int) or not _SAFE_NAME.match(writer):
+    if not isinstance(seq, int) or not CHAIN_NAME.match(writer):
         return Problem(f"{wrk}/{record.writer}", record.id, f"a link is malformed: {link!r}")
     target = f"{wrk}/{writer}/{seq:06d}"
     files = [p for p in ledger.files(wrk, writer) if p.name.startswith(f"{seq:06d}-")]

@@ -19,6 +19,7 @@ from wrk_ansible.clock import utc_now
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.errors import WrkError
 from wrk_ansible.packaged import PLAYBOOK, content_dir
+from wrk_ansible.readiness.connection import HOST_KEY, classify, host_key_fix
 from wrk_ansible.readiness.results import (
     Observation,
     ProbeOutputError,
@@ -119,6 +120,7 @@ def probe_hosts(
             work_dir=run_dir,
             extra_vars_file=vars_file,
             limit=",".join(hosts),
+            connect_timeout=timeout,
             progress=progress,
         )
     published = run.custom_stats.get(STATS_KEY)
@@ -138,7 +140,17 @@ def probe_hosts(
         elif outcome is None:
             message = f"not in the run (ansible-runner status {run.status})"
         elif not outcome.reachable:
-            message = f"unreachable: {outcome.message}"
+            failure = classify(outcome.message)
+            fix = host_key_fix(host, failure.message) if failure.kind == HOST_KEY else None
+            observed[host] = unreachable(
+                host,
+                failure.text,
+                source="probe",
+                observed_at=when,
+                problem=failure.kind if fix else None,
+                fix=fix,
+            )
+            continue
         else:
             message = f"the probe failed: {outcome.message or 'no result'}"
         observed[host] = unreachable(host, message, source="probe", observed_at=when)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.decision.outcomes import Check, Outcome
 from wrk_ansible.decision.readiness import Basis, HostReadiness
+from wrk_ansible.readiness.connection import HOST_KEY
 
 MAX_CHECKS: Final = 500
 MAX_TEXT: Final = 2000
@@ -99,6 +100,11 @@ class Observation(BaseModel):
     mode: str | None = None
     #: The probe output schema it was read from (1: before spec/data existed).
     schema_version: int = 1
+    #: Why an unreachable host could not be observed when it is a setup problem, not a host
+    #: that is down: "host-key" (its key is not known or changed). None otherwise.
+    problem: str | None = None
+    #: What fixes that problem, for the gap.
+    fix: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -113,13 +119,15 @@ class Observation(BaseModel):
     def for_decision(self, basis: Basis = Basis.OBSERVED) -> HostReadiness:
         """The decision's view: each check with an outcome, unreachable as a failed check."""
         if not self.reachable:
+            setup = self.problem == HOST_KEY
             check = Check(
-                name="reachable",
-                required="a connection",
-                found="none",
+                name="host-key" if setup else "reachable",
+                required="a known host key" if setup else "a connection",
+                found="unknown" if setup else "none",
                 outcome=Outcome.FAIL,
                 reason=self.message or "unreachable",
                 host=self.host,
+                data={"fix": self.fix} if self.fix else {},
             )
             return HostReadiness(
                 host=self.host,
@@ -128,6 +136,7 @@ class Observation(BaseModel):
                 source=self.source,
                 basis=basis,
                 observed_at=self.observed_at,
+                problem=self.problem,
             )
         checks = tuple(
             Check(
@@ -190,10 +199,25 @@ def parse_probe_result(
         raise ProbeOutputError(f"{host}: probe output {where}: {first['msg']}") from None
 
 
-def unreachable(host: str, message: str, *, source: str, observed_at: str | None) -> Observation:
-    """A host the run could not reach (or got no usable result from)."""
+def unreachable(
+    host: str,
+    message: str,
+    *,
+    source: str,
+    observed_at: str | None,
+    problem: str | None = None,
+    fix: str | None = None,
+) -> Observation:
+    """A host the run could not reach (or got no usable result from); ``problem`` says when
+    that is a setup problem (:data:`~wrk_ansible.readiness.connection.HOST_KEY`)."""
     return Observation(
-        host=host, reachable=False, message=message, source=source, observed_at=observed_at
+        host=host,
+        reachable=False,
+        message=message,
+        source=source,
+        observed_at=observed_at,
+        problem=problem,
+        fix=fix,
     )
 
 

@@ -4,11 +4,11 @@
 agree on every host. Per host, first that applies:
 
 1. A host without remote access (``wrk_access: none``) is ready only through its own fresh
-   attestation (``wrk readiness --local`` run there, in its own chain) signed by the key its
-   inventory entry names (``wrk_signing_key``). Every lookup checks the signature against the
-   key in force, so after a key rotation records signed with the old key stop counting
-   everywhere at once. Nothing else vouches for such a host: no artifacts, no probe, no other
-   writer's record.
+   attestation (``wrk readiness --local`` run there: a record in one of its own chains, from
+   any of its clones, naming it as its host) signed by the key its inventory entry names
+   (``wrk_signing_key``). Every lookup checks the signature against the key in force, so after
+   a key rotation records signed with the old key stop counting everywhere at once. Nothing
+   else vouches for such a host: no artifacts, no probe, no other host's record.
 2. Artifacts of a readiness run made elsewhere (``--from-artifacts``), when they cover the
    host, are fresh and checked this row's requirements.
 3. Fresh probe evidence (a ``readiness`` record for the same requirements, within the window),
@@ -215,7 +215,7 @@ class ReadinessSource:
             ws.name,
             wanted,
             kind=KIND_LOCAL,
-            writer=ws.name,
+            written_by=ws.name,
             max_age_hours=self.fresh_hours,
         )
         if record is None:

@@ -24,12 +24,12 @@ from typing import Any, Final
 
 from wrk_ansible import __version__
 from wrk_ansible.atomic import replace_file
+from wrk_ansible.paths import cache_dir as wrk_cache_dir
 from wrk_ansible.registry.hostvars import LicenseDecl, StorageDecl, ToolDecl
 from wrk_ansible.registry.inventory import Registry, load_registry
 from wrk_ansible.registry.workstation import Workstation
 
 SNAPSHOT_VERSION: Final = 1
-CACHE_ENV: Final = "WRK_CACHE_DIR"
 _STATIC_SUFFIXES: Final = ("", ".yml", ".yaml", ".json", ".ini", ".cfg", ".toml")
 _MAX_FILES: Final = 5000
 #: Snapshots kept per cache folder (several inventories may be in use side by side).
@@ -158,18 +158,13 @@ def _decode(data: dict[str, Any]) -> Registry:
     )
 
 
-def _user_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "wrk"
-
-
 def cached_registry(source: str, cache_dir: str | None = None) -> Registry:
     """The registry at ``source``: from the snapshot when its key matches, else through
     Ansible (and then saved). A broken or foreign snapshot file is ignored and replaced."""
     key = snapshot_key(source)
     if key is None:
         return load_registry(source)
-    folder = Path(cache_dir or os.environ.get(CACHE_ENV) or _user_cache())
+    folder = Path(cache_dir) if cache_dir else wrk_cache_dir()
     path = folder / f"registry-{key}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -112,7 +112,7 @@ def evidence_facts(
     from wrk_ansible.evidence.verify import verify
 
     try:
-        ledger.chain_dir(wrk, "x")
+        ledger.wrk_dir(wrk)
     except InputError:
         return (), (), ChainFact()
     records = ledger.records(wrk)
