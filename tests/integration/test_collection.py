@@ -370,8 +370,9 @@ def test_hostile_artifacts_exit_1_naming_the_file_and_write_nothing(tmp_path: Pa
     assert rc == 1, err
     assert set(out) == {"error"}  # with --json, one error object and nothing else
     assert out["error"]["exit_code"] == 1
-    assert "job_events" in out["error"]["message"]
-    assert "1-x.json: field event_data must be dict, got list" in err
+    assert out["error"]["file"] == str(events / "1-x.json")  # the event file, by its path
+    assert "field event_data must be dict, got list" in out["error"]["message"]
+    assert "1-x.json" in err
     assert not evidence.exists()
 
 
