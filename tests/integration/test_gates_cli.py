@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+from gitkit import git as _git
 
 pytestmark = pytest.mark.integration
 
@@ -67,17 +68,6 @@ INVENTORY: dict[str, Any] = {
         }
     }
 }
-
-
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gitkit import git
 
 pytestmark = pytest.mark.integration
 
@@ -26,17 +27,6 @@ EXAMPLE = "queue/pending/WRK-001.md"
 EXIT = {"pass": 0, "fail": 1, "pause": 2, "fallback": 3}
 #: A hang catcher for a real probe, never a timing assertion.
 SLOW = 180
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gitkit import git
 
 pytestmark = pytest.mark.integration
 
@@ -47,18 +48,6 @@ machine_capability_requirements:
 """
 #: A hang catcher for a real probe, never a timing assertion.
 SLOW = 180
-
-
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"git {' '.join(args)}: {done.stdout}{done.stderr}"
-    return done.stdout
 
 
 @pytest.fixture
