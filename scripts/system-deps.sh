@@ -13,6 +13,8 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v chromium >/dev/null || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)  # readable screenshots
+# the GitHub issues source: its offline error paths run the real gh (tests/integration/test_gh.py)
+command -v gh >/dev/null || need+=(gh)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
