@@ -91,7 +91,11 @@ def parse_ref(text: str) -> IssueRef:
 def looks_like_ref(text: str) -> bool:
     """True when ``text`` is written as an issue reference (so a command takes it as one, not
     as a path)."""
-    return bool(_REF.match(text.strip()))
+    try:
+        parse_ref(text)
+    except InputError:
+        return False
+    return True
 
 
 def parse_slug(text: str) -> tuple[str, str]:
