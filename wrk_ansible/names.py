@@ -67,6 +67,20 @@ def is_group(name: str, directory: Directory) -> bool:
     return known is not None and known in directory.groups
 
 
+def hosts_named(candidates: Sequence[str], directory: Directory) -> tuple[tuple[str, str], ...]:
+    """(candidate, host) for the first candidate naming each distinct host (a host name or
+    alias; a group is not one machine), in the candidates' order: a machine known by several
+    names (an issue label's roster name, its aliases, its hostname) resolves here like any
+    other name, and more than one host means the names disagree."""
+    found: dict[str, tuple[str, str]] = {}
+    for name in candidates:
+        known = directory.canonical(name)
+        if known is None or known in directory.groups:
+            continue
+        found.setdefault(known, (name, known))
+    return tuple(found.values())
+
+
 #: What to do when the orchestrator's machine is not known.
 ORCHESTRATOR_UNKNOWN: Final = (
     "the orchestrator's machine ($orchestrator_host) is not known here: set "

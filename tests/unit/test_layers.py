@@ -137,6 +137,19 @@ FORBIDDEN = {
         "wrk_ansible.evidence",
         "wrk_ansible.cli",
     ),
+    # Issues are a second source of work items: labels and rules in, the contract's types out.
+    # Names resolve through names.py's Directory, never the registry itself; no gate, decision,
+    # probe, evidence or command.
+    "wrk_ansible.issues": (
+        "wrk_ansible.registry",
+        "wrk_ansible.gates",
+        "wrk_ansible.decision",
+        "wrk_ansible.readiness",
+        "wrk_ansible.evidence",
+        "wrk_ansible.report",
+        "wrk_ansible.gate",
+        "wrk_ansible.cli",
+    ),
     # The report reads evidence and declarations; it never runs a probe.
     "wrk_ansible.report": (
         "wrk_ansible.readiness.gather",

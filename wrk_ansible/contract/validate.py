@@ -144,7 +144,7 @@ def _duplicate_issues(item: WorkItemFile) -> tuple[list[Issue], list[Issue]]:
     return errors, warnings
 
 
-def _canonical_names(contract: Contract, machines: MachineNames) -> dict[str, str]:
+def canonical_names(contract: Contract, machines: MachineNames) -> dict[str, str]:
     """Every named machine, lowercased, mapped to its registry host (lowercased)."""
     names: dict[str, str] = {}
     for row in contract.stages:
@@ -156,7 +156,7 @@ def _canonical_names(contract: Contract, machines: MachineNames) -> dict[str, st
     return names
 
 
-def _gate_issues(contract: Contract, known: Collection[str]) -> list[Issue]:
+def gate_issues(contract: Contract, known: Collection[str]) -> list[Issue]:
     issues = []
     for row in contract.stages:
         for gate in row.gates:
@@ -191,7 +191,7 @@ def _contract_warnings(fields: WorkItemFields, contract: Contract) -> list[Issue
     return warnings
 
 
-def _known_gates() -> Collection[str]:
+def known_gate_names() -> Collection[str]:
     from wrk_ansible.contract.gate_names import known_gates
 
     return known_gates()
@@ -269,10 +269,10 @@ def check_work_item(
         fields=fields,
     )
     warnings += _contract_warnings(fields, contract)
-    errors += _gate_issues(contract, _known_gates() if known_gates is None else known_gates)
+    errors += gate_issues(contract, known_gate_names() if known_gates is None else known_gates)
     if machines is not None:
         errors += [_locate(issue, item, source) for issue in machines.issues(contract)]
-        contract = replace(contract, canonical_names=_canonical_names(contract, machines))
+        contract = replace(contract, canonical_names=canonical_names(contract, machines))
     if contract.stage("execute").assignment.workstations is None:
         (warnings if derived else errors).append(
             Issue("execution_workstations", "execute has no workstations (none declared)")
