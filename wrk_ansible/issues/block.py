@@ -6,7 +6,7 @@ closed by a line of three backticks::
 
     ```wrk
     stage_assignments:
-      execute: {workstations: [licensed-win-1], primary: claude}
+      execute: {workstations: [win1], primary: claude}
     machine_capability_requirements:
       execute: {licenses: [{feature: orcaflex}]}
     ```

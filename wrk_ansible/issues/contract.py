@@ -5,7 +5,7 @@ yields, built from its labels (through the rules file) and its optional ``wrk`` 
 - execute: workstations = the resolved machine (or the block's), primary = the provider;
 - claim and close (the matrix's ``$orchestrator`` rows): primary = the ``agent:`` owner;
 - every other value: the configured stage matrix, as for a WRK;
-- each value's origin says who chose it: ``label machine:ace-linux-1``, ``rule 3``,
+- each value's origin says who chose it: ``label machine:build1``, ``rule 3``,
   ``label lane:codex``, ``default``, ``wrk block``, ``template``.
 
 A ``wrk`` block wins over labels where it speaks, key by key; where it contradicts a label (its

@@ -6,9 +6,9 @@ the product's; which axes hold one value is the rules file's (``label_axes.singl
 as the team's router has it:
 
 - machine: the ``machine:`` label, else the first matching rule's machine, else
-  ``defaults.machine``; a value is folded through ``machine_aliases`` (``ace-linux-1`` is
-  dev-primary); ``machine:multi`` marks a multi-machine item (its execute machines come from a
-  ``wrk`` block);
+  ``defaults.machine``; a value is folded through ``machine_aliases`` (an alias ``build-1``
+  is the machine build1); ``machine:multi`` marks a multi-machine item (its execute machines
+  come from a ``wrk`` block);
 - provider (execute's agent): the ``ai:`` label, else the first matching rule's provider, else
   the ``lane:`` label, else ``defaults.provider``; a provider with ``auto_routable: false`` is
   chosen only by ``ai:``: a rule, lane or default naming it falls through to the next source;
@@ -66,7 +66,7 @@ class Contradiction:
 @dataclass(frozen=True)
 class Choice:
     """A chosen value and who chose it: ``by`` is ``label``, ``rule N``, ``lane`` or
-    ``default``; ``origin`` is what a contract row records (``label machine:ace-linux-1``)."""
+    ``default``; ``origin`` is what a contract row records (``label machine:build1``)."""
 
     value: str
     by: str

@@ -193,7 +193,7 @@ class RoutingRules(BaseModel):
         return dict(self.model_extra or {})
 
     def fold(self, machine: str) -> str:
-        """A machine label value through ``machine_aliases`` (``ace-linux-1`` -> dev-primary)."""
+        """A machine label value through ``machine_aliases`` (``build-1`` -> build1)."""
         lowered = {key.casefold(): value for key, value in self.machine_aliases.items()}
         return lowered.get(machine.casefold(), machine)
 
