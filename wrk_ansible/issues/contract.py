@@ -15,7 +15,7 @@ its claim or close agent against ``agent:``) the result carries a warning naming
 A machine of the rules roster resolves to the inventory host its name, a ``machine_aliases`` key
 mapping to it, or its ``hostname`` names (:meth:`RoutingRules.names_of`), through the one
 resolver (:func:`wrk_ansible.names.hosts_named`); a machine no inventory host answers to is an
-unknown machine on the field of the label or rule that chose it (``label machine:home-win``).
+unknown machine on the field of the label or rule that chose it (``label machine:nowhere``).
 
 Contradicting or unreadable labels and a broken block are errors and leave no contract: a
 contract is never built from one of two contradicting answers.
