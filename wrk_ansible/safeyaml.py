@@ -212,3 +212,16 @@ def at_line(error: InputError, parsed: ParsedYaml | None) -> InputError:
     if line is None:
         return error
     return InputError(error.detail, path=error.path, field=error.field, line=line)
+
+
+def refuse_duplicates(parsed: ParsedYaml, source: str) -> None:
+    """InputError at the second of two equal keys (a file where every key counts: wrk.yml,
+    a rules file)."""
+    if parsed.duplicates:
+        dup = parsed.duplicates[0]
+        raise InputError(
+            f"given twice (lines {dup.first_line} and {dup.second_line}); keep one",
+            path=source,
+            field=".".join(dup.path),
+            line=dup.second_line,
+        )

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from wrk_ansible.config.model import CONFIG_NAME, WrkConfig
 from wrk_ansible.contract.resolve import pydantic_issues
 from wrk_ansible.errors import InputError
-from wrk_ansible.safeyaml import ParsedYaml, parse_yaml, read_text
+from wrk_ansible.safeyaml import ParsedYaml, parse_yaml, read_text, refuse_duplicates
 
 ENV: Final = "WRK_CONFIG"
 MAX_BYTES: Final = 1024 * 1024
@@ -103,14 +103,7 @@ def read(path: Path, chosen_by: str = "--config") -> LoadedConfig:
     source = str(path)
     text = read_text(source, max_bytes=MAX_BYTES, what="configuration file")
     parsed = parse_yaml(text, source)
-    if parsed.duplicates:
-        dup = parsed.duplicates[0]
-        raise InputError(
-            f"given twice (lines {dup.first_line} and {dup.second_line}); keep one",
-            path=source,
-            field=".".join(dup.path),
-            line=dup.second_line,
-        )
+    refuse_duplicates(parsed, source)
     data = parsed.data if parsed.data is not None else {}
     if not isinstance(data, Mapping):
         raise InputError("expected a mapping of settings", path=source, line=1)

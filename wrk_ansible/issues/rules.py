@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from wrk_ansible.contract.resolve import pydantic_issues
 from wrk_ansible.errors import InputError
-from wrk_ansible.safeyaml import ParsedYaml, parse_yaml, read_text
+from wrk_ansible.safeyaml import ParsedYaml, parse_yaml, read_text, refuse_duplicates
 
 MAX_RULES_BYTES: Final = 1024 * 1024
 DOMAIN: Final = "domain:"
@@ -334,14 +334,7 @@ def _cross_check(rules: RoutingRules, parsed: ParsedYaml, source: str) -> None:
 def parse_rules(text: str, source: str) -> RoutingRules:
     """The rules file's text, validated; InputError naming the file, the line and the key."""
     parsed = parse_yaml(text, source)
-    if parsed.duplicates:
-        dup = parsed.duplicates[0]
-        raise InputError(
-            f"given twice (lines {dup.first_line} and {dup.second_line}); keep one",
-            path=source,
-            field=".".join(dup.path),
-            line=dup.second_line,
-        )
+    refuse_duplicates(parsed, source)
     if not isinstance(parsed.data, dict):
         raise InputError(
             "expected a mapping (label_axes, machines, rules, defaults, ...)", path=source, line=1
