@@ -18,7 +18,6 @@ list children but cannot adopt orphans.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import os
 import signal
@@ -42,10 +41,9 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 
 def install() -> None:
-    """SIGTERM raises :class:`Terminated` (SIGINT already raises KeyboardInterrupt); on Linux
-    this process adopts the orphans of what it starts."""
+    """SIGTERM raises :class:`Terminated` (SIGINT already raises KeyboardInterrupt). Cheap:
+    the subreaper is set up only when a run starts (:func:`deferred`)."""
     signal.signal(signal.SIGTERM, _raise_terminated)
-    become_subreaper()
 
 
 @functools.cache
@@ -54,6 +52,8 @@ def become_subreaper() -> bool:
     is."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here, not at start-up: only a run that starts processes needs it
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)

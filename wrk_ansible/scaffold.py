@@ -171,29 +171,38 @@ def _create(path: Path, text: str, outcome: Outcome) -> None:
     if path.exists() or path.is_symlink():
         outcome.kept.append(path)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder must go, no permission, ...
+        raise InputError(f"cannot make its folder: {exc.strerror or exc}", path=str(path)) from None
     try:
         create_file(path, text.encode("utf-8"))
     except FileExistsError:  # another process made it meanwhile: theirs stands
         outcome.kept.append(path)
         return
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
     outcome.created.append(path)
 
 
 def _gitignore(path: Path, outcome: Outcome) -> None:
-    present = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    missing = [line for line in GITIGNORE_LINES if line not in present]
-    rules = [line for line in missing if not line.startswith("#")]
-    if not rules:
-        outcome.kept.append(path)
-        return
     if not path.exists():
         _create(path, "\n".join(GITIGNORE_LINES) + "\n", outcome)
         return
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read it to add wrk's lines: {exc}", path=str(path)) from None
+    missing = [line for line in GITIGNORE_LINES if line not in text.splitlines()]
+    if not [line for line in missing if not line.startswith("#")]:
+        outcome.kept.append(path)
+        return
     lead = "" if not text or text.endswith("\n") else "\n"
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(lead + "\n".join(missing) + "\n")
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(lead + "\n".join(missing) + "\n")
+    except OSError as exc:
+        raise InputError(f"cannot add wrk's lines: {exc.strerror or exc}", path=str(path)) from None
     outcome.appended.append(path)
 
 
@@ -220,11 +229,37 @@ def _inventory(root: Path, machine: Machine, outcome: Outcome) -> None:
     outcome.created.extend(written)
 
 
+#: Where wrk init writes, relative to the root: each must be a file or missing, and the
+#: folders above it folders or missing.
+_TARGETS: Final = (
+    Path("wrk.yml"),
+    Path("inventory") / "hosts.yml",
+    EXAMPLE_PATH,
+    Path(".gitignore"),
+)
+
+
+def _preflight(root: Path) -> None:
+    """Refuse before writing anything when a file stands where a folder must go (or a folder
+    where a file must), so a refused init changes nothing."""
+    for target in _TARGETS:
+        path = root / target
+        for folder in reversed(path.parents):
+            if folder.is_relative_to(root) and folder.exists() and not folder.is_dir():
+                raise InputError("is a file where wrk init needs a folder", path=str(folder))
+        if path.is_dir():
+            raise InputError("is a folder where wrk init needs a file", path=str(path))
+
+
 def scaffold(root: Path, machine: Machine) -> Outcome:
     """Write what is missing of a wrk repository at ``root`` (see the module docstring)."""
     if root.exists() and not root.is_dir():
         raise InputError("is not a folder", path=str(root))
-    root.mkdir(parents=True, exist_ok=True)
+    _preflight(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make it: {exc.strerror or exc}", path=str(root)) from None
     outcome = Outcome()
     _create(root / "wrk.yml", config_text(), outcome)
     _inventory(root, machine, outcome)

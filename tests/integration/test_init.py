@@ -163,3 +163,15 @@ def test_contract_init_writes_the_configured_matrix_and_inventory_machines(
     assert "dev-primary" not in text
     checked = neutral_wrk("contract", "validate", str(path), cwd=repo)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_a_file_where_a_folder_must_go_is_refused_before_anything_is_written(
+    neutral_wrk: RunWrk, repo: Path, tree_hash: object
+) -> None:
+    (repo / "queue").write_text("not a folder", encoding="utf-8")
+    before = tree_hash(repo)  # type: ignore[operator]
+    done = neutral_wrk("init", "--host", "build1", cwd=repo)
+    assert done.returncode == 1, done.stderr
+    assert "queue: is a file where wrk init needs a folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert tree_hash(repo) == before  # type: ignore[operator]

@@ -148,10 +148,15 @@ def placed_directory(args: argparse.Namespace, registry: Any) -> Any:
     configured machine, else ``--here``, else this machine); None without a registry."""
     if registry is None:
         return None
+    cached = getattr(args, "_placed", None)
+    if cached is not None and cached.directory is registry:
+        return cached  # once per command: it looks up this machine's names
     from wrk_ansible.placement import placed
 
     configured = settings(args).orchestrator_host()
-    return placed(registry, configured.value, getattr(args, "here", None), configured.origin)
+    found = placed(registry, configured.value, getattr(args, "here", None), configured.origin)
+    args._placed = found
+    return found
 
 
 def check_work_item(args: argparse.Namespace, path: str, registry: Any) -> Any:

@@ -7,6 +7,7 @@ Precedence, for every setting: the command-line option, then the environment var
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -20,6 +21,7 @@ from wrk_ansible.agents.catalog import (
     PACING_VAR,
     AgentCatalog,
     AgentPolicy,
+    fresh_hours_of,
     parse_catalog,
     parse_pacing,
 )
@@ -56,7 +58,7 @@ class Value(Generic[T]):
 
     @property
     def from_file(self) -> bool:
-        return self.origin not in {DEFAULT} and not self.origin.startswith(("-", "$"))
+        return self.origin != DEFAULT and not self.origin.startswith(("-", "$"))
 
 
 Note = Callable[[str], None]
@@ -114,7 +116,7 @@ class Settings:
 
     def readiness_fresh_hours(self, cli: float | None = None) -> Value[float]:
         picked = self._pick("readiness.fresh_hours", cli, "--fresh-hours", DEFAULT_FRESH_HOURS)
-        return Value(self._hours(picked, "readiness.fresh_hours"), picked.origin)
+        return Value(self._hours(picked), picked.origin)
 
     def routing_policy(self) -> Value[str | None]:
         """The routing policy file; None: the neutral one wrk ships."""
@@ -124,15 +126,15 @@ class Settings:
         """The label routing rules file; None: none."""
         return self._path("routing_rules", None, None, None)
 
-    @property
+    @functools.cached_property
     def matrix(self) -> Matrix:
-        """The stage matrix: the built-in rows with ``stages:`` laid over them."""
+        """The stage matrix: the built-in rows with ``stages:`` laid over them (once)."""
         return merged(self.model.stage_overrides())
 
     def matrix_origin(self, stage: str) -> str:
         return self.loaded.where("stages", stage) if stage in self.model.stages else DEFAULT
 
-    def _hours(self, picked: Value[Any], key: str) -> float:
+    def _hours(self, picked: Value[Any]) -> float:
         if isinstance(picked.value, str):
             try:
                 value = float(picked.value)
@@ -186,11 +188,9 @@ class Settings:
             fleet: Mapping[str, Any] = getattr(registry, "fleet_vars", {}) or {}
             if fleet.get(FRESH_VAR) is not None:
                 self._deprecated(FRESH_VAR, "quota.fresh_hours", registry)
-                from wrk_ansible.agents.catalog import fresh_hours_of
-
                 return Value(fresh_hours_of(registry), f"{registry.source}/group_vars/all")
             return Value(DEFAULT_QUOTA_FRESH_HOURS, DEFAULT)
-        return Value(self._hours(picked, "quota.fresh_hours"), picked.origin)
+        return Value(self._hours(picked), picked.origin)
 
     # -- everything, for ``wrk config show`` -------------------------------------------------
     def table(
