@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from wrk_ansible.probe import (
     MAX_VERSION_LENGTH,
-    VERSION_EXAMPLE,
     VERSION_TEXT_PATTERN,
     compare_versions,
     is_version,
@@ -24,7 +23,6 @@ from wrk_ansible.probe import (
 
 __all__ = [
     "MAX_VERSION_LENGTH",
-    "VERSION_EXAMPLE",
     "VERSION_TEXT_PATTERN",
     "compare_versions",
     "is_below",

@@ -346,3 +346,15 @@ def test_unknown_key_named_like_a_type_keeps_its_name(tmp_path: Path) -> None:
     )
     result = check_work_item(path)
     assert [e.field for e in result.errors] == ["stage_assignments.execute.str"]
+
+
+def test_an_integer_min_version_is_checked_as_text() -> None:
+    """``min_version: 3`` is the version "3"; ``-3`` is no version (refused when read, not on
+    the host)."""
+    from pydantic import ValidationError
+
+    from wrk_ansible.contract.models import ToolRequirement
+
+    assert ToolRequirement(name="gcc", min_version=3).min_version == "3"  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="not a version"):
+        ToolRequirement(name="gcc", min_version=-3)  # type: ignore[arg-type]

@@ -53,7 +53,7 @@ def default_handoff_ref(wrk_id: str) -> str:
     return f".wrk/evidence/{wrk_id}"
 
 
-def _row_data(assignment: StageAssignment, places: Mapping[str, str]) -> dict[str, Any]:
+def _row_data(assignment: StageAssignment) -> dict[str, Any]:
     row: dict[str, Any] = {}
     if assignment.primary:
         row["primary"] = assignment.primary
@@ -67,11 +67,11 @@ def _row_data(assignment: StageAssignment, places: Mapping[str, str]) -> dict[st
     if isinstance(ws, GroupScope):
         row["workstations"] = {"group": ws.group, "count": ws.count}
     elif ws is not None:
-        row["workstations"] = list(dict.fromkeys(places.get(name, name) for name in ws))
+        row["workstations"] = list(ws)
     if assignment.parallel:
         row["parallel"] = True
     if assignment.fallback:
-        row["fallback"] = [places.get(name, name) for name in assignment.fallback]
+        row["fallback"] = list(assignment.fallback)
     if assignment.on_unavailable:
         row["on_unavailable"] = assignment.on_unavailable
     if assignment.gates is not None:
@@ -96,11 +96,15 @@ def _as_written(contract: Contract, places: Mapping[str, str]) -> Contract:
     """``contract`` as it reads once every row is written: no row is the template's, and the
     places by role are the machines ``places`` names."""
 
+    def placed(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(places.get(name, name) for name in names))
+
     def written(row: ResolvedStage) -> ResolvedStage:
-        ws = row.assignment.workstations
-        if isinstance(ws, tuple):
-            named = tuple(dict.fromkeys(places.get(name, name) for name in ws))
-            row = replace(row, assignment=row.assignment.model_copy(update={"workstations": named}))
+        a = row.assignment
+        update: dict[str, Any] = {"fallback": placed(a.fallback)}
+        if isinstance(a.workstations, tuple):
+            update["workstations"] = placed(a.workstations)
+        row = replace(row, assignment=a.model_copy(update=update))
         return replace(row, origin={key: "frontmatter" for key in row.origin})
 
     return replace(contract, stages=tuple(written(row) for row in contract.stages))
@@ -114,15 +118,15 @@ def contract_fields(
 ) -> dict[str, Any]:
     """The new frontmatter fields that make ``contract`` explicit; ``places`` names the
     machines the matrix's places by role are (``$orchestrator_host`` -> a host)."""
-    places = places or {}
     if execute_default and contract.stage("execute").assignment.workstations is None:
         # Before anything else: the default machine decides whether a handoff ref is needed.
         contract = _execute_on(contract, execute_default)
-    rows = {row.stage: _row_data(row.assignment, places) for row in contract.stages}
+    contract = _as_written(contract, places or {})
+    rows = {row.stage: _row_data(row.assignment) for row in contract.stages}
     fields: dict[str, Any] = {"stage_assignments": rows}
     if contract.fields.machine_capability_requirements is None:
         fields["machine_capability_requirements"] = {}
-    if _as_written(contract, places).multi_machine and not contract.handoff_evidence_ref:
+    if contract.multi_machine and not contract.handoff_evidence_ref:
         fields["handoff_evidence_ref"] = default_handoff_ref(contract.wrk_id)
     return fields
 

@@ -74,7 +74,7 @@ def _version(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, bool):
         raise ValueError(not_a_version(what, value))
     if isinstance(value, int):
-        return str(value)
+        value = str(value)  # and checked as text below: -3 is no version
     if isinstance(value, float):
         raise ValueError(
             f"{what} {value!r} is a number, not text (YAML reads an unquoted 3.10 as 3.1): "

@@ -26,7 +26,7 @@ import secrets
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from wrk_ansible import clock
 from wrk_ansible.atomic import create_file, replace_file
@@ -64,7 +64,7 @@ def id_file(root: Path) -> tuple[Path, str]:
 def _read(path: Path, folder: str) -> str | None:
     try:
         found = CloneId.model_validate_json(path.read_bytes())
-    except (OSError, ValueError, ValidationError):
+    except (OSError, ValueError):  # a pydantic ValidationError is a ValueError
         return None
     return found.clone_id if found.folder == folder else None
 

@@ -64,12 +64,24 @@ def view_issue(
     cmd = [gh, "issue", "view", str(number), "-R", repo, "--json", ",".join(FIELDS)]
     try:
         done = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False
+            cmd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",  # gh writes UTF-8 whatever the locale
+            errors="replace",
+            timeout=timeout,
+            env=env,
+            check=False,
         )
     except FileNotFoundError:
         raise InputError(
             f"cannot read {ref}: the gh CLI is not installed (Debian: apt-get install gh) "
             + _EXPORT_HINT,
+            field="gh",
+        ) from None
+    except OSError as exc:  # not executable, a folder, ...
+        raise InputError(
+            f"cannot read {ref}: cannot run gh ({exc.strerror or exc}) " + _EXPORT_HINT,
             field="gh",
         ) from None
     except subprocess.TimeoutExpired:
