@@ -16,7 +16,7 @@ from wrk_ansible.agents.catalog import AgentPolicy
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.stages import resolve_stage
 from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
-from wrk_ansible.contract.validate import repository_root
+from wrk_ansible.contract.validate import ValidationResult, item_root
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.decision.verdict import Decision, Here, RowInputs, compose, decide, to_observe
 from wrk_ansible.errors import InputError, WrkError
@@ -40,7 +40,7 @@ from wrk_ansible.evidence.records import (
     append,
 )
 from wrk_ansible.gate_outcome import GateOutcome, invalid_contract
-from wrk_ansible.names import check_against, row_scope
+from wrk_ansible.names import Directory, check_against, row_scope
 from wrk_ansible.readiness.artifacts import ArtifactRun
 from wrk_ansible.readiness.gather import probe_hosts, probe_local
 from wrk_ansible.readiness.results import Observation
@@ -73,6 +73,9 @@ class GateOptions:
     orchestrator_from: str = "wrk.yml"
     agents: AgentPolicy | None = None
     routing_policy: str | None = None
+    #: How a work item named on the command line becomes a contract (a WRK path or an issue
+    #: reference), given the placed directory; None: WRK files only.
+    check_item: Callable[[str, Directory], ValidationResult] | None = None
 
 
 class Gate:
@@ -116,7 +119,10 @@ class Gate:
             self.options.here or here.name,
             self.options.orchestrator_from,
         )
-        result = check_against(wrk_path, self.directory, matrix=self.options.matrix)
+        if self.options.check_item is not None:
+            result = self.options.check_item(wrk_path, self.directory)
+        else:
+            result = check_against(wrk_path, self.directory, matrix=self.options.matrix)
         if not result.valid or result.contract is None:
             for issue in result.errors:  # the table has no room for the file: say it here
                 where = InputError(
@@ -201,7 +207,7 @@ class Gate:
             )
         )
         artifacts = handoff.artifact_checks(
-            self.ledger, contract.wrk_id, machine.hosts, repository_root(contract.path), row.stage
+            self.ledger, contract.wrk_id, machine.hosts, item_root(contract), row.stage
         )
         before_gates = compose(machine, artifacts=artifacts)
         gates = self._named_gates(contract, row, here, before_gates)
@@ -239,7 +245,7 @@ class Gate:
         self, contract: Contract, decision: Decision, here: Workstation
     ) -> TypedRecord[GateBody]:
         files = [Path(contract.path)]
-        if contract.source not in ("frontmatter", "derived"):
+        if not contract.is_issue and contract.source not in ("frontmatter", "derived"):
             files.append(Path(contract.source))  # the stage_assignments_ref file
         artifacts = self.options.artifacts
         body = GateBody(
@@ -251,8 +257,8 @@ class Gate:
             agent=decision.agent,
             user=current_user(),
             inventory_sha256=inventory_digest(self.inventory),
-            contract_sha256=files_digest(files),
-            git_revision=git_revision(repository_root(contract.path)),
+            contract_sha256=contract.digest or files_digest(files),
+            git_revision=git_revision(item_root(contract)),
             checks=tuple(CheckEntry.of(c) for c in decision.checks),
             gaps=tuple(GapEntry.of(g) for g in decision.gaps),
             readiness={h: ReadinessEntry.of(r) for h, r in decision.readiness.items()},

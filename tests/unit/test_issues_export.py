@@ -10,7 +10,7 @@ from _issuekit import APRIL, APRIL_REPO, JULY, april, july
 
 from wrk_ansible.errors import InputError
 from wrk_ansible.issues.export import MAX_EXPORT_BYTES, load_export, parse_export
-from wrk_ansible.issues.refs import IssueRef
+from wrk_ansible.refs import IssueRef
 
 
 def test_the_july_export_loads_with_repositories_from_urls() -> None:

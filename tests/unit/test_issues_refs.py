@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger
-from wrk_ansible.issues.refs import (
+from wrk_ansible.refs import (
     IssueRef,
     looks_like_ref,
     parse_ref,

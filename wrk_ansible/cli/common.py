@@ -159,13 +159,118 @@ def placed_directory(args: argparse.Namespace, registry: Any) -> Any:
     return found
 
 
-def check_work_item(args: argparse.Namespace, path: str, registry: Any) -> Any:
-    """Validate ``path`` as every command does: the configured matrix, names resolved through
-    :func:`placed_directory` (not checked without a registry)."""
+ITEM_HELP = "a WRK file, or an issue OWNER/REPO#N (from --issues FILE, else read with gh)"
+
+
+def add_issues(parser: argparse.ArgumentParser) -> None:
+    """``--issues FILE`` (repeatable) and ``--repo OWNER/REPO``: where issues come from."""
+    parser.add_argument(
+        "--issues",
+        action="append",
+        metavar="FILE",
+        help="an issue export (the JSON of gh issue list/gh search issues --json ...); "
+        "repeatable (default: $WRK_ISSUES, else issues: in wrk.yml; with none, an issue "
+        "reference is read with gh)",
+    )
+    parser.add_argument(
+        "--repo",
+        metavar="OWNER/REPO",
+        help="the repository of export entries that carry neither url nor repository",
+    )
+
+
+def issue_source(args: argparse.Namespace) -> Any:
+    """The issues of this command (:class:`~wrk_ansible.issues.source.IssueSource`), once."""
+    found = getattr(args, "_issues", None)
+    if found is None:
+        from wrk_ansible.issues.source import IssueSource
+        from wrk_ansible.refs import parse_slug
+
+        chosen = settings(args)
+        repo = getattr(args, "repo", None)
+        if repo is not None:
+            parse_slug(repo)  # refused before any file is read
+        found = IssueSource(
+            exports=chosen.issue_exports(getattr(args, "issues", None)).value,
+            repo=repo,
+            rules_path=chosen.routing_rules().value,
+            note=note,
+        )
+        args._issues = found
+    return found
+
+
+def check_issue(args: argparse.Namespace, issue: Any, directory: Any) -> Any:
+    """An issue (a reference or a :class:`~wrk_ansible.issues.export.WorkIssue`) checked:
+    its routing and its contract (:class:`~wrk_ansible.issues.contract.IssueCheck`)."""
+    from wrk_ansible.issues.contract import check_issue as check
+
+    source = issue_source(args)
+    found = source.get(issue) if isinstance(issue, str) else issue
+    return check(found, source.rules, directory=directory, matrix=settings(args).matrix)
+
+
+def check_item(args: argparse.Namespace, name: str, directory: Any) -> Any:
+    """Validate a work item, a WRK path or an issue reference ``OWNER/REPO#N``, against
+    ``directory`` (None: names not checked) with the configured matrix."""
+    from wrk_ansible.refs import looks_like_ref
+
+    if looks_like_ref(name):
+        return check_issue(args, name, directory).result
     from wrk_ansible.names import check_against
 
+    return check_against(name, directory, matrix=settings(args).matrix)
+
+
+def item_checks(
+    args: argparse.Namespace, names: list[str], directory: Any, *, what: str
+) -> list[tuple[Any, Any]]:
+    """(ValidationResult, IssueCheck or None) for every work item ``names`` give: WRK files,
+    folders of them, issue references; no names: every issue of the exports in effect
+    (``--issues``, ``$WRK_ISSUES``, ``issues:`` in wrk.yml). Nothing to check is an error."""
+    from wrk_ansible.contract.loader import iter_work_item_paths
+    from wrk_ansible.errors import InputError, UsageError
+    from wrk_ansible.names import check_against
+    from wrk_ansible.refs import looks_like_ref
+
     matrix = settings(args).matrix
-    return check_against(path, placed_directory(args, registry), matrix=matrix)
+    out: list[tuple[Any, Any]] = []
+    if not names:
+        source = issue_source(args)
+        if not source.exports:
+            raise UsageError(
+                f"{what}: name WRK files, folders or issues, or give --issues FILE (or "
+                f"issues: in wrk.yml) to take every issue of an export (see {what} --help)"
+            )
+        for issue in source:
+            found = check_issue(args, issue, directory)
+            out.append((found.result, found))
+        if not out:
+            raise InputError("the issue export(s) hold no issue", path=", ".join(source.exports))
+        return out
+    paths = [name for name in names if not looks_like_ref(name)]
+    files = iter(iter_work_item_paths(paths))
+    for name in names:
+        if looks_like_ref(name):
+            found = check_issue(args, name, directory)
+            out.append((found.result, found))
+    found_files = [(check_against(p, directory, matrix=matrix), None) for p in files]
+    if paths and not found_files:
+        raise InputError("no WRK files found (WRK-*.md)", path=" ".join(paths))
+    return found_files + out
+
+
+def work_items(args: argparse.Namespace, names: list[str], registry: Any, *, what: str) -> Any:
+    """The ValidationResult of every work item ``names`` give (see :func:`item_checks`)."""
+    directory = placed_directory(args, registry)
+    return [result for result, _ in item_checks(args, names, directory, what=what)]
+
+
+def check_work_item(args: argparse.Namespace, path: str, registry: Any) -> Any:
+    """Validate ``path`` (a WRK file or an issue reference) as every command does: the
+    configured matrix, names resolved through :func:`placed_directory` (not checked without a
+    registry)."""
+    return check_item(args, path, placed_directory(args, registry))
 
 
 def gate_settings(args: argparse.Namespace, registry: Any) -> dict[str, Any]:
@@ -177,4 +282,5 @@ def gate_settings(args: argparse.Namespace, registry: Any) -> dict[str, Any]:
         "orchestrator_from": chosen.orchestrator_host().origin,
         "agents": chosen.agent_policy(registry),
         "routing_policy": chosen.routing_policy().value,
+        "check_item": lambda name, directory: check_item(args, name, directory),
     }

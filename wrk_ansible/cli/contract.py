@@ -8,8 +8,10 @@ import sys
 from typing import Any
 
 from wrk_ansible.cli.common import (
+    ITEM_HELP,
     UNCHECKED_NAMES,
     add_here,
+    add_issues,
     add_inventory,
     add_json,
     check_work_item,
@@ -37,9 +39,16 @@ def register(commands: Any) -> None:
         description="Check each WRK file's frontmatter and contract. Exit 0 when every file is "
         "valid (a derived legacy contract counts as valid), 1 otherwise.",
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="WRK files, folders of them, or issues OWNER/REPO#N; none with --issues: every "
+        "issue of the export(s)",
+    )
     add_json(validate)
     add_inventory(validate)
+    add_issues(validate)
     validate.set_defaults(handler=run_validate)
 
     show = verbs.add_parser(
@@ -49,7 +58,7 @@ def register(commands: Any) -> None:
         "chosen, the verdict and when, from the newest gate and routing records in the "
         "evidence store.",
     )
-    show.add_argument("path", metavar="PATH")
+    show.add_argument("path", metavar="WRK", help=ITEM_HELP)
     show.add_argument(
         "--evidence-dir",
         metavar="DIR",
@@ -58,6 +67,7 @@ def register(commands: Any) -> None:
     )
     add_json(show)
     add_inventory(show)
+    add_issues(show)
     show.set_defaults(handler=run_show)
 
     schema = verbs.add_parser("schema", help="print the JSON Schema of the contract fields")
@@ -89,7 +99,8 @@ def register(commands: Any) -> None:
 def _print_result(result: Any) -> None:
     label = "ok" if result.valid else "INVALID"
     kind = " (derived)" if result.derived else ""
-    print(f"{label:8} {result.path}  {result.wrk_id or '-'}{kind}")
+    named = result.ref or f"{result.path}  {result.wrk_id or '-'}"
+    print(f"{label:8} {named}{kind}")
     for severity, issues in (("error", result.errors), ("warning", result.warnings)):
         for issue in issues:
             where = issue.field or "-"
@@ -100,15 +111,11 @@ def _print_result(result: Any) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from wrk_ansible.contract.loader import iter_work_item_paths
-    from wrk_ansible.errors import InputError
+    from wrk_ansible.cli.common import work_items
 
-    paths = list(iter_work_item_paths(args.paths))
-    if not paths:
-        raise InputError("no WRK files found", path=" ".join(args.paths))
     # Machine names resolve through the registry (host, alias or group) when there is one.
     machines = open_registry(args, required=False)
-    results = [check_work_item(args, path, machines) for path in paths]
+    results = work_items(args, args.paths, machines, what="wrk contract validate")
     if args.json:
         emit_json([result.as_dict() for result in results])
     else:
@@ -119,7 +126,8 @@ def run_validate(args: argparse.Namespace) -> int:
     invalid = sum(not r.valid for r in results)
     derived = sum(r.derived for r in results if r.valid)
     note(
-        f"{len(results)} file(s): {len(results) - invalid} valid ({derived} derived), "
+        f"{len(results)} {'item' if any(r.ref for r in results) else 'file'}(s): "
+        f"{len(results) - invalid} valid ({derived} derived), "
         f"{invalid} invalid"
     )
     return 1 if invalid else 0
@@ -155,7 +163,10 @@ def _chosen_text(chosen: Any) -> str:
 def _contract_table(contract: Any, chosen: dict[str, Any]) -> Any:
     from rich.table import Table
 
-    kind = "derived from legacy fields" if contract.derived else f"from {contract.source}"
+    if contract.derived:
+        kind = f"derived from {contract.source if contract.is_issue else 'legacy fields'}"
+    else:
+        kind = f"from {contract.source}"
     table = Table(
         title=f"{contract.wrk_id}: {contract.title or ''}",
         caption=f"contract {kind}; handoff evidence: {contract.handoff_evidence_ref or '-'}",

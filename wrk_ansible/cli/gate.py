@@ -8,7 +8,9 @@ import sys
 from typing import Any
 
 from wrk_ansible.cli.common import (
+    ITEM_HELP,
     add_evidence_dir,
+    add_issues,
     add_inventory,
     add_json,
     emit_json,
@@ -34,6 +36,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="sign evidence with this SSH key (default: $WRK_SIGNING_KEY)",
     )
     add_inventory(parser)
+    add_issues(parser)
 
 
 def register(commands: Any) -> None:
@@ -44,7 +47,7 @@ def register(commands: Any) -> None:
         "decision per stage, and record it as evidence. Exit 0 pass, 3 fallback, 2 pause, "
         "1 fail (or evidence that could not be written, whatever the verdict), 64 usage error.",
     )
-    gate.add_argument("path", metavar="WRK.md")
+    gate.add_argument("path", metavar="WRK", help=ITEM_HELP)
     gate.add_argument(
         "--stage",
         required=True,
@@ -89,7 +92,7 @@ def register(commands: Any) -> None:
         "handoff",
         help="record work moving from one machine to another, with its artifacts",
     )
-    hand.add_argument("path", metavar="WRK.md")
+    hand.add_argument("path", metavar="WRK", help=ITEM_HELP)
     hand.add_argument("--from", dest="source", required=True, metavar="HOST")
     hand.add_argument("--to", dest="target", required=True, metavar="HOST")
     hand.add_argument(
@@ -281,7 +284,7 @@ def run_handoff(args: argparse.Namespace) -> int:
 
     from wrk_ansible.cli.common import check_work_item, open_registry
     from wrk_ansible.contract.stages import resolve_stage
-    from wrk_ansible.contract.validate import repository_root
+    from wrk_ansible.contract.validate import item_root
     from wrk_ansible.errors import InputError
     from wrk_ansible.evidence.handoff import artifact_entry, record_handoff
     from wrk_ansible.evidence.ledger import Ledger
@@ -296,7 +299,7 @@ def run_handoff(args: argparse.Namespace) -> int:
             first.message, path=first.file or args.path, field=first.field, line=first.line
         )
     source, target = registry.get(args.source).name, registry.get(args.target).name
-    root = repository_root(args.path)
+    root = item_root(result.contract)
     artifacts = [artifact_entry(root, os.path.abspath(p)) for p in args.artifact]
     record = record_handoff(
         Ledger.at(evidence_dir(args)),

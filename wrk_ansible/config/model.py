@@ -52,6 +52,14 @@ StageMatrix = Annotated[
 ]
 
 
+Privacy = Literal["omit_titles"]
+
+
+def _one_or_many(value: Any) -> Any:
+    """``privacy: omit_titles`` or a list of such words."""
+    return (value,) if isinstance(value, str) else value
+
+
 class WrkConfig(_Shape):
     """The whole file. Relative paths are relative to the file's own folder."""
 
@@ -79,6 +87,11 @@ class WrkConfig(_Shape):
     routing_policy: PathText | None = None
     #: The label routing rules file (which issue labels route to which machines).
     routing_rules: PathText | None = None
+    #: Issue export files (``gh issue list --json ...``) the commands read issues from when
+    #: no ``--issues`` is given (docs/issues.md).
+    issues: tuple[PathText, ...] | None = None
+    #: ``omit_titles``: evidence records and the review page leave work item titles out.
+    privacy: Annotated[tuple[Privacy, ...], BeforeValidator(_one_or_many)] = ()
 
     def stage_overrides(self) -> dict[str, dict[str, Any]]:
         """stage -> the keys this file states for it (as plain data, for merging)."""

@@ -45,6 +45,7 @@ ENV: Final[Mapping[str, str]] = {
     "quota.fresh_hours": "WRK_QUOTA_FRESH_HOURS",
     "routing_policy": "WRK_ROUTING_POLICY",
     "routing_rules": "WRK_ROUTING_RULES",
+    "issues": "WRK_ISSUES",
 }
 
 
@@ -125,6 +126,26 @@ class Settings:
     def routing_rules(self) -> Value[str | None]:
         """The label routing rules file; None: none."""
         return self._path("routing_rules", None, None, None)
+
+    def issue_exports(self, cli: list[str] | None = None) -> Value[tuple[str, ...]]:
+        """Issue export files: ``--issues`` (repeatable), ``$WRK_ISSUES`` (separated by
+        ``os.pathsep``), ``issues:`` (relative to wrk.yml), none."""
+        if cli:
+            return Value(tuple(cli), "--issues")
+        env = ENV["issues"]
+        if self.environ.get(env):
+            return Value(tuple(p for p in self.environ[env].split(os.pathsep) if p), f"${env}")
+        if self.model.issues:
+            found = tuple(self.loaded.path_of(p) for p in self.model.issues)
+            return Value(found, self.loaded.where("issues"))
+        return Value((), DEFAULT)
+
+    @property
+    def omit_titles(self) -> Value[bool]:
+        """``privacy: omit_titles``: no work item title in records or on the review page."""
+        if "omit_titles" in self.model.privacy:
+            return Value(True, self.loaded.where("privacy"))
+        return Value(False, DEFAULT)
 
     @functools.cached_property
     def matrix(self) -> Matrix:
@@ -213,6 +234,8 @@ class Settings:
             ("quota.fresh_hours", self.quota_fresh_hours(registry)),
             ("routing_policy", self.routing_policy()),
             ("routing_rules", self.routing_rules()),
+            ("issues", self.issue_exports()),
+            ("privacy.omit_titles", self.omit_titles),
         ):
             rows.append((key, value.value, value.origin))
         if self.model.agents is not None:

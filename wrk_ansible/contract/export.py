@@ -36,6 +36,7 @@ def contract_as_dict(contract: Contract) -> dict[str, Any]:
         "multi_machine": contract.multi_machine,
         "handoff_evidence_ref": contract.handoff_evidence_ref,
         "stages": [stage_as_dict(row) for row in contract.stages],
+        **({"kind": contract.kind, "url": contract.url} if contract.is_issue else {}),
     }
 
 

@@ -52,6 +52,9 @@ class ResolvedStage:
     #: field -> where its value came from ("frontmatter", "template", a legacy field, a file).
     origin: Mapping[str, str]
     explicit: bool
+    #: What the work item must still give before the row can be placed, and how (a
+    #: multi-machine issue without its machines): the gate pauses on it with a P1 gap.
+    awaiting: tuple[str, str] | None = None
 
     @property
     def phase(self) -> str:
@@ -89,6 +92,10 @@ class ResolvedStage:
         return f"{joined} (parallel)" if self.assignment.parallel else joined
 
 
+#: Contract.kind of an issue.
+ISSUE = "issue"
+
+
 @dataclass(frozen=True)
 class Contract:
     """A work item's complete, validated execution contract."""
@@ -104,6 +111,18 @@ class Contract:
     fields: WorkItemFields = field(repr=False)
     #: Lowercased machine name -> the registry's canonical host (aliases are the same machine).
     canonical_names: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: ``wrk`` (a WRK file at ``path``) or ``issue`` (``path`` and ``wrk_id`` are the reference
+    #: ``OWNER/REPO#N``: there is no file).
+    kind: str = "wrk"
+    #: The issue's web page (issues only).
+    url: str | None = None
+    #: sha256 of the item as read, when it is not a file (an issue: its state, labels, title
+    #: and body), for the evidence's ``contract_sha256``.
+    digest: str | None = None
+
+    @property
+    def is_issue(self) -> bool:
+        return self.kind == ISSUE
 
     def stage(self, stage_id: str) -> ResolvedStage:
         return next(row for row in self.stages if row.stage == stage_id)

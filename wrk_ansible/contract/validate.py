@@ -53,6 +53,8 @@ class ValidationResult:
     warnings: tuple[Issue, ...]
     contract: Contract | None
     item: WorkItemFile | None = field(default=None, repr=False, compare=False)
+    #: An issue's reference ``OWNER/REPO#N`` (None for a WRK file).
+    ref: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -70,16 +72,29 @@ class ValidationResult:
             "derived": self.derived,
             "errors": [issue.as_dict() for issue in self.errors],
             "warnings": [issue.as_dict() for issue in self.warnings],
+            **({"ref": self.ref} if self.ref else {}),
         }
 
 
 def repository_root(wrk_path: str) -> Path:
     """The nearest folder above the WRK holding ``.git``, else the WRK's own folder."""
-    start = Path(os.path.realpath(wrk_path)).parent
+    return enclosing_repository(Path(os.path.realpath(wrk_path)).parent)
+
+
+def enclosing_repository(start: Path) -> Path:
+    """The nearest folder from ``start`` up holding ``.git``, else ``start``."""
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder
     return start
+
+
+def item_root(contract: Contract) -> Path:
+    """The repository a work item's files live in: a WRK's, or for an issue (no file) the
+    checkout wrk runs in."""
+    if contract.is_issue:
+        return enclosing_repository(Path(os.path.realpath(os.getcwd())))
+    return repository_root(contract.path)
 
 
 def _load_assignment_file(

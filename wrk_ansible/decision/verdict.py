@@ -286,6 +286,10 @@ def decide(inputs: RowInputs) -> Decision:
         default = row.origin.get("workstations", "template") == "template"
         reason = f"{row.stage}: {inputs.scope.short.message}"
         return decision(Verdict.FAIL, (), reason + (template_hint if default else ""))
+    if not inputs.scope.slots and row.awaiting is not None:
+        what, how = row.awaiting
+        gap = Gap("P1", f"{wrk} {row.stage}: {what}", (how,))
+        return decision(Verdict.PAUSE, (), f"{row.stage}: {what}", (gap,))
     if not inputs.scope.slots:
         return decision(Verdict.FAIL, (), f"{row.stage} names no workstation")
     if any(not slot for slot in inputs.scope.slots):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from wrk_ansible.evidence.ledger import HEAD, Ledger, read_head
+from wrk_ansible.evidence.ledger import HEAD, Ledger, folder_of, read_head
 from wrk_ansible.evidence.repo import WorkTree, git, locate
 from wrk_ansible.evidence.verify import Problem
 
@@ -231,7 +231,7 @@ def check_history(ledger: Ledger, wrk: str | None = None) -> History:
     repo = str(tree.top)
     if git(tree.top, "rev-parse", "-q", "--verify", "HEAD^{commit}").rc != 0:
         return History(False, "not checked: the repository has no commit yet", repo)
-    scope = tree.prefix + (f"{wrk}/" if wrk else "")
+    scope = tree.prefix + (f"{folder_of(wrk)}/" if wrk else "")
     walk = _walk(tree, scope)
     if isinstance(walk, str):
         return History(False, f"not checked: {walk}", repo)

@@ -65,6 +65,17 @@ def _safe(component: str, what: str, pattern: re.Pattern[str] = _SAFE) -> str:
     return component
 
 
+def folder_of(wrk: str) -> str:
+    """The folder of a work item's chains: a WRK id as it is; an issue reference
+    ``OWNER/REPO#N`` (which cannot name a folder) as its safe name ``gh.owner.repo.n``
+    (:attr:`wrk_ansible.refs.IssueRef.folder`). A folder name is its own folder."""
+    if "#" not in wrk:
+        return wrk
+    from wrk_ansible.refs import looks_like_ref, parse_ref
+
+    return parse_ref(wrk).folder if looks_like_ref(wrk) else wrk
+
+
 def host_of(chain: str) -> str:
     """The host that writes the chain ``chain`` (``build1@5c1e09a4`` and ``build1``: build1)."""
     return chain.partition("@")[0]
@@ -230,7 +241,7 @@ class Ledger:
     def wrk_dir(self, wrk: str) -> Path:
         """The folder of one WRK's chains (or of ``_readiness``, ``_quota``); an id that cannot
         name a folder is refused."""
-        return self.root / _safe(wrk, "WRK id")
+        return self.root / _safe(folder_of(wrk), "WRK id")
 
     def chain_dir(self, wrk: str, chain: str) -> Path:
         return self.wrk_dir(wrk) / _safe(chain, "evidence chain", CHAIN_NAME)
@@ -239,7 +250,7 @@ class Ledger:
         """(wrk, chain) of every chain, sorted (:func:`host_of` a chain: its host)."""
         if not self.root.is_dir():
             return
-        wrks = [wrk] if wrk else sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        wrks = [folder_of(wrk)] if wrk else sorted(p.name for p in self.root.iterdir() if p.is_dir())
         for name in wrks:
             folder = self.root / name
             if folder.is_dir():
@@ -293,7 +304,7 @@ class Ledger:
         under the chain's lock."""
         if not re.match(r"^[a-z][a-z0-9-]{0,40}$", kind):
             raise InputError(f"evidence kind {kind!r} is not a lowercase word")
-        _safe(wrk, "WRK id")
+        wrk = _safe(folder_of(wrk), "WRK id")
         writer = self.chain_of(host)
         folder = self.chain_dir(wrk, writer)
         try:

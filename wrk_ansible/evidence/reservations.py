@@ -13,7 +13,7 @@ from wrk_ansible import clock
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.decision.verdict import Decision
-from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.evidence.ledger import folder_of, Ledger
 from wrk_ansible.evidence.query import newest_per, select
 from wrk_ansible.evidence.records import GateBody, Reservation
 
@@ -72,4 +72,4 @@ def held(
     ledger: Ledger, *, exclude_wrk: str, now: datetime | None = None
 ) -> dict[tuple[str, str], int]:
     """Seats reserved by other WRKs' latest gates, per (host, feature), casefolded."""
-    return others(holdings(ledger, now=now), exclude_wrk)
+    return others(holdings(ledger, now=now), folder_of(exclude_wrk))

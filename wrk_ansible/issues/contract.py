@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from wrk_ansible.contract.models import StageAssignment, StageRequirements, WorkItemFields
-from wrk_ansible.contract.resolve import Contract, Issue, ResolvedStage, build_stages
+from wrk_ansible.contract.resolve import ISSUE, Contract, Issue, ResolvedStage, build_stages
 from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import (
     ValidationResult,
@@ -46,6 +46,10 @@ from wrk_ansible.names import Directory, InventoryNames, hosts_named
 BLOCK: Final = WHERE
 #: Contract.source of an issue without a block, and with one.
 FROM_LABELS: Final = "issue labels"
+MULTI_WITHOUT_MACHINES: Final = (
+    "a multi-machine item: its execute machines come from a ```wrk block "
+    "(stage_assignments.execute.workstations), and it gives none"
+)
 #: The legacy-field origins build_stages records for the values filled from labels.
 _LEGACY_ORIGINS = ("orchestrator", "provider")
 
@@ -114,23 +118,24 @@ def _execute(
     a = row.assignment
     updates: dict[str, object] = {}
     origins: dict[str, str] = {}
+    awaiting = None
     if a.workstations is None and routing.machine is not None:
         if routing.multi_machine:
-            warnings.append(
-                Issue(
-                    routing.machine.origin,
-                    "a multi-machine item: its execute machines come from a ```wrk block "
-                    "(stage_assignments.execute.workstations), and it gives none",
-                )
-            )
+            warnings.append(Issue(routing.machine.origin, MULTI_WITHOUT_MACHINES))
             origins["workstations"] = f"{routing.machine.origin} (machines from a wrk block)"
+            awaiting = (
+                f"a multi-machine item ({routing.machine.origin}) names no execute machines",
+                "add a ```wrk block to the issue body naming them: stage_assignments: "
+                "{execute: {workstations: [HOST, ...], parallel: true}}",
+            )
         elif workstation is not None:
             updates["workstations"] = (workstation,)
             origins["workstations"] = routing.machine.origin
     if row.explicit and a.primary is None and a.agents is None and routing.provider is not None:
         updates["primary"] = routing.provider.value
         origins["primary"] = routing.provider.origin
-    return _fill(row, updates, origins) if updates or origins else row
+    filled = _fill(row, updates, origins) if updates or origins else row
+    return replace(filled, awaiting=awaiting) if awaiting else filled
 
 
 def _owner_row(row: ResolvedStage, routing: Routing) -> ResolvedStage:
@@ -191,6 +196,15 @@ def _disagreements(
     return out
 
 
+def issue_digest(issue: WorkIssue) -> str:
+    """sha256 of what the contract was built from: reference, state, labels, title, body."""
+    import hashlib
+    import json
+
+    read = [str(issue.ref), issue.state, sorted(issue.labels), issue.title, issue.body]
+    return hashlib.sha256(json.dumps(read, ensure_ascii=False).encode()).hexdigest()
+
+
 def check_issue(
     issue: WorkIssue,
     rules: RoutingRules,
@@ -218,7 +232,7 @@ def check_issue(
             errors.append(problem)
     if errors:
         return IssueCheck(
-            issue, routing, ValidationResult(ref, ref, tuple(errors), tuple(warnings), None), host
+            issue, routing, ValidationResult(ref, ref, tuple(errors), tuple(warnings), None, ref=ref), host
         )
 
     given = block.contract if block is not None else None
@@ -252,6 +266,9 @@ def check_issue(
         stages=tuple(rows),
         handoff_evidence_ref=given.handoff_evidence_ref if given else None,
         fields=fields,
+        kind=ISSUE,
+        url=issue.url,
+        digest=issue_digest(issue),
     )
     if block is not None:
         warnings += _disagreements(block, routing, host, directory)
@@ -272,5 +289,5 @@ def check_issue(
                 "required: stages of this item run on more than one machine",
             )
         )
-    result = ValidationResult(ref, ref, tuple(errors), tuple(warnings), contract)
+    result = ValidationResult(ref, ref, tuple(errors), tuple(warnings), contract, ref=ref)
     return IssueCheck(issue, routing, result, host)

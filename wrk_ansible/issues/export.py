@@ -22,7 +22,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError
 
 from wrk_ansible.errors import InputError
-from wrk_ansible.issues.refs import IssueRef, parse_slug, ref_from_url
+from wrk_ansible.refs import IssueRef, parse_slug, ref_from_url
 from wrk_ansible.safeyaml import ParsedYaml, json_key_lines, read_text
 
 #: An export of tens of thousands of issues with full bodies stays below this.

@@ -169,7 +169,8 @@ def _provider(
         sources.append((rule[1], f"rule {rule[0]}", f"rule {rule[0]}", rule[2]))
     if lane is not None:
         sources.append((lane[1], "lane", f"label {lane[0]}", None))
-    sources.append((rules.defaults.provider, "default", "default", None))
+    if rules.defaults.provider is not None:
+        sources.append((rules.defaults.provider, "default", "default", None))
     for value, by, origin, reason in sources:
         if _auto(rules, value):
             return Choice(value, by, origin, reason)
@@ -213,10 +214,11 @@ def route(issue: WorkIssue, rules: RoutingRules) -> Routing:
     elif matched is not None and (assigned := matched[1].assign.machine) is not None:
         by = f"rule {matched[0]}"
         machine = Choice(rules.fold(assigned), by, by, matched[1].reason, assigned)
-    else:
-        written = rules.defaults.machine
+    elif (written := rules.defaults.machine) is not None:
         machine = Choice(rules.fold(written), "default", "default", written=written)
-    if machine is not None and rules.roster_name(machine.value) is None:
+    else:
+        machine = None
+    if machine is not None and rules.machines and rules.roster_name(machine.value) is None:
         notes.append(
             f"machine {machine.value!r} ({machine.origin}) is not in the rules file's machines"
         )

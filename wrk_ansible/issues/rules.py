@@ -167,8 +167,9 @@ class Rule(_Read):
 
 
 class Defaults(_Read):
-    provider: Name
-    machine: Name
+    #: None: no default (an issue without a label or rule choosing one has none).
+    provider: Name | None = None
+    machine: Name | None = None
     routable_states: tuple[Literal["open", "closed"], ...] = ("open",)
     skip_if_labeled: tuple[Label, ...] = ()
 
@@ -345,6 +346,13 @@ def parse_rules(text: str, source: str) -> RoutingRules:
         raise _error(exc, parsed, source) from None
     _cross_check(rules, parsed, source)
     return rules
+
+
+#: Without a rules file: labels alone route (``machine:``, ``ai:``, ``lane:``, ``agent:``), no
+#: rule and no default chooses anything, open issues are routable.
+NEUTRAL: Final = RoutingRules(
+    label_axes=LabelAxes(single={}), machines={}, rules=(), defaults=Defaults()
+)
 
 
 def load_rules(path: str) -> RoutingRules:
