@@ -10,8 +10,8 @@ from typing import Any
 from wrk_ansible.cli.common import (
     ITEM_HELP,
     add_evidence_dir,
-    add_issues,
     add_inventory,
+    add_issues,
     add_json,
     emit_json,
     evidence_dir,

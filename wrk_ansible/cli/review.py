@@ -6,8 +6,10 @@ import argparse
 from typing import Any
 
 from wrk_ansible.cli.common import (
+    ITEM_HELP,
     add_evidence_dir,
     add_inventory,
+    add_issues,
     add_json,
     emit_json,
     evidence_dir,
@@ -24,7 +26,7 @@ def register(commands: Any) -> None:
         description="Record that AGENT reviewed stage STAGE of a WRK, with its verdict. The "
         "review-runs-complete and route-policy gates read these records.",
     )
-    record.add_argument("path", metavar="WRK.md")
+    record.add_argument("path", metavar="WRK", help=ITEM_HELP)
     record.add_argument(
         "--stage", required=True, metavar="STAGE", help="the row reviewed (impl_review, ...)"
     )
@@ -42,6 +44,7 @@ def register(commands: Any) -> None:
         "--sign-key", metavar="KEY", help="sign the record (default: $WRK_SIGNING_KEY)"
     )
     add_inventory(record)
+    add_issues(record)
     add_json(record)
     record.set_defaults(handler=run_record)
 
@@ -50,7 +53,7 @@ def run_record(args: argparse.Namespace) -> int:
     import re
     from pathlib import Path
 
-    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.cli.common import issue_source, open_registry
     from wrk_ansible.cli.gate import _signer
     from wrk_ansible.contract.loader import load_work_item
     from wrk_ansible.contract.stages import STAGE_IDS, resolve_stage
@@ -58,6 +61,7 @@ def run_record(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.gates.reviews import record_review
     from wrk_ansible.here import writer_name
+    from wrk_ansible.refs import looks_like_ref
 
     stages = resolve_stage(args.stage)
     if len(stages) != 1:
@@ -69,9 +73,12 @@ def run_record(args: argparse.Namespace) -> int:
         raise UsageError(f"--agent {args.agent!r} is not an agent name")
     if args.note is not None and len(args.note) > 4000:
         raise UsageError("--note is longer than 4000 characters")
-    item = load_work_item(args.path)
-    wrk = item.data.get("id")
-    wrk_id = str(wrk) if wrk is not None else Path(args.path).stem
+    if looks_like_ref(args.path):
+        wrk_id = str(issue_source(args).get(args.path).ref)  # it exists (export or gh)
+    else:
+        item = load_work_item(args.path)
+        wrk = item.data.get("id")
+        wrk_id = str(wrk) if wrk is not None else Path(args.path).stem
     registry = open_registry(args, required=False)
     if registry is not None:
         from wrk_ansible.cli.common import settings

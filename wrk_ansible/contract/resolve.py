@@ -97,6 +97,21 @@ ISSUE = "issue"
 
 
 @dataclass(frozen=True)
+class IssueFacts:
+    """What the row gates read of an issue (it has no file): its state, labels and body, and
+    why it may not be claimed now (closed, a skip label: the rules' ``not routable``)."""
+
+    state: str
+    labels: tuple[str, ...]
+    body: str
+    held: tuple[str, ...] = ()
+
+    def has(self, label: str) -> bool:
+        wanted = label.casefold()
+        return any(x.casefold() == wanted for x in self.labels)
+
+
+@dataclass(frozen=True)
 class Contract:
     """A work item's complete, validated execution contract."""
 
@@ -119,6 +134,8 @@ class Contract:
     #: sha256 of the item as read, when it is not a file (an issue: its state, labels, title
     #: and body), for the evidence's ``contract_sha256``.
     digest: str | None = None
+    #: An issue's state, labels and body (None for a WRK file).
+    issue: IssueFacts | None = field(default=None, repr=False)
 
     @property
     def is_issue(self) -> bool:

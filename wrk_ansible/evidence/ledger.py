@@ -250,7 +250,9 @@ class Ledger:
         """(wrk, chain) of every chain, sorted (:func:`host_of` a chain: its host)."""
         if not self.root.is_dir():
             return
-        wrks = [folder_of(wrk)] if wrk else sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        wrks = (
+            [folder_of(wrk)] if wrk else sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        )
         for name in wrks:
             folder = self.root / name
             if folder.is_dir():

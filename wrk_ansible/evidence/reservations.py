@@ -13,7 +13,7 @@ from wrk_ansible import clock
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.decision.verdict import Decision
-from wrk_ansible.evidence.ledger import folder_of, Ledger
+from wrk_ansible.evidence.ledger import Ledger, folder_of
 from wrk_ansible.evidence.query import newest_per, select
 from wrk_ansible.evidence.records import GateBody, Reservation
 

@@ -17,7 +17,7 @@ from typing import Final
 
 from wrk_ansible.agents.catalog import AgentPolicy, policy_of
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
-from wrk_ansible.contract.validate import repository_root
+from wrk_ansible.contract.validate import item_root
 from wrk_ansible.decision.outcomes import Check, Gap, GateResult, Outcome, Verdict, worst
 from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.gates.routing_policy import RoutingPolicy, load_routing_policy
@@ -142,6 +142,15 @@ def result(checks: Sequence[Check], gaps: Sequence[Gap] = (), *, fail: bool = Fa
     return GateResult(tuple(checks), verdict, tuple(gaps) if blocking else ())
 
 
+def not_for_issues(name: str, why: str) -> GateResult:
+    """A gate that has no meaning for an issue: one skipped check saying why. It does not block
+    the row (there is nothing to wait for) and it is shown, never a silent pass."""
+    skipped = check(
+        name, "(not for an issue)", "-", Outcome.SKIPPED, f"skipped for an issue: {why}"
+    )
+    return GateResult((skipped,), Verdict.PASS, ())
+
+
 def find_queue_root(wrk_path: Path) -> Path | None:
     """The folder holding the status folders above ``wrk_path`` (``queue/done/WRK-1.md`` and
     ``queue/archive/2026-03/WRK-2.md`` both give ``queue``), or None."""
@@ -177,8 +186,8 @@ def gate_context(
         wrk_path=path,
         contract=contract,
         row=row,
-        repo_root=repository_root(str(path)),
-        queue_root=find_queue_root(path),
+        repo_root=item_root(contract),
+        queue_root=None if contract.is_issue else find_queue_root(path),
         ledger=ledger,
         registry=registry,
         here=here,

@@ -1,6 +1,11 @@
 """Gates on the documents a WRK points at: ``resource-intelligence``, ``plan-schema``,
 ``plan-html``.
 
+For an issue (no file, no frontmatter refs): ``resource-intelligence`` reads the issue body's
+sections as it reads a WRK's body; ``plan-schema`` reads the ``status:`` label (the plan is
+approved: ``status:plan-approved``, or a later status, ``working`` or ``done``); ``plan-html`` has
+no meaning (an issue names no HTML rendering) and is skipped, saying so.
+
 Refs in the frontmatter (``spec_ref``, ``plan_ref``, ``plan_html_ref``, ``html_output_ref``) are
 paths relative to the repository root; one that leads outside it is refused (FAIL). A missing
 file or section is work not done yet (PAUSE, with a P1 gap saying what to write).
@@ -13,7 +18,7 @@ from typing import Any, Final
 
 from wrk_ansible.contract.loader import load_work_item
 from wrk_ansible.decision.outcomes import Check, Gap, Outcome
-from wrk_ansible.gates.base import GateContext, GateResult, check, gap, result
+from wrk_ansible.gates.base import GateContext, GateResult, check, gap, not_for_issues, result
 from wrk_ansible.gates.markdown import section_state, sections, strip_frontmatter
 from wrk_ansible.paths import inside
 from wrk_ansible.safeyaml import read_text
@@ -23,6 +28,8 @@ RI_SECTIONS: Final = ("sources", "legal", "summary")
 #: What a plan must have (docs/gates.md): a summary, its scope, and how to tell it is done.
 PLAN_SECTIONS: Final = ("summary", "scope", "acceptance criteria")
 PLAN_REFS: Final = ("plan_ref", "spec_ref")
+#: An issue's plan is approved when its status is one of these (``status:`` labels).
+PLAN_APPROVED: Final = ("plan-approved", "working", "done")
 HTML_REFS: Final = ("plan_html_ref", "html_output_ref")
 
 
@@ -122,6 +129,10 @@ def _gaps(ctx: GateContext, checks: list[Check], target: str) -> list[Gap]:
 def resource_intelligence(ctx: GateContext) -> GateResult:
     """The WRK, or the file its ``spec_ref`` names, has non-empty Sources, Legal and Summary
     sections (each may be in either)."""
+    if ctx.contract.issue is not None:
+        text = [(ctx.wrk_path, ctx.contract.issue.body)]
+        found = _section_checks(ctx, "resource-intelligence", RI_SECTIONS, text)
+        return result(found, _gaps(ctx, found, f"the body of {ctx.wrk_id}"))
     data, body = _frontmatter(ctx)
     docs: list[tuple[Path, str]] = [(ctx.wrk_path, body)]
     checks: list[Check] = []
@@ -175,7 +186,10 @@ def _plan(ctx: GateContext, data: dict[str, Any]) -> tuple[Path | None, GateResu
 
 
 def plan_schema(ctx: GateContext) -> GateResult:
-    """The plan file exists and has non-empty Summary, Scope and Acceptance Criteria."""
+    """The plan file exists and has non-empty Summary, Scope and Acceptance Criteria (an
+    issue: its plan is approved)."""
+    if ctx.contract.issue is not None:
+        return _issue_plan(ctx)
     data, _ = _frontmatter(ctx)
     plan, refused = _plan(ctx, data)
     if plan is None:
@@ -186,8 +200,29 @@ def plan_schema(ctx: GateContext) -> GateResult:
     return result(checks, _gaps(ctx, checks, _show(ctx, plan)))
 
 
+def _issue_plan(ctx: GateContext) -> GateResult:
+    status = ctx.contract.status
+    approved = status is not None and status.casefold() in PLAN_APPROVED
+    wanted = " or ".join(f"status:{s}" for s in PLAN_APPROVED)
+    found = check(
+        "plan-approved",
+        wanted,
+        f"status:{status}" if status else "no status: label",
+        Outcome.PASS if approved else Outcome.FAIL,
+        "the plan is approved" if approved else "the issue's plan is not approved yet",
+    )
+    fix = gap(
+        f"{ctx.wrk_id} {ctx.row.stage}: plan not approved ({found.found})",
+        "review the plan in the issue and label it status:plan-approved",
+        f"then run `wrk gate {ctx.wrk_id} --stage {ctx.row.stage}`",
+    )
+    return result([found], [fix])
+
+
 def plan_html(ctx: GateContext) -> GateResult:
     """An HTML rendering of the plan exists and is newer than the plan."""
+    if ctx.contract.issue is not None:
+        return not_for_issues("plan-html", "an issue names no HTML rendering of its plan")
     data, _ = _frontmatter(ctx)
     plan, refused = _plan(ctx, data)
     if plan is None:

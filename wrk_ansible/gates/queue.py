@@ -1,6 +1,11 @@
 """``queue-valid``: the WRK's status folder and its ``status`` agree, its id is unique in the
 queue, and a parked (``blocked``) item is refused at claim.
 
+For an issue (no file, no folder) it reads the issue: it is open (at close, closed is done),
+and at claim it is routable (no ``skip_if_labeled`` label, not closed: the rules' reasons).
+Its ``status:`` label is one value (two are a contract error before any gate runs) and its
+reference is unique by construction.
+
 The queue is the folder holding the status folders (``pending/``, ``working/``, ``blocked/``,
 ``done/``, ``archive/<month>/``) above the WRK. Ids are read from each file's ``id:`` line (and
 its file name), without parsing every item's YAML, so a queue of a thousand items stays fast.
@@ -54,8 +59,51 @@ def same_id(queue_root: Path, wrk_id: str, own: Path) -> list[Path]:
     return others
 
 
+def _issue_queue(ctx: GateContext) -> GateResult:
+    facts = ctx.contract.issue
+    assert facts is not None
+    open_ = facts.state.upper() == "OPEN"
+    closing = ctx.row.stage == "close"
+    checks = [
+        check(
+            "issue-open",
+            "an open issue" + (" (or closed: done)" if closing else ""),
+            facts.state.lower(),
+            Outcome.PASS if open_ or closing else Outcome.FAIL,
+            "open" if open_ else "closed: done" if closing else "the issue is closed",
+        ),
+        check(
+            "issue-status",
+            "at most one status: label",
+            f"status:{ctx.contract.status}" if ctx.contract.status else "none",
+            Outcome.PASS,
+            "one status",
+        ),
+    ]
+    if ctx.row.stage == "claim":
+        held = [why for why in facts.held if not why.startswith("closed")]
+        checks.append(
+            check(
+                "issue-routable",
+                "routable at claim (no skip label)",
+                "; ".join(held) or "routable",
+                Outcome.FAIL if held else Outcome.PASS,
+                "not routable: " + "; ".join(held) if held else "claimable",
+            )
+        )
+    problems = "; ".join(c.reason for c in checks if c.blocking)
+    fix = gap(
+        f"{ctx.wrk_id}: not claimable: {problems}",
+        "reopen the issue or remove the label that holds it, then gate again",
+    )
+    return result(checks, [fix], fail=True)
+
+
 def queue_valid(ctx: GateContext) -> GateResult:
-    """Folder and status agree, the id is unique, and a parked item is not claimed."""
+    """Folder and status agree, the id is unique, and a parked item is not claimed (an issue:
+    open, and routable at claim)."""
+    if ctx.contract.issue is not None:
+        return _issue_queue(ctx)
     status = load_work_item(ctx.wrk_path).data.get("status")
     status_text = None if status is None else str(status)
     checks: list[Check] = []

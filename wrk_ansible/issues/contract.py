@@ -28,7 +28,14 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from wrk_ansible.contract.models import StageAssignment, StageRequirements, WorkItemFields
-from wrk_ansible.contract.resolve import ISSUE, Contract, Issue, ResolvedStage, build_stages
+from wrk_ansible.contract.resolve import (
+    ISSUE,
+    Contract,
+    Issue,
+    IssueFacts,
+    ResolvedStage,
+    build_stages,
+)
 from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import (
     ValidationResult,
@@ -232,7 +239,10 @@ def check_issue(
             errors.append(problem)
     if errors:
         return IssueCheck(
-            issue, routing, ValidationResult(ref, ref, tuple(errors), tuple(warnings), None, ref=ref), host
+            issue,
+            routing,
+            ValidationResult(ref, ref, tuple(errors), tuple(warnings), None, ref=ref),
+            host,
         )
 
     given = block.contract if block is not None else None
@@ -269,6 +279,7 @@ def check_issue(
         kind=ISSUE,
         url=issue.url,
         digest=issue_digest(issue),
+        issue=IssueFacts(issue.state, issue.labels, issue.body, routing.skipped),
     )
     if block is not None:
         warnings += _disagreements(block, routing, host, directory)

@@ -72,7 +72,9 @@ class IssueSource:
                     differ.append(f"{issue.ref} ({earlier.source} and {issue.source})")
                 merged[issue.ref] = issue
         if differ:
-            shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
+            shown = ", ".join(differ[:5]) + (
+                f" and {len(differ) - 5} more" if len(differ) > 5 else ""
+            )
             self.note(
                 f"wrk: note: {len(differ)} issue(s) differ between exports; the file given last "
                 f"is used: {shown}"
