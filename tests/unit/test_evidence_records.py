@@ -396,7 +396,16 @@ def test_newest_fresh_skips_an_unreadable_body_and_breaks_ties_by_id(
 
 
 def test_every_kind_wrk_writes_has_a_model() -> None:
-    kinds = {"gate", "readiness", "attestation", "handoff", "routing", "quota", "review"}
+    kinds = {
+        "gate",
+        "readiness",
+        "attestation",
+        "handoff",
+        "routing",
+        "quota",
+        "review",
+        "label-change",
+    }
     assert set(KINDS) == kinds
     assert all(kind == model.KIND for kind, model in KINDS.items())
     assert newest([]) is None

@@ -279,6 +279,48 @@ class ReviewBody(Body):
     ran_on: str | None = None
 
 
+# -- label changes -----------------------------------------------------------------------------
+class LabelEdit(_Model):
+    """One label added or removed, who chose it (``rule N``, ``default``) and why."""
+
+    label: str
+    by: str
+    why: str = ""
+
+
+class GhCall(_Model):
+    """What gh was asked and said: its arguments (without the binary), its exit code (None:
+    gh did not run) and one phrase (the issue's URL, or the meaning of its error)."""
+
+    command: tuple[str, ...] = ()
+    returncode: int | None = None
+    message: str = ""
+
+
+class LabelChangeBody(Body):
+    """``label-change``: ``wrk route --apply`` writing labels on an issue, in the issue's chain.
+    ``outcome`` is ``applied`` only when gh said it did (exit 0); a read or an edit that failed
+    is ``failed``, with ``step`` saying which."""
+
+    KIND: ClassVar[str] = "label-change"
+
+    schema_version: int = 1
+    outcome: Literal["applied", "failed"]
+    step: Literal["read", "edit"] = "edit"
+    add: tuple[LabelEdit, ...] = ()
+    remove: tuple[LabelEdit, ...] = ()
+    #: The issue's labels as read before the edit (the export's, or gh's when read again).
+    labels_before: tuple[str, ...] = ()
+    machine: str | None = None
+    machine_by: str | None = None
+    provider: str | None = None
+    provider_by: str | None = None
+    #: The rules file that proposed the change and its sha256.
+    rules_file: str | None = None
+    rules_sha256: str | None = None
+    gh: GhCall = Field(default_factory=GhCall)
+
+
 #: Every record kind wrk writes, and its body model.
 KINDS: Final[Mapping[str, type[Body]]] = {
     model.KIND: model
@@ -290,6 +332,7 @@ KINDS: Final[Mapping[str, type[Body]]] = {
         RoutingBody,
         QuotaBody,
         ReviewBody,
+        LabelChangeBody,
     )
 }
 
