@@ -98,10 +98,20 @@ class IssueSource:
                 )
             return found
         if wanted not in self._fetched:
-            data = self.live(wanted.slug, wanted.number)
-            source = f"gh issue view {wanted.number} -R {wanted.slug}"
-            read = parse_export(json.dumps([dict(data)]), source, repo=wanted.slug)
-            if not read or read[0].ref != wanted:
-                raise InputError(f"gh answered with another issue than {wanted}", field="gh")
-            self._fetched[wanted] = read[0]
+            self._fetched[wanted] = self.read_live(wanted)
         return self._fetched[wanted]
+
+    @property
+    def live_only(self) -> bool:
+        """No export given: every issue is read with gh."""
+        return not self.exports
+
+    def read_live(self, ref: IssueRef) -> WorkIssue:
+        """``ref`` as gh reads it now, whatever the exports say (``wrk route --apply`` reads an
+        issue again before it writes to it)."""
+        data = self.live(ref.slug, ref.number)
+        source = f"gh issue view {ref.number} -R {ref.slug}"
+        read = parse_export(json.dumps([dict(data)]), source, repo=ref.slug)
+        if not read or read[0].ref != ref:
+            raise InputError(f"gh answered with another issue than {ref}", field="gh")
+        return read[0]
