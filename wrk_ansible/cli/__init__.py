@@ -30,6 +30,7 @@ def build_parser() -> WrkArgumentParser:
     from wrk_ansible.cli import init as init_cli
     from wrk_ansible.cli import inventory as inventory_cli
     from wrk_ansible.cli import report as report_cli
+    from wrk_ansible.cli import route as route_cli
 
     parser = WrkArgumentParser(
         prog="wrk",
@@ -55,6 +56,7 @@ def build_parser() -> WrkArgumentParser:
     gate.register(commands)
     evidence.register(commands)
     report_cli.register(commands)
+    route_cli.register(commands)
     quota.register(commands)
     review.register(commands)
     return parser
