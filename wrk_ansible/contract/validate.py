@@ -6,6 +6,7 @@ of 1,000 items reports every broken one instead of stopping at the first.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -93,8 +94,13 @@ def item_root(contract: Contract) -> Path:
     """The repository a work item's files live in: a WRK's, or for an issue (no file) the
     checkout wrk runs in."""
     if contract.is_issue:
-        return enclosing_repository(Path(os.path.realpath(os.getcwd())))
+        return _checkout(os.getcwd())
     return repository_root(contract.path)
+
+
+@functools.lru_cache(maxsize=8)
+def _checkout(cwd: str) -> Path:
+    return enclosing_repository(Path(os.path.realpath(cwd)))
 
 
 def _load_assignment_file(
