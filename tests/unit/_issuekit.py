@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from wrk_ansible.issues.export import WorkIssue, load_export
-from wrk_ansible.refs import IssueRef
 from wrk_ansible.issues.rules import RoutingRules, load_rules
+from wrk_ansible.refs import IssueRef
 from wrk_ansible.registry.hostvars import HostVars
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation

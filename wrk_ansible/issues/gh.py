@@ -20,7 +20,7 @@ from wrk_ansible.errors import InputError
 #: The fields wrk reads of an issue (the same as an export's).
 FIELDS: Final = ("number", "title", "state", "labels", "url", "body")
 TIMEOUT: Final = 60.0
-_EXPORT_HINT: Final = "or give an export: --issues FILE (gh issue list --json ...)"
+_EXPORT_HINT: Final = "; or give an export: --issues FILE (gh issue list --json ...)"
 
 #: (pattern in gh's stderr, what it means); first match wins.
 _KNOWN: Final = (
@@ -75,22 +75,22 @@ def view_issue(
         )
     except FileNotFoundError:
         raise InputError(
-            f"cannot read {ref}: the gh CLI is not installed (Debian: apt-get install gh) "
+            f"cannot read {ref}: the gh CLI is not installed (Debian: apt-get install gh)"
             + _EXPORT_HINT,
             field="gh",
         ) from None
     except OSError as exc:  # not executable, a folder, ...
         raise InputError(
-            f"cannot read {ref}: cannot run gh ({exc.strerror or exc}) " + _EXPORT_HINT,
+            f"cannot read {ref}: cannot run gh ({exc.strerror or exc})" + _EXPORT_HINT,
             field="gh",
         ) from None
     except subprocess.TimeoutExpired:
         raise InputError(
-            f"cannot read {ref}: gh did not answer within {timeout:g} s " + _EXPORT_HINT,
+            f"cannot read {ref}: gh did not answer within {timeout:g} s" + _EXPORT_HINT,
             field="gh",
         ) from None
     if done.returncode != 0:
-        raise InputError(f"cannot read {ref}: {meaning_of(done.stderr, done.returncode)} "
+        raise InputError(f"cannot read {ref}: {meaning_of(done.stderr, done.returncode)}"
                          + _EXPORT_HINT, field="gh")  # fmt: skip
     try:
         data = json.loads(done.stdout)

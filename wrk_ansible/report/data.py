@@ -248,9 +248,7 @@ def compact(views: Sequence[ItemView]) -> tuple[list[ItemView], tuple[ShapeView,
     )
     numbers = {rows: n for n, (rows, _) in enumerate(counts.most_common(), start=1)}
     shapes = tuple(ShapeView(numbers[rows], rows, count) for rows, count in counts.most_common())
-    out = [
-        replace(v, shape=numbers[v.rows]) if v.valid and v.rows in numbers else v for v in views
-    ]
+    out = [replace(v, shape=numbers[v.rows]) if v.valid and v.rows in numbers else v for v in views]
     return out, shapes
 
 
