@@ -253,3 +253,26 @@ def test_privacy_omits_titles(export: Path, fleet: Path, tmp_path: Path) -> None
     assert LICENSED in html
     assert "Benchmark all example models" not in html  # #157's title
     assert "(untitled)" in html
+
+
+def test_a_report_over_five_thousand_issues_stays_one_small_file(
+    fleet: Path, tmp_path: Path
+) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "tests"))
+    import issuegen
+
+    export = issuegen.write(tmp_path / "issues.json", 5000)
+    page = tmp_path / "review.html"
+    done = _wrk(
+        "report", "--issues", str(export), "-i", str(fleet), "-o", str(page),
+        "--evidence-dir", str(tmp_path / "ev"), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "wrk report: 5000 item(s)" in done.stderr
+    size = page.stat().st_size
+    assert size < 4 * 1024 * 1024, size
+    html = page.read_text(encoding="utf-8")
+    assert html.count('<section class="wrk') == 5000  # every item, summarised
+    assert '<section id="shapes">' in html  # the rows drawn once per distinct set
+    for external in ("src=", "@import", "url("):
+        assert external not in html  # one self-contained file: nothing is fetched
