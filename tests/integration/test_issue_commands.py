@@ -276,3 +276,19 @@ def test_a_report_over_five_thousand_issues_stays_one_small_file(
     assert '<section id="shapes">' in html  # the rows drawn once per distinct set
     for external in ("src=", "@import", "url("):
         assert external not in html  # one self-contained file: nothing is fetched
+
+
+def test_handoff_of_an_issue(export: Path, fleet: Path, tmp_path: Path) -> None:
+    ev = ["--evidence-dir", str(tmp_path / "evidence")]
+    done = _wrk(
+        "handoff", LICENSED, "--from", "dev-primary", "--to", "licensed-win-1",
+        "--artifact", str(REPO_ROOT / "README.md"), "--issues", str(export), "-i", str(fleet),
+        "--here", "dev-primary", "--json", *ev, cwd=REPO_ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["to"] == "ace-win-1"  # the alias is the host
+    assert record["evidence"].startswith("gh.vamseeachanta.digitalmodel.157/dev-primary@")
+    assert record["artifacts"][0]["path"] == "README.md"  # inside the checkout wrk runs in
+    listed = json.loads(_wrk("evidence", "list", LICENSED, *ev, "--json", cwd=tmp_path).stdout)
+    assert [r["kind"] for r in listed] == ["handoff"]
