@@ -150,8 +150,7 @@ def _locate(issue: Issue, item: WorkItemFile, source: str) -> Issue:
 def _duplicate_issue(dup: DuplicateKey, *, file: str | None = None) -> Issue:
     return Issue(
         ".".join(dup.path),
-        f"key {dup.path[-1]!r} is given twice (lines {dup.first_line} and "
-        f"{dup.second_line}); YAML would silently keep the last",
+        dup.message,
         dup.second_line,
         file=file,
     )
