@@ -129,7 +129,15 @@ class Placed:
         return self.directory.canonical(name)
 
     def suggest(self, name: str) -> str | None:
+        """As the directory's; a row that says "any machine" in words is pointed at the place
+        that means it (``$agent_hosts``), which only a contract row can name."""
+        if name.strip().casefold() in ANYWHERE:
+            return AGENT_HOSTS
         return self.directory.suggest(name)
+
+
+#: What people write for "any machine" in a row's workstations.
+ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ class Relabeller:
             issue = self.reread(ref)
         except WrkError as exc:
             message = getattr(exc, "detail", None) or str(exc)
-            message = message.removesuffix(" " + EXPORT_HINT)  # an export is what was given
+            message = message.removesuffix(EXPORT_HINT)  # an export is what was given
             try:
                 record = self._record(proposal, "failed", "read", GhCall(message=message))
             except WrkError as unwritten:

@@ -34,6 +34,14 @@ class DuplicateKey:
     first_line: int
     second_line: int
 
+    @property
+    def message(self) -> str:
+        """The one wording, wherever a duplicate is refused."""
+        return (
+            f"key {self.path[-1]!r} is given twice (lines {self.first_line} and "
+            f"{self.second_line}); YAML would silently keep the last"
+        )
+
 
 @dataclass(frozen=True)
 class ParsedYaml:
@@ -220,7 +228,7 @@ def refuse_duplicates(parsed: ParsedYaml, source: str) -> None:
     if parsed.duplicates:
         dup = parsed.duplicates[0]
         raise InputError(
-            f"given twice (lines {dup.first_line} and {dup.second_line}); keep one",
+            dup.message,
             path=source,
             field=".".join(dup.path),
             line=dup.second_line,

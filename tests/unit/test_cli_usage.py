@@ -263,3 +263,13 @@ def test_show_text_prints_seven_rows(run_wrk: RunWrk) -> None:
     for stage in STAGE_IDS:
         assert stage in proc.stdout
     assert "(parallel)" in proc.stdout
+
+
+@pytest.mark.parametrize("verb", ["init", "migrate"])
+def test_init_and_migrate_refuse_an_issue_and_write_nothing(
+    verb: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["contract", verb, "octo-org/widgets#12"]) == 64
+    assert "octo-org/widgets#12 is an issue, not a WRK file" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

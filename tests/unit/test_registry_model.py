@@ -71,14 +71,22 @@ def test_canonical_resolves_hosts_aliases_and_groups(
     [
         ("dev-primry", "dev-primary"),
         ("licenced-win-1", "licensed-win-1"),
-        ("any", "$agent_hosts"),
-        ("all", "$agent_hosts"),
         ("orcaflex-license-machine", "ace-win-1"),  # a declared license feature
         ("ansys-box", "ace-win-1"),  # a declared tool
     ],
 )
 def test_suggest_names_the_closest_known_thing(registry: Registry, name: str, hint: str) -> None:
     assert registry.suggest(name) == hint
+
+
+@pytest.mark.parametrize("name", ["any", "all", " Anywhere ", "*"])
+def test_a_contract_row_saying_any_machine_is_pointed_at_agent_hosts(
+    registry: Registry, name: str
+) -> None:
+    from wrk_ansible.placement import placed
+
+    assert placed(registry, None, None).suggest(name) == "$agent_hosts"
+    assert registry.suggest(name) != "$agent_hosts"  # --here any: no place names a host
 
 
 def test_get_by_alias_and_unknown_name_hint(registry: Registry) -> None:

@@ -256,10 +256,24 @@ def _apply(plans: list[Any], dry_run: bool) -> int:
     return 0
 
 
+def _no_issues(names: list[str], verb: str) -> None:
+    """init and migrate write WRK files: an issue reference is refused, saying what to do."""
+    from wrk_ansible.errors import UsageError
+    from wrk_ansible.refs import looks_like_ref
+
+    for name in names:
+        if looks_like_ref(name):
+            raise UsageError(
+                f"wrk contract {verb}: {name} is an issue, not a WRK file; an issue's explicit "
+                "contract is a ```wrk block in its body (docs/issues.md)"
+            )
+
+
 def run_migrate(args: argparse.Namespace) -> int:
     from wrk_ansible.contract.loader import iter_work_item_paths
     from wrk_ansible.contract.migrate import plan_migration
 
+    _no_issues(args.paths, "migrate")
     # Plan every file first: one bad file means nothing is written at all.
     matrix, places = _matrix_and_places(args)
     paths = iter_work_item_paths(args.paths)
@@ -287,6 +301,7 @@ def run_init(args: argparse.Namespace) -> int:
 
     from wrk_ansible.contract.migrate import create_new, new_work_item_text, plan_migration
 
+    _no_issues([args.path], "init")
     if not os.path.exists(args.path) and args.dry_run:
         note(f"{args.path}: would be created with the configured matrix")
         return 0

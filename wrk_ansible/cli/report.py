@@ -9,6 +9,7 @@ from wrk_ansible.cli.common import (
     UNCHECKED_NAMES,
     add_evidence_dir,
     add_inventory,
+    add_issues,
     add_json,
     emit_json,
     evidence_dir,
@@ -34,7 +35,13 @@ def register(commands: Any) -> None:
         "the queue's load per machine; and the capacity risk (what draining each host would do). "
         "Invalid WRKs appear as contract errors. Exit 0 when the page was written.",
     )
-    report.add_argument("paths", nargs="+", metavar="PATH", help="WRK files or folders")
+    report.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="WRK files, folders of them, or issues OWNER/REPO#N; none with --issues: every "
+        "issue of the export(s)",
+    )
     report.add_argument("-o", "--output", metavar="FILE", help="the HTML file to write")
     report.add_argument(
         "--drain",
@@ -47,6 +54,7 @@ def register(commands: Any) -> None:
     add_evidence_dir(report)
     report.add_argument("--fresh-hours", type=hours, metavar="HOURS", help=_FRESH_HELP)
     add_inventory(report)
+    add_issues(report)
     report.add_argument(
         "--json",
         action="store_true",
@@ -62,30 +70,36 @@ def register(commands: Any) -> None:
         "and with the --drain hosts drained, from declarations and fresh evidence only. Lists "
         "the rows that lose a machine: still ready, fall back (where), pause, or fail.",
     )
-    whatif.add_argument("paths", nargs="+", metavar="QUEUE", help="a queue folder or WRK files")
+    whatif.add_argument(
+        "paths",
+        nargs="*",
+        metavar="QUEUE",
+        help="a queue folder, WRK files or issues OWNER/REPO#N; none with --issues: every issue "
+        "of the export(s)",
+    )
     whatif.add_argument(
         "--drain", action="append", required=True, metavar="HOST", help="a host; repeatable"
     )
     add_evidence_dir(whatif)
     whatif.add_argument("--fresh-hours", type=hours, metavar="HOURS", help=_FRESH_HELP)
     add_inventory(whatif)
+    add_issues(whatif)
     add_json(whatif)
     whatif.set_defaults(handler=run_whatif)
 
 
-def _paths(given: list[str]) -> list[str]:
-    from wrk_ansible.contract.loader import iter_work_item_paths
+def _checked(args: argparse.Namespace, directory: Any, what: str) -> list[Any]:
+    """Every work item the command names (files and folders must exist), checked."""
+    import os
+
+    from wrk_ansible.cli.common import item_checks
     from wrk_ansible.errors import InputError
+    from wrk_ansible.refs import looks_like_ref
 
-    for path in given:
-        import os
-
-        if not os.path.exists(path):
+    for path in args.paths:
+        if not looks_like_ref(path) and not os.path.exists(path):
             raise InputError("no such file or folder", path=path)
-    paths = list(iter_work_item_paths(given))
-    if not paths:
-        raise InputError("no WRK files found (WRK-*.md)", path=" ".join(given))
-    return paths
+    return item_checks(args, args.paths, directory, what=what)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -98,24 +112,25 @@ def run_report(args: argparse.Namespace) -> int:
         from wrk_ansible.errors import UsageError
 
         raise UsageError("wrk report: give -o FILE (the page), --json, or both")
-    paths = _paths(args.paths)
     registry = open_registry(args, required=False)
-    if registry is None:
-        note(UNCHECKED_NAMES)
     if args.drain and registry is None:
         from wrk_ansible.errors import UsageError
 
         raise UsageError("wrk report: --drain needs an inventory (--inventory DIR)")
+    directory = placed_directory(args, registry)
+    checked = _checked(args, directory, "wrk report")
+    if registry is None:
+        note(UNCHECKED_NAMES)
     review = build_review(
-        paths,
+        checked,
         registry=registry,
         ledger=Ledger.at(evidence_dir(args)),
         drain=args.drain,
         signing_keys=_signing_keys(args) if registry is not None else {},
         fresh_hours=fresh_hours(args),
         title=args.title,
-        directory=placed_directory(args, registry),
-        matrix=settings(args).matrix,
+        directory=directory,
+        titles=not settings(args).omit_titles.value,
     )
     report = review.report
     target = write_page(report, args.output) if args.output else None
@@ -155,16 +170,15 @@ def run_whatif(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.report.build import queue_whatif
 
-    paths = _paths(args.paths)
     registry = open_registry(args)
+    directory = placed_directory(args, registry)
     scenario = queue_whatif(
-        paths,
+        _checked(args, directory, "wrk whatif"),
         registry=registry,
         ledger=Ledger.at(evidence_dir(args)),
         drain=args.drain,
         fresh_hours=fresh_hours(args),
-        directory=placed_directory(args, registry),
-        matrix=settings(args).matrix,
+        directory=directory,
     )
     if args.json:
         emit_json(scenario.as_dict())

@@ -37,12 +37,14 @@ from wrk_ansible.versions import (
 SCHEMA_VERSION: Final = 1
 #: Requirement entries per kind and stage.
 MAX_REQUIREMENTS: Final = 64
-_TEMPLATE_MARKERS: Final = re.compile(r"\{\{|\{%|\{#")
+#: What makes text a Jinja template (work item data is never templated).
+TEMPLATE_MARKERS: Final = re.compile(r"\{\{|\{%|\{#")
+NOT_A_TEMPLATE: Final = "looks like a Jinja template; contract values are plain data"
 
 
 def _no_template(value: Any) -> Any:
-    if isinstance(value, str) and _TEMPLATE_MARKERS.search(value):
-        raise ValueError("looks like a Jinja template; contract values are plain data")
+    if isinstance(value, str) and TEMPLATE_MARKERS.search(value):
+        raise ValueError(NOT_A_TEMPLATE)
     return value
 
 
@@ -81,7 +83,7 @@ def _version(value: Any, info: ValidationInfo) -> Any:
             f"quote it, like {what}: '3.10'"
         )
     if isinstance(value, str):
-        if _TEMPLATE_MARKERS.search(value):
+        if TEMPLATE_MARKERS.search(value):
             return value  # refused by _no_template, with its own message
         if not is_version(value.strip()):
             raise ValueError(not_a_version(what, value))

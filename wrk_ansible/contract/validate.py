@@ -6,8 +6,9 @@ of 1,000 items reports every broken one instead of stopping at the first.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -93,8 +94,13 @@ def item_root(contract: Contract) -> Path:
     """The repository a work item's files live in: a WRK's, or for an issue (no file) the
     checkout wrk runs in."""
     if contract.is_issue:
-        return enclosing_repository(Path(os.path.realpath(os.getcwd())))
+        return _checkout(os.getcwd())
     return repository_root(contract.path)
+
+
+@functools.lru_cache(maxsize=8)
+def _checkout(cwd: str) -> Path:
+    return enclosing_repository(Path(os.path.realpath(cwd)))
 
 
 def _load_assignment_file(
@@ -144,8 +150,7 @@ def _locate(issue: Issue, item: WorkItemFile, source: str) -> Issue:
 def _duplicate_issue(dup: DuplicateKey, *, file: str | None = None) -> Issue:
     return Issue(
         ".".join(dup.path),
-        f"key {dup.path[-1]!r} is given twice (lines {dup.first_line} and "
-        f"{dup.second_line}); YAML would silently keep the last",
+        dup.message,
         dup.second_line,
         file=file,
     )
@@ -284,19 +289,47 @@ def check_work_item(
         fields=fields,
     )
     warnings += _contract_warnings(fields, contract)
+    contract = finish_contract(
+        contract,
+        errors,
+        warnings,
+        known_gates=known_gates,
+        machines=machines,
+        locate=lambda issue: _locate(issue, item, source),
+        no_workstations=Issue(
+            "execution_workstations", "execute has no workstations (none declared)"
+        ),
+        handoff_field="handoff_evidence_ref",
+    )
+    return ValidationResult(path, wrk_id, tuple(errors), tuple(warnings), contract, item)
+
+
+def finish_contract(
+    contract: Contract,
+    errors: list[Issue],
+    warnings: list[Issue],
+    *,
+    known_gates: Collection[str] | None,
+    machines: MachineNames | None,
+    no_workstations: Issue | None,
+    handoff_field: str,
+    locate: Callable[[Issue], Issue] = lambda issue: issue,
+) -> Contract:
+    """The checks every built contract gets, whatever it was read from (a WRK file, an
+    issue): its gate names, its machine names (``machines``; None: not checked; each issue
+    placed by ``locate``), an execute row without workstations (``no_workstations``; None: not
+    a problem) and a multi-machine item without its handoff evidence folder. A derived contract
+    gets warnings where an explicit one gets errors. Appends to ``errors``/``warnings``;
+    returns the contract with its canonical machine names."""
     errors += gate_issues(contract, known_gate_names() if known_gates is None else known_gates)
     if machines is not None:
-        errors += [_locate(issue, item, source) for issue in machines.issues(contract)]
+        errors += [locate(issue) for issue in machines.issues(contract)]
         contract = replace(contract, canonical_names=canonical_names(contract, machines))
-    if contract.stage("execute").assignment.workstations is None:
-        (warnings if derived else errors).append(
-            Issue("execution_workstations", "execute has no workstations (none declared)")
+    severity = warnings if contract.derived else errors
+    if no_workstations is not None and contract.stage("execute").assignment.workstations is None:
+        severity.append(no_workstations)
+    if contract.multi_machine and not contract.handoff_evidence_ref:
+        severity.append(
+            Issue(handoff_field, "required: stages of this item run on more than one machine")
         )
-    if contract.multi_machine and not handoff_ref:
-        (warnings if derived else errors).append(
-            Issue(
-                "handoff_evidence_ref",
-                "required: stages of this item run on more than one machine",
-            )
-        )
-    return ValidationResult(path, wrk_id, tuple(errors), tuple(warnings), contract, item)
+    return contract

@@ -11,9 +11,11 @@ ancestry) and reports, per chain,
   in a later commit (edited: records are written once, so any change is one),
 - a ``HEAD`` whose sequence number is lower than one a commit held (moved backwards).
 
-It costs three git processes whatever the number of records: ``rev-parse`` (is there a commit),
-one ``git log --raw`` over the evidence folder (every record and ``HEAD`` version any commit
-added, with its blob id) and one ``git cat-file --batch`` for the ``HEAD`` versions. Nothing is
+It costs four git processes whatever the number of records: ``rev-parse`` to find the work tree,
+``rev-parse`` again (is there a commit), one ``git log --raw`` over the evidence folder (every
+record and ``HEAD`` version any commit added, with its blob id) and one ``git cat-file --batch``
+for the ``HEAD`` versions; and one more read of each record the history holds, to compare its
+bytes with the blob (git's blob id is not the sha256 the chain check computed). Nothing is
 compared when the folder is not in a work tree, the repository has no commit, or no commit
 holds the evidence yet (it is untracked): that is said, never an error.
 """

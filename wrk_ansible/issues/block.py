@@ -26,7 +26,13 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from wrk_ansible.contract.models import PathText, StageAssignments, StageRequirementMap
+from wrk_ansible.contract.models import (
+    NOT_A_TEMPLATE,
+    TEMPLATE_MARKERS,
+    PathText,
+    StageAssignments,
+    StageRequirementMap,
+)
 from wrk_ansible.contract.resolve import Issue, pydantic_issues
 from wrk_ansible.errors import InputError
 from wrk_ansible.safeyaml import parse_yaml
@@ -36,7 +42,6 @@ MAX_BLOCK_BYTES: Final = 64 * 1024
 WHERE: Final = "wrk block"
 _OPEN: Final = re.compile(r"^ {0,3}```wrk[ \t]*$")
 _CLOSE: Final = re.compile(r"^ {0,3}```[ \t]*$")
-_TEMPLATE: Final = re.compile(r"\{\{|\{%|\{#")
 
 
 class BlockContract(BaseModel):
@@ -120,19 +125,15 @@ def parse_block(body: str) -> Block | None:
             (_issue(None, f"larger than the {MAX_BLOCK_BYTES // 1024} KiB limit", opening),),
         )
     for offset, line in enumerate(text.splitlines()):
-        if _TEMPLATE.search(line):
-            message = "looks like a Jinja template; contract values are plain data"
-            return Block(opening, None, (_issue(None, message, first + offset),))
+        if TEMPLATE_MARKERS.search(line):  # keys and comments too, not only values
+            return Block(opening, None, (_issue(None, NOT_A_TEMPLATE, first + offset),))
     try:
         parsed = parse_yaml(text, WHERE, line_offset=first - 1)
     except InputError as exc:
         return Block(opening, None, (_issue(None, exc.detail, exc.line or opening),))
     if parsed.duplicates:
         dup = parsed.duplicates[0]
-        message = (
-            f"key {dup.path[-1]!r} is given twice (lines {dup.first_line} and {dup.second_line})"
-        )
-        return Block(opening, None, (_issue(".".join(dup.path), message, dup.second_line),))
+        return Block(opening, None, (_issue(".".join(dup.path), dup.message, dup.second_line),))
     data = {} if parsed.data is None else parsed.data
     if not isinstance(data, dict):
         message = "expected a mapping (stage_assignments, machine_capability_requirements, ...)"

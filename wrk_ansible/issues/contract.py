@@ -37,12 +37,7 @@ from wrk_ansible.contract.resolve import (
     build_stages,
 )
 from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
-from wrk_ansible.contract.validate import (
-    ValidationResult,
-    canonical_names,
-    gate_issues,
-    known_gate_names,
-)
+from wrk_ansible.contract.validate import ValidationResult, finish_contract
 from wrk_ansible.issues.block import WHERE, Block, parse_block
 from wrk_ansible.issues.export import WorkIssue
 from wrk_ansible.issues.labels import Choice, Routing, route
@@ -283,22 +278,17 @@ def check_issue(
     )
     if block is not None:
         warnings += _disagreements(block, routing, host, directory)
-    errors += gate_issues(contract, known_gate_names() if known_gates is None else known_gates)
-    if directory is not None:
-        names = InventoryNames(directory)
-        errors += names.issues(contract)
-        contract = replace(contract, canonical_names=canonical_names(contract, names))
-    execute = contract.stage("execute")
-    if execute.assignment.workstations is None and not routing.multi_machine:
-        (warnings if derived else errors).append(
-            Issue("labels", "execute has no workstations (no machine: label, rule or default)")
-        )
-    if contract.multi_machine and not contract.handoff_evidence_ref:
-        (warnings if derived else errors).append(
-            Issue(
-                f"{WHERE}: handoff_evidence_ref",
-                "required: stages of this item run on more than one machine",
-            )
-        )
+    contract = finish_contract(
+        contract,
+        errors,
+        warnings,
+        known_gates=known_gates,
+        machines=InventoryNames(directory) if directory is not None else None,
+        # a multi-machine item without machines pauses at its gate (the row's ``awaiting``)
+        no_workstations=None
+        if routing.multi_machine
+        else Issue("labels", "execute has no workstations (no machine: label, rule or default)"),
+        handoff_field=f"{WHERE}: handoff_evidence_ref",
+    )
     result = ValidationResult(ref, ref, tuple(errors), tuple(warnings), contract, ref=ref)
     return IssueCheck(issue, routing, result, host)

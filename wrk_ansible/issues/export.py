@@ -199,8 +199,9 @@ def _field(index: int, loc: tuple[str | int, ...]) -> str:
 def _repository(
     entry: ExportedIssue, given: tuple[str, str] | None, where: str
 ) -> tuple[str, str] | None:
-    """(owner, repo) from the url, else repository.nameWithOwner, else ``given``; a
-    disagreement between them is an error."""
+    """(owner, repo) from the url, else repository.nameWithOwner (a disagreement between the
+    two is an error), else ``given`` (``--repo``: for entries that name no repository; several
+    exports can be read at once, so it never overrides one that does)."""
     found: list[tuple[str, tuple[str, str]]] = []
     if entry.url:
         from_url = ref_from_url(entry.url)
@@ -216,10 +217,8 @@ def _repository(
             found.append(("repository.nameWithOwner", parse_slug(entry.repository.nameWithOwner)))
         except InputError as exc:
             raise ValueError(exc.detail) from None
-    if given is not None:
-        found.append(("--repo", given))
     if not found:
-        return None
+        return given
     first_name, first = found[0]
     for name, other in found[1:]:
         if (other[0].lower(), other[1].lower()) != (first[0].lower(), first[1].lower()):

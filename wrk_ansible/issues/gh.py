@@ -23,7 +23,7 @@ from wrk_ansible.refs import parse_slug
 #: The fields wrk reads of an issue (the same as an export's).
 FIELDS: Final = ("number", "title", "state", "labels", "url", "body")
 TIMEOUT: Final = 60.0
-EXPORT_HINT: Final = "or give an export: --issues FILE (gh issue list --json ...)"
+EXPORT_HINT: Final = "; or give an export: --issues FILE (gh issue list --json ...)"
 #: One label as gh's ``--add-label`` reads it (a CSV field: no comma, no quote) and GitHub
 #: allows it (at most 50 characters).
 _LABEL: Final = re.compile(r'^[^\s,"\x00-\x1f\x7f-][^,"\x00-\x1f\x7f]{0,49}$')
@@ -105,9 +105,9 @@ def view_issue(
     try:
         done = _run(cmd, timeout=timeout, environ=environ)
     except _NotRun as exc:
-        raise InputError(f"cannot read {ref}: {exc} " + EXPORT_HINT, field="gh") from None
+        raise InputError(f"cannot read {ref}: {exc}" + EXPORT_HINT, field="gh") from None
     if done.returncode != 0:
-        raise InputError(f"cannot read {ref}: {meaning_of(done.stderr, done.returncode)} "
+        raise InputError(f"cannot read {ref}: {meaning_of(done.stderr, done.returncode)}"
                          + EXPORT_HINT, field="gh")  # fmt: skip
     try:
         data = json.loads(done.stdout)

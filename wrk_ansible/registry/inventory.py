@@ -26,7 +26,6 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
-from wrk_ansible.contract.template import AGENT_HOSTS
 from wrk_ansible.errors import InputError
 from wrk_ansible.names import select
 from wrk_ansible.packaged import inventory_plugins
@@ -36,7 +35,6 @@ from wrk_ansible.registry.workstation import SHOWN_CONNECTION_VARS, Workstation
 IMPLICIT_GROUPS: Final = frozenset({"all", "ungrouped"})
 #: Placeholders the queue uses for "anywhere"; the closest real thing is any host running an
 #: agent, the place ``$agent_hosts`` names.
-_ANYWHERE: Final = frozenset({"any", "all", "*", "anywhere"})
 #: Vars that describe the fleet, not a host: read from group ``all`` (``group_vars/all/``) into
 #: :attr:`Registry.fleet_vars`, and not validated as host vars.
 FLEET_VARS: Final = frozenset({"wrk_agent_catalog", "wrk_quota_pacing", "wrk_quota_fresh_hours"})
@@ -89,8 +87,6 @@ class Registry:
     def suggest(self, name: str) -> str | None:
         """The closest known host, alias or group name, for error messages."""
         folded = name.strip().casefold()
-        if folded in _ANYWHERE:
-            return AGENT_HOSTS
         known = {key: key for key in self._index}
         for ws in self.workstations:
             known.update({n.casefold(): n for n in ws.names})

@@ -10,18 +10,17 @@ from typing import Any
 
 from wrk_ansible.atomic import replace_file
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
-from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
-from wrk_ansible.contract.validate import repository_root
+from wrk_ansible.contract.validate import item_root
 from wrk_ansible.decision.outcomes import Check
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.handoff import artifact_checks
-from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.evidence.ledger import Ledger, folder_of
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.evidence.reservations import holdings, others
 from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
-from wrk_ansible.report.collect import collect, host_facts, used_hosts
+from wrk_ansible.report.collect import Checked, collect, host_facts, used_hosts
 from wrk_ansible.report.data import Report, build_report
 from wrk_ansible.report.export import report_dict
 from wrk_ansible.report.facts import HostFact
@@ -52,11 +51,15 @@ def forecast_inputs(
     )
     held = holdings(ledger)
     checked: dict[tuple[str, str, tuple[str, ...]], tuple[Check, ...]] = {}
+    # an item with no evidence folder has no handoff: listed once, not looked up per row
+    recorded = {wrk for wrk, _ in ledger.chains()}
 
     def artifacts(contract: Contract, row: ResolvedStage, hosts: Sequence[str]) -> Sequence[Check]:
+        if folder_of(contract.wrk_id) not in recorded:
+            return ()
         key = (contract.path, row.stage, tuple(hosts))
         if key not in checked:
-            root = repository_root(contract.path)
+            root = item_root(contract)
             found = artifact_checks(ledger, contract.wrk_id, hosts, root, row.stage)
             checked[key] = tuple(found)
         return checked[key]
@@ -80,7 +83,7 @@ class Review:
 
 
 def build_review(
-    paths: Sequence[str],
+    checked: Sequence[Checked],
     *,
     registry: Registry | None,
     ledger: Ledger,
@@ -89,14 +92,14 @@ def build_review(
     fresh_hours: float = DEFAULT_FRESH_HOURS,
     title: str = "wrk review",
     directory: Hosts | None = None,
-    matrix: Matrix = DEFAULT_MATRIX,
+    titles: bool = True,
 ) -> Review:
-    """The report's data for ``paths``: every item, each row's forecast and the capacity risk
-    when there is an inventory (each used host drained alone, plus the ``drain`` set together
-    when given). Names resolve through ``directory`` (the registry with its places by role,
-    :func:`wrk_ansible.placement.placed`); rows a WRK leaves out come from ``matrix``."""
+    """The report's data for the ``checked`` work items (checked against ``directory``, the
+    registry with its places by role, :func:`wrk_ansible.placement.placed`): every item, each
+    row's forecast and the capacity risk when there is an inventory (each used host drained
+    alone, plus the ``drain`` set together when given)."""
     hosts_view = directory or (placed(registry, None, None) if registry is not None else None)
-    found = collect(paths, hosts_view, ledger, signing_keys, matrix)
+    found = collect(checked, hosts_view, ledger, signing_keys, titles=titles)
     scenarios: list[Scenario] = []
     baseline: dict[tuple[str, str], Forecast] = {}
     if registry is not None and hosts_view is not None:
@@ -147,18 +150,17 @@ def write_page(report: Report, output: str) -> Path:
 
 
 def queue_whatif(
-    paths: Sequence[str],
+    checked: Sequence[Checked],
     *,
     registry: Registry,
     ledger: Ledger,
     drain: Sequence[str],
     fresh_hours: float = DEFAULT_FRESH_HOURS,
     directory: Hosts | None = None,
-    matrix: Matrix = DEFAULT_MATRIX,
 ) -> Scenario:
-    """The forecast for draining ``drain`` together over the WRKs at ``paths``."""
+    """The forecast for draining ``drain`` together over the ``checked`` work items."""
     hosts = drained_names(registry, drain)
     view = directory or placed(registry, None, None)
-    found = collect(paths, view, ledger, matrix=matrix)
+    found = collect(checked, view, ledger)
     inputs = forecast_inputs(registry, ledger, fresh_hours)
     return what_if(found.contracts, view, hosts, inputs, skipped=found.skipped)

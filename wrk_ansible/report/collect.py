@@ -17,6 +17,7 @@ from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.query import select
 from wrk_ansible.evidence.records import GateBody, HandoffBody, TypedRecord
+from wrk_ansible.issues.contract import IssueCheck
 from wrk_ansible.names import Directory, check_against, row_scope
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.report.facts import (
@@ -27,6 +28,7 @@ from wrk_ansible.report.facts import (
     HostFact,
     IssueFact,
     ItemFacts,
+    RoutingFact,
     RowFacts,
 )
 
@@ -128,19 +130,41 @@ def evidence_facts(
     return gates, handoffs, chain
 
 
+def routing_fact(check: IssueCheck) -> RoutingFact:
+    """What the page shows of an issue's routing."""
+    routing = check.routing
+    machine, provider = routing.machine, routing.provider
+    return RoutingFact(
+        machine=machine.value if machine else None,
+        machine_by=machine.by if machine else None,
+        host=check.host,
+        provider=provider.value if provider else None,
+        provider_by=provider.by if provider else None,
+        routable=routing.routable,
+        reason="; ".join(routing.skipped) or None,
+    )
+
+
 def item_facts(
     result: ValidationResult,
     registry: Directory | None,
     ledger: Ledger,
     signing_keys: Mapping[str, str],
+    *,
+    issue: IssueCheck | None = None,
+    titles: bool = True,
 ) -> ItemFacts:
     contract = result.contract
     wrk = result.wrk_id or Path(result.path).stem
     gates, handoffs, chain = evidence_facts(ledger, wrk, signing_keys)
+    if issue is not None:
+        title: str | None = issue.issue.title
+    else:
+        title = contract.title if contract else _title(result)
     return ItemFacts(
         path=result.path,
         wrk_id=wrk,
-        title=contract.title if contract else _title(result),
+        title=title if titles else None,
         status=contract.status if contract else _status(result),
         derived=result.derived,
         errors=tuple(_issue(i) for i in result.errors),
@@ -149,6 +173,8 @@ def item_facts(
         gates=gates,
         chain=chain,
         handoffs=handoffs,
+        url=issue.issue.url if issue is not None else None,
+        routing=routing_fact(issue) if issue is not None else None,
     )
 
 
@@ -162,23 +188,36 @@ def _status(result: ValidationResult) -> str | None:
     return None if value is None else str(value)
 
 
+#: A work item as checked: its result and, for an issue, its routing.
+Checked = tuple[ValidationResult, "IssueCheck | None"]
+
+
+def check_paths(
+    paths: Iterable[str], registry: Directory | None, matrix: Matrix = DEFAULT_MATRIX
+) -> list[Checked]:
+    """Every WRK file at ``paths`` checked (names through ``registry``, rows left out from
+    ``matrix``)."""
+    return [(check_against(path, registry, matrix=matrix), None) for path in paths]
+
+
 def collect(
-    paths: Iterable[str],
+    checked: Iterable[Checked],
     registry: Directory | None,
     ledger: Ledger,
     signing_keys: Mapping[str, str] | None = None,
-    matrix: Matrix = DEFAULT_MATRIX,
+    *,
+    titles: bool = True,
 ) -> Collected:
-    """Check every WRK (names through ``registry``, rows left out from ``matrix``) and read
-    its evidence."""
+    """Read the evidence of every checked work item (``titles``: False leaves titles out,
+    ``privacy: omit_titles``)."""
     out = Collected()
-    for path in paths:
-        result = check_against(path, registry, matrix=matrix)
-        out.items.append(item_facts(result, registry, ledger, signing_keys or {}))
+    for result, issue in checked:
+        facts = item_facts(result, registry, ledger, signing_keys or {}, issue=issue, titles=titles)
+        out.items.append(facts)
         if result.contract is not None and result.valid:
             out.contracts.append(result.contract)
         else:
-            out.skipped.append(path)
+            out.skipped.append(result.path)
     return out
 
 

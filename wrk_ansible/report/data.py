@@ -32,6 +32,8 @@ from wrk_ansible.report.queue import (
 )
 from wrk_ansible.report.whatif import Scenario
 
+#: An issue's warning the routing line already says.
+NOT_ROUTABLE: Final = "not routable: "
 #: Row states, worst first; each has a colour and a text label on the page.
 STATES: Final = ("fail", "pause", "fallback", "not-run", "pass")
 LABELS: Final = {
@@ -89,6 +91,14 @@ class ItemView:
     gaps: int = 0
     #: Position in WRK id order (the page's default order, restored by sorting).
     order: int = 0
+    #: An issue's web page, and how it was routed (machine and provider, and who chose each).
+    url: str | None = None
+    routing: str = ""
+    #: A large page draws the rows of items never gated once per distinct set: the number of
+    #: the item's set (:class:`ShapeView`), or None when its rows are drawn in its section.
+    shape: int | None = None
+    #: False when no contract could be built (its rows would be empty placeholders).
+    has_rows: bool = True
 
     @property
     def valid(self) -> bool:
@@ -97,6 +107,29 @@ class ItemView:
     @property
     def states(self) -> tuple[str, ...]:
         return tuple(s for s in STATES if any(r.state == s for r in self.rows))
+
+
+@dataclass(frozen=True)
+class ShapeView:
+    """Rows shared by items never gated: drawn once, each item links to them."""
+
+    number: int
+    rows: tuple[RowView, ...]
+    items: int
+
+
+@dataclass(frozen=True)
+class RoutingView:
+    """How many issues went to one machine and provider, and who chose them."""
+
+    machine: str
+    host: str
+    provider: str
+    items: int
+
+
+#: Above this many items, the rows of items never gated are drawn once per distinct set.
+COMPACT_AT: Final = 500
 
 
 @dataclass(frozen=True)
@@ -115,6 +148,8 @@ class Report:
     stages: tuple[tuple[str, str], ...]
     capacity: tuple[CapacityView, ...]
     notes: tuple[str, ...] = ()
+    shapes: tuple[ShapeView, ...] = ()
+    routing: tuple[RoutingView, ...] = ()
 
     @property
     def error_items(self) -> int:
@@ -174,6 +209,49 @@ def anchor_for(wrk_id: str, taken: set[str]) -> str:
     return anchor
 
 
+def _routing_text(item: ItemFacts) -> str:
+    routing = item.routing
+    if routing is None:
+        return ""
+    machine = f"{routing.machine} ({routing.machine_by})" if routing.machine else "no machine"
+    if routing.host and routing.machine and routing.host != routing.machine:
+        machine += f" = {routing.host}"
+    provider = f"{routing.provider} ({routing.provider_by})" if routing.provider else "none"
+    text = f"machine {machine} · provider {provider}"
+    if not routing.routable:
+        text += f" · not routable: {routing.reason}"
+    return text
+
+
+def _by(value: str | None, by: str | None) -> str:
+    return f"{value} ({by})" if value else "-"
+
+
+def routing_views(items: Sequence[ItemFacts]) -> tuple[RoutingView, ...]:
+    """Routable issues counted per (machine, host, provider), most first."""
+    counts = Counter(
+        (_by(r.machine, r.machine_by), r.host or "-", _by(r.provider, r.provider_by))
+        for r in (item.routing for item in items)
+        if r is not None and r.routable
+    )
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(RoutingView(m, h, p, n) for (m, h, p), n in ordered)
+
+
+def compact(views: Sequence[ItemView]) -> tuple[list[ItemView], tuple[ShapeView, ...]]:
+    """Items never gated (no verdict, no handoff) share their rows: one :class:`ShapeView`
+    per distinct set, most used first, each item naming its set."""
+    counts = Counter(
+        v.rows
+        for v in views
+        if v.valid and not v.handoffs and all(r.state == "not-run" for r in v.rows)
+    )
+    numbers = {rows: n for n, (rows, _) in enumerate(counts.most_common(), start=1)}
+    shapes = tuple(ShapeView(numbers[rows], rows, count) for rows, count in counts.most_common())
+    out = [replace(v, shape=numbers[v.rows]) if v.valid and v.rows in numbers else v for v in views]
+    return out, shapes
+
+
 def item_view(item: ItemFacts, anchor: str) -> ItemView:
     latest = latest_gates(item.gates)
     by_stage = {row.stage: row for row in item.rows}
@@ -210,13 +288,20 @@ def item_view(item: ItemFacts, anchor: str) -> ItemView:
         status=item.status or "(none)",
         derived=item.derived,
         errors=tuple(issue_text(i.field, i.message, i.line, i.file) for i in item.errors),
-        warnings=tuple(issue_text(i.field, i.message, i.line, i.file) for i in item.warnings),
+        warnings=tuple(
+            issue_text(i.field, i.message, i.line, i.file)
+            for i in item.warnings
+            if not (item.routing is not None and i.message.startswith(NOT_ROUTABLE))
+        ),
         rows=rows,
         machines=tuple(machines),
         worst=worst,
         chain_state=chain_state,
         chain_text=chain_text,
         handoffs=handoffs,
+        url=item.url,
+        routing=_routing_text(item),
+        has_rows=bool(item.rows),
     )
 
 
@@ -242,7 +327,14 @@ def build_report(
         view = item_view(item, anchors[item.path])
         views.append(replace(view, gaps=len(found), order=len(views)))
     row_states = Counter(r.state for v in views for r in v.rows)
+    shapes: tuple[ShapeView, ...] = ()
     notes = []
+    if len(views) > COMPACT_AT:
+        views, shapes = compact(views)
+        notes.append(
+            f"{len(views)} items: the rows of the {sum(s.items for s in shapes)} never gated are "
+            f"drawn once per distinct set ({len(shapes)} contract shape(s), under Contract shapes)"
+        )
     if hosts is None:
         notes.append("no inventory: machine names were not checked and capacity risk is not shown")
     return Report(
@@ -258,4 +350,6 @@ def build_report(
         stages=tuple((s, STAGE_TITLES[s]) for s in STAGE_IDS),
         capacity=capacity_views(scenarios, anchors),
         notes=tuple(notes),
+        shapes=shapes,
+        routing=routing_views(ordered),
     )

@@ -21,6 +21,7 @@ SCHEMA_VERSION: Final = 1
 PRIORITY: Final = {
     "p1": "P1",
     "fail": "P1",
+    "labels": "P2",
     "error": "P2",
     "unknown-machine": "P2",
     "derived": "P3",
@@ -78,6 +79,7 @@ def _item(item: ItemView, forecasts: Forecasts) -> dict[str, Any]:
         "chain": {"state": item.chain_state, "text": item.chain_text},
         "handoffs": list(item.handoffs),
         "rows": [_row(r, forecasts.get((item.path, r.stage))) for r in item.rows],
+        **({"url": item.url, "routing": item.routing} if item.routing else {}),
     }
 
 
@@ -155,4 +157,8 @@ def report_dict(
         "items": [_item(i, forecasts) for i in report.items],
         "machines": [_load(m) for m in report.machines],
         "capacity": [_capacity(c) for c in report.capacity],
+        "routing": [
+            {"machine": v.machine, "host": v.host, "provider": v.provider, "issues": v.items}
+            for v in report.routing
+        ],
     }

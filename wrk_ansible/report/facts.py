@@ -91,8 +91,22 @@ class HandoffFact:
 
 
 @dataclass(frozen=True)
+class RoutingFact:
+    """How an issue was routed: the machine and provider and who chose each (``label``,
+    ``rule N``, ``lane``, ``default``), the host the machine is, and why it is not routable."""
+
+    machine: str | None = None
+    machine_by: str | None = None
+    host: str | None = None
+    provider: str | None = None
+    provider_by: str | None = None
+    routable: bool = True
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class ItemFacts:
-    """Everything read about one WRK file."""
+    """Everything read about one work item (a WRK file or an issue)."""
 
     path: str
     wrk_id: str
@@ -106,6 +120,13 @@ class ItemFacts:
     gates: tuple[GateFact, ...] = ()
     chain: ChainFact = ChainFact()
     handoffs: tuple[HandoffFact, ...] = ()
+    #: An issue's web page; its routing (None for a WRK file).
+    url: str | None = None
+    routing: RoutingFact | None = None
+
+    @property
+    def is_issue(self) -> bool:
+        return self.routing is not None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from wrk_ansible.report.queue import natural_key
 GAP_KINDS: Final = (
     ("p1", "P1 gap"),
     ("fail", "gate failed"),
+    ("labels", "label contradiction"),
     ("error", "contract error"),
     ("unknown-machine", "unknown machine"),
     ("derived", "derived contract"),
@@ -95,8 +96,10 @@ def item_gaps(item: ItemFacts, anchor: str) -> list[GapView]:
     for issue in item.errors:
         text = issue_text(issue.field, issue.message, issue.line, issue.file)
         kind = "unknown-machine" if issue.unknown_machine else "error"
+        if item.is_issue and issue.field == "labels" and " contradict" in issue.message:
+            kind = "labels"
         gaps.append(GapView(kind, wrk, anchor, text))
-    if item.derived and item.rows:
+    if item.derived and item.rows and not item.is_issue:  # an issue's labels are its contract
         gaps.append(
             GapView(
                 "derived",

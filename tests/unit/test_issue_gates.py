@@ -1,0 +1,94 @@
+"""What each built-in row gate reads of an issue (docs/gates.md, "On a GitHub issue"): real
+issues of the team's July export, under its real rules, with labels and bodies varied."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from _gatekit import TEAM_MATRIX, outcomes, registry
+from _issuekit import july, rules
+
+from wrk_ansible.decision.outcomes import Verdict
+from wrk_ansible.evidence.ledger import Ledger
+from wrk_ansible.gates.base import GateContext, gate_context
+from wrk_ansible.gates.documents import plan_html, plan_schema, resource_intelligence
+from wrk_ansible.gates.queue import queue_valid
+from wrk_ansible.issues.contract import check_issue
+from wrk_ansible.issues.export import WorkIssue
+from wrk_ansible.refs import parse_ref
+
+LICENSED = parse_ref("vamseeachanta/digitalmodel#157")  # machine:licensed-win-1, lane:codex
+
+
+def _issue(**changes: object) -> WorkIssue:
+    found = next(i for i in july() if i.ref == LICENSED)
+    return dataclasses.replace(found, **changes)  # type: ignore[arg-type]
+
+
+def _ctx(issue: WorkIssue, stage: str, tmp_path: Path) -> GateContext:
+    reg = registry()
+    checked = check_issue(issue, rules(), directory=reg, matrix=TEAM_MATRIX)
+    contract = checked.result.contract
+    assert contract is not None, checked.result.errors
+    return gate_context(
+        contract, contract.stage(stage), registry=reg, here=reg.get("dev-primary"),
+        ledger=Ledger(tmp_path / "ev"),
+    )  # fmt: skip
+
+
+def test_queue_valid_reads_state_and_skip_labels(tmp_path: Path) -> None:
+    assert outcomes(queue_valid(_ctx(_issue(), "claim", tmp_path))) == {
+        "issue-open": "pass",
+        "issue-status": "pass",
+        "issue-routable": "pass",
+    }
+    held = _issue(labels=(*_issue().labels, "wip"))
+    result = queue_valid(_ctx(held, "claim", tmp_path))
+    assert result.verdict is Verdict.FAIL
+    routable = next(c for c in result.checks if c.name == "issue-routable")
+    assert routable.reason == "not routable: labelled wip (skip_if_labeled)"
+    assert outcomes(queue_valid(_ctx(held, "execute", tmp_path)))["issue-open"] == "pass"
+    closed = _issue(state="CLOSED")
+    assert queue_valid(_ctx(closed, "execute", tmp_path)).verdict is Verdict.FAIL
+    assert queue_valid(_ctx(closed, "close", tmp_path)).verdict is Verdict.PASS  # done
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        ("status:plan-approved", Verdict.PASS),
+        ("status:working", Verdict.PASS),
+        ("status:plan-review", Verdict.PAUSE),
+        (None, Verdict.PAUSE),
+    ],
+)
+def test_plan_schema_reads_the_status_label(
+    status: str | None, verdict: Verdict, tmp_path: Path
+) -> None:
+    labels = tuple(x for x in _issue().labels if not x.startswith("status:"))
+    issue = _issue(labels=labels + ((status,) if status else ()))
+    result = plan_schema(_ctx(issue, "plan_draft", tmp_path))
+    assert result.verdict is verdict
+    if verdict is Verdict.PAUSE:
+        assert "label it status:plan-approved" in result.gaps[0].proposals[0]
+
+
+def test_plan_html_is_skipped_saying_why(tmp_path: Path) -> None:
+    result = plan_html(_ctx(_issue(), "plan_draft", tmp_path))
+    assert result.verdict is Verdict.PASS  # nothing to wait for
+    (only,) = result.checks
+    assert only.outcome.value == "skipped"  # shown as skipped, never as a pass
+    assert only.reason == "skipped for an issue: an issue names no HTML rendering of its plan"
+
+
+def test_resource_intelligence_reads_the_body(tmp_path: Path) -> None:
+    bare = resource_intelligence(
+        _ctx(_issue(body="Just a title."), "resource_intelligence", tmp_path)
+    )
+    assert bare.verdict is Verdict.PAUSE
+    assert "in the body of vamseeachanta/digitalmodel#157" in bare.gaps[0].summary
+    body = "## Summary\nBenchmark.\n\n## Sources\n- OrcaFlex manual\n\n## Legal\nInternal only.\n"
+    full = resource_intelligence(_ctx(_issue(body=body), "resource_intelligence", tmp_path))
+    assert full.verdict is Verdict.PASS
