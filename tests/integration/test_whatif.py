@@ -26,6 +26,7 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 INVENTORY = EXAMPLES / "inventory"
+TEAM_RULES = REPO / "config" / "routing-rules.yml"
 RunWrk = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
@@ -77,13 +78,15 @@ def test_drain_license_host_json(run_wrk: RunWrk, tmp_path: Path, tree_hash: Any
     assert data["drained"] == ["ace-win-1"]  # the alias resolves to its host
     assert data["items"] == 3
     rows = impacts(data)
-    # WRK-1342 executes only on the licence hosts; ace-win-2 has no access and no attestation
+    # WRK-1342 executes only on the licence hosts; the team's rules file (wrk.yml's
+    # routing_rules) holds ace-win-2 unavailable, and says why
     paused = rows[("WRK-1342", "execute")]
     assert (paused["before"]["verdict"], paused["before"]["hosts"]) == ("pass", ["ace-win-1"])
     assert paused["before"]["readiness"]["ace-win-1"]["basis"] == "assumed"
     assert paused["after"] == "pause"
     assert paused["loses"] == ["ace-win-1"]
-    assert "ace-win-2 has no remote access" in paused["reason"]
+    assert "ace-win-2 is unavailable per " in paused["reason"]
+    assert "(machines.licensed-win-2): blocked on wh#3721" in paused["reason"]
     assert paused["proposals"][-1].startswith("pause WRK-1342 execute")
     # WRK-635 runs dev-primary + ace-win-1 in parallel, falling back to dev-secondary
     fallback = rows[("WRK-635", "execute")]
@@ -114,11 +117,36 @@ def test_draining_two_hosts_together(run_wrk: RunWrk, tmp_path: Path) -> None:
     assert review["hosts"] == ["dev-secondary"]
 
 
+def test_drain_license_host_without_rules_hold(
+    run_wrk: RunWrk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the rules file's machine back (``available: true``), the host without remote
+    access is still not ready: it has no attestation."""
+    monkeypatch.setenv("WRK_ROUTING_RULES", str(rules_with_every_machine_available(tmp_path)))
+    data = as_json(whatif(run_wrk, tmp_path / "ev", "--drain", "licensed-win-1", "--json"))
+    paused = impacts(data)[("WRK-1342", "execute")]
+    assert paused["after"] == "pause"
+    assert "ace-win-2 has no remote access" in paused["reason"]
+    assert "unavailable per" not in paused["reason"]
+
+
+def rules_with_every_machine_available(base: Path) -> Path:
+    """The team's rules file with ``available: false`` turned true (nothing else changed)."""
+    text = TEAM_RULES.read_text(encoding="utf-8")
+    assert text.count("available: false,") == 1, "control: the file holds one machine"
+    path = base / "routing-rules.yml"
+    path.write_text(text.replace("available: false,", "available: true,"), encoding="utf-8")
+    return path
+
+
 def test_only_a_signed_attestation_lets_a_host_without_access_take_over(
-    run_wrk: RunWrk, tmp_path: Path
+    run_wrk: RunWrk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As for the gate: an unsigned attestation vouches for nothing; one signed by the key
-    the inventory names does, and a key rotation ends that at once."""
+    the inventory names does, and a key rotation ends that at once. (The team's rules file
+    holds ace-win-2 unavailable: here its machine is made available, so only the attestation
+    decides.)"""
+    monkeypatch.setenv("WRK_ROUTING_RULES", str(rules_with_every_machine_available(tmp_path)))
     evidence = tmp_path / "ev"
     observe(evidence, "ace-win-2", "WRK-1342", ok=True, local=True)
     unsigned = impacts(as_json(whatif(run_wrk, evidence, "--drain", "ace-win-1", "--json")))

@@ -124,7 +124,9 @@ def open_registry(args: argparse.Namespace, *, required: bool = True) -> Any:
     A missing inventory is an error when it was named (flag or environment) or ``required``;
     otherwise (only the default ./inventory is missing) it returns None.
     Reads the registry snapshot when the inventory's files are unchanged (no Ansible import),
-    else through Ansible (:mod:`wrk_ansible.registry.inventory`).
+    else through Ansible (:mod:`wrk_ansible.registry.inventory`). With a rules file
+    (``routing_rules:``), its roster's facts are laid over the hosts its machines resolve to
+    (:mod:`wrk_ansible.registry.roster`): the one place they are loaded.
     """
     from wrk_ansible.errors import InputError
 
@@ -140,7 +142,15 @@ def open_registry(args: argparse.Namespace, *, required: bool = True) -> Any:
         )
     from wrk_ansible.registry.snapshot import cached_registry
 
-    return cached_registry(source)
+    registry = cached_registry(source)
+    rules_path = settings(args).routing_rules().value
+    if rules_path is None:
+        return registry
+    # The rules file's roster facts (available: false holds a host) laid over the inventory
+    # after the snapshot, so a change to the rules file is seen at once.
+    from wrk_ansible.registry.roster import lay_over
+
+    return lay_over(registry, issue_source(args).rules, rules_path)
 
 
 def placed_directory(args: argparse.Namespace, registry: Any) -> Any:

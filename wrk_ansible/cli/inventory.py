@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from wrk_ansible.cli.common import add_inventory, add_json, emit_json, inventory_source, note
+from wrk_ansible.cli.common import (
+    add_inventory,
+    add_json,
+    emit_json,
+    inventory_source,
+    note,
+    open_registry,
+)
 
 
 def _allow(parser: argparse.ArgumentParser) -> None:
@@ -133,7 +140,7 @@ def _report(args: argparse.Namespace, summary: dict[str, Any]) -> int:
         summary["files"],
     )
     if args.json:
-        emit_json({"host": host, "action": action, "changed": keys, "files": files})
+        emit_json(summary)
     elif files:
         what = f" {', '.join(keys)}" if keys else ""
         note(f"{host}: {action}{what} ({', '.join(files)})")
@@ -186,15 +193,13 @@ def run_unset(args: argparse.Namespace) -> int:
 
 
 def _state_change(args: argparse.Namespace, what: str) -> int:
-    """drain, resume and retire: one state change of one host, under the inventory lock."""
+    """drain and retire: one state change of one host, under the inventory lock."""
     from wrk_ansible.registry import ops
 
     with _editing(args) as edit:
         host = ops.resolve(edit, args.host)
         if what == "drained":
             ops.drain(edit, host, args.reason)
-        elif what == "resumed":
-            ops.resume(edit, host, unretire=args.unretire)
         else:
             ops.retire(edit, host, reason=args.reason)
         summary = _summary(host, what, [], edit)
@@ -206,7 +211,27 @@ def run_drain(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    return _state_change(args, "resumed")
+    """Clear the inventory's own state (drained, or retired with --unretire). Other sources
+    that hold the host unavailable (the rules file's ``available: false``, ...) are left as
+    they are and named: on stderr, and in ``--json`` as ``still_unavailable``."""
+    from wrk_ansible.registry import ops
+
+    # read before anything is written: a registry or rules file that cannot be read changes
+    # nothing
+    held = open_registry(args).get(args.host)
+    with _editing(args) as edit:
+        host = ops.resolve(edit, args.host)
+        ops.resume(edit, host, unretire=args.unretire)
+        summary = _summary(host, "resumed", [], edit)
+    others = held.unavailable_per
+    summary["still_unavailable"] = [u.as_dict() for u in others]
+    code = _report(args, summary)
+    for other in others:
+        note(
+            f"wrk: note: {other.text(host)}; resume clears only the inventory's own state, "
+            f"so {host} stays out of every decision until {other.source} says otherwise"
+        )
+    return code
 
 
 def run_retire(args: argparse.Namespace) -> int:

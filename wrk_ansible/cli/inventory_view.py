@@ -10,8 +10,9 @@ import sys
 from typing import Any
 
 from wrk_ansible.cli.common import emit_json, open_registry
+from wrk_ansible.registry.availability import INVENTORY
 
-_STATE_STYLE = {"active": "green", "drained": "yellow", "retired": "dim"}
+_STATE_STYLE = {"active": "green", "drained": "yellow", "retired": "dim", "unavailable": "yellow"}
 
 
 def _console() -> Any:
@@ -20,13 +21,23 @@ def _console() -> Any:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
-def _state(ws: Any) -> str:
+def _state(ws: Any, *, since: bool = False) -> str:
+    """The inventory's state (with its reason), then every other source holding the host
+    (``unavailable per FILE``): any one of them keeps work away."""
     from rich.markup import escape
 
-    text = ws.state
-    if ws.state_reason:
-        text += f" ({ws.state_reason})"
-    return f"[{_STATE_STYLE.get(ws.state, '')}]{escape(text)}[/]"
+    parts = []
+    for u in ws.unavailability:
+        text = u.found
+        if u.source == INVENTORY:  # the others' reasons are long: `show` has a row for each
+            text += (f" ({u.reason})" if u.reason else "") + (
+                f" since {u.since}" if since and u.since else ""
+            )
+        parts.append(f"[{_STATE_STYLE.get(u.state, 'yellow')}]{escape(text)}[/]")
+    if not parts:
+        return f"[{_STATE_STYLE['active']}]active[/]"
+    # held elsewhere only: resuming it in the inventory would not bring it back
+    return "; ".join(parts) + (" (inventory: active)" if ws.state == "active" else "")
 
 
 def _join(values: Any) -> str:
@@ -79,6 +90,18 @@ def _license_text(lic: Any) -> str:
     return f"{lic.feature}: {lic.kind} {where}{seats}{guessed}"
 
 
+def _roster_rows(facts: Any) -> list[tuple[str, str]]:
+    """What the rules file's roster says of the host (only when a roster machine is it)."""
+    from rich.markup import escape
+
+    return [
+        ("roster", escape(f"{facts.source} ({facts.entry})")),
+        ("capabilities", _join(facts.capabilities)),
+        ("capacity", escape(facts.capacity or "-")),
+        ("shared tenancy", "yes" if facts.shared_tenancy else "no"),
+    ]
+
+
 def run_show(args: argparse.Namespace) -> int:
     """One workstation's identity, declared capabilities and state."""
     from rich.markup import escape
@@ -89,12 +112,11 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(ws.as_dict())
         return 0
-    since = f" since {ws.state_since}" if ws.state_since else ""
     table = Table(title=f"{ws.name}", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     rows: list[tuple[str, str]] = [
-        ("state", _state(ws) + escape(since)),
+        ("state", _state(ws, since=True)),
         ("aliases", _join(ws.aliases)),
         ("groups", _join(ws.groups)),
         ("access", ws.access),
@@ -108,6 +130,9 @@ def run_show(args: argparse.Namespace) -> int:
         ("signing key", escape(ws.signing_key or "-")),
         ("notes", escape(ws.notes or "-")),
     ]
+    rows[1:1] = [("unavailable", escape(u.text(ws.name))) for u in ws.unavailable_per]
+    if ws.roster is not None:
+        rows += _roster_rows(ws.roster)
     for field, value in rows:
         table.add_row(field, value)
     _console().print(table)

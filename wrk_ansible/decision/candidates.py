@@ -2,9 +2,11 @@
 
 The hosts come from the one name resolver (:func:`wrk_ansible.names.row_scope`): the assigned
 hosts in order (a name, a list, a parallel list, group members in inventory order), then the
-ordered fallbacks. A host is screened out, with a reason, when it is unknown, drained or
-retired, or when what it declares contradicts a requirement (no license for a required
-feature, a declared tool version below the minimum: versions compare in the probe's grammar).
+ordered fallbacks. A host is screened out, with a reason, when it is unknown, when any source
+holds it unavailable (drained or retired in the inventory, ``available: false`` in the rules
+file: the reason names each source), or when what it declares contradicts a requirement (no
+license for a required feature, a declared tool version below the minimum: versions compare in
+the probe's grammar).
 """
 
 from __future__ import annotations
@@ -124,19 +126,18 @@ def screen(
             kind=SCREEN,
         )
     ]
-    if host.state != "active":
-        why = f"{host.name} is {host.state}" + (
-            f": {host.state_reason}" if host.state_reason else ""
-        )
+    said = host.unavailability
+    if said:  # any source that holds the host wins; the check names every one
         checks.append(
             Check(
                 name="state",
                 required="active",
-                found=host.state,
+                found="; ".join(u.found for u in said),
                 outcome=Outcome.FAIL,
-                reason=why,
+                reason="; ".join(u.text(host.name) for u in said),
                 host=host.name,
                 kind=SCREEN,
+                data={"unavailable_per": [u.source for u in said]},
             )
         )
     checks += declared_checks(host, requirements)

@@ -30,6 +30,20 @@ class LicenseLike(Protocol):
     def seats(self) -> int | None: ...
 
 
+class UnavailableLike(Protocol):
+    """One source holding a host unavailable (the inventory's drain, the rules file, ...)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def found(self) -> str:
+        """Short: ``drained``, ``unavailable per FILE``."""
+
+    def text(self, host: str) -> str:
+        """The sentence a gap shows, naming the source and why."""
+
+
 class HostLike(Protocol):
     """One host's identity, availability and declarations."""
 
@@ -37,10 +51,9 @@ class HostLike(Protocol):
     def name(self) -> str: ...
 
     @property
-    def state(self) -> str: ...
-
-    @property
-    def state_reason(self) -> str | None: ...
+    def unavailability(self) -> Sequence[UnavailableLike]:
+        """Every source holding the host unavailable; empty: it may be given work. Any one
+        source is enough to hold it."""
 
     @property
     def access(self) -> str: ...

@@ -141,7 +141,7 @@ def _proposals(row: ResolvedStage, hosts: HostDirectory, considered: set[str]) -
     out: list[str] = []
     for name in hosts.names:
         ws = hosts.find(name)
-        if ws is None or ws.name in considered or ws.state != "active":
+        if ws is None or ws.name in considered or ws.unavailability:
             continue
         if declared_checks(ws, row.requirements):
             continue

@@ -1,7 +1,8 @@
 """The typed, frozen view of one inventory host that the rest of wrk works with.
 
 Built from the host's validated ``wrk_*`` vars (:class:`HostVars`) plus the few connection vars
-that are safe to show. Nothing here knows about Ansible.
+that are safe to show; other sources (the rules file's roster) add what they say of the host
+(:mod:`wrk_ansible.registry.availability`). Nothing here knows about Ansible.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
+from wrk_ansible.registry.availability import RosterFacts, Unavailable, own_state
 from wrk_ansible.registry.hostvars import HostVars, LicenseDecl, StorageDecl, ToolDecl
 
 #: Connection vars shown by ``wrk inventory show``: where and how, never secrets or key paths.
@@ -47,6 +49,10 @@ class Workstation:
     notes: str | None = None
     #: Safe connection vars (see :data:`SHOWN_CONNECTION_VARS`), as name -> value.
     connection: tuple[tuple[str, str | int], ...] = ()
+    #: Sources besides the inventory's own state that hold the host unavailable.
+    unavailable_per: tuple[Unavailable, ...] = ()
+    #: What the rules file's roster says of the host (None: no roster machine is this host).
+    roster: RosterFacts | None = None
 
     @classmethod
     def from_host_vars(
@@ -88,9 +94,22 @@ class Workstation:
         return (self.name, *self.aliases)
 
     @property
+    def unavailability(self) -> tuple[Unavailable, ...]:
+        """Every source that holds the host unavailable, the inventory's own state first."""
+        own = own_state(self.state, self.state_reason, self.state_since)
+        return (own, *self.unavailable_per) if own else self.unavailable_per
+
+    @property
     def available(self) -> bool:
-        """True when work may be given to the host (not drained, not retired)."""
-        return self.state == "active"
+        """True when work may be given to the host: no source holds it unavailable (not
+        drained, not retired, not ``available: false`` in the rules file)."""
+        return not self.unavailability
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why the host gets no work, naming every source that says so; None when available."""
+        said = self.unavailability
+        return "; ".join(u.text(self.name) for u in said) if said else None
 
     @property
     def tool_names(self) -> tuple[str, ...]:
@@ -128,4 +147,7 @@ class Workstation:
             "signing_key": self.signing_key,
             "notes": self.notes,
             "connection": dict(self.connection),
+            "available": self.available,
+            "unavailable": [u.as_dict() for u in self.unavailability],
+            "roster": self.roster.as_dict() if self.roster else None,
         }

@@ -222,11 +222,13 @@ def collect(
 
 
 def host_facts(registry: Registry) -> list[HostFact]:
+    # a host only another source holds (the rules file) is "unavailable", with that source
     return [
         HostFact(
             ws.name,
-            ws.state,
-            ws.state_reason,
+            ws.state if ws.state != "active" or ws.available else "unavailable",
+            "; ".join(filter(None, [ws.state_reason, *(u.found for u in ws.unavailable_per)]))
+            or None,
             ws.groups,
             bool(ws.licenses) or "licensed" in ws.groups,
         )
