@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,19 @@ def fleet() -> Iterator[Fleet]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def gh() -> str:
+    """The real gh binary (Debian's package, which make test installs): missing under CI is a
+    failure, never a skip."""
+    found = shutil.which("gh")
+    if found is None:
+        message = "the gh CLI is missing: run `make test` (scripts/system-deps.sh installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
 
 
 @pytest.fixture

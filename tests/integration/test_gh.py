@@ -9,7 +9,6 @@ nothing listens on); the others fail before any connection. What a live GitHub a
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,6 @@ from wrk_ansible.errors import InputError
 from wrk_ansible.issues.gh import view_issue
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def gh() -> str:
-    found = shutil.which("gh")
-    if found is None:
-        message = "the gh CLI is missing: run `make test` (scripts/system-deps.sh installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:

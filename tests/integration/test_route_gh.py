@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,17 +22,6 @@ RULES = FIXTURES / "routing-rules-2026-08.yaml"
 DM = "vamseeachanta/digitalmodel"
 #: Two issues with a proposal (rule 2, rule 4), one closed (none), one labelled (none).
 REFS = (f"{DM}#1633", f"{DM}#1642", f"{DM}#1045", f"{DM}#157")
-
-
-@pytest.fixture
-def gh() -> str:
-    found = shutil.which("gh")
-    if found is None:
-        message = "the gh CLI is missing: run `make test` (scripts/system-deps.sh installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 def _project(tmp_path: Path) -> Path:

@@ -68,6 +68,18 @@ def add_inventory(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_writer(parser: argparse.ArgumentParser, *, here: bool = True) -> None:
+    """``--here HOST`` (the host writing evidence) and ``--sign-key KEY``: every command that
+    records evidence."""
+    if here:
+        add_here(parser)
+    parser.add_argument(
+        "--sign-key",
+        metavar="KEY",
+        help="sign the evidence written with this SSH key (default: $WRK_SIGNING_KEY)",
+    )
+
+
 def settings(args: argparse.Namespace) -> Any:
     """The configuration in effect for this command (:class:`~wrk_ansible.config.settings.
     Settings`): ``--config``, ``$WRK_CONFIG`` or the nearest ``wrk.yml``; read once."""
@@ -85,8 +97,9 @@ def add_here(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--here",
         metavar="HOST",
-        help="the inventory host this machine is (default: the host whose name or alias "
-        "matches this machine's hostname)",
+        help="the inventory host this machine is, which writes the evidence (default: the "
+        "host whose name or alias matches this machine's hostname; required without an "
+        "inventory)",
     )
 
 

@@ -13,6 +13,7 @@ from wrk_ansible.cli.common import (
     add_inventory,
     add_issues,
     add_json,
+    add_writer,
     emit_json,
     evidence_dir,
     fresh_hours,
@@ -24,17 +25,8 @@ from wrk_ansible.errors import InputError
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--here",
-        metavar="HOST",
-        help="the inventory host wrk runs on (default: matched by hostname)",
-    )
+    add_writer(parser)
     add_evidence_dir(parser)
-    parser.add_argument(
-        "--sign-key",
-        metavar="KEY",
-        help="sign evidence with this SSH key (default: $WRK_SIGNING_KEY)",
-    )
     add_inventory(parser)
     add_issues(parser)
 

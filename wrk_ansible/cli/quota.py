@@ -10,6 +10,7 @@ from wrk_ansible.cli.common import (
     add_evidence_dir,
     add_inventory,
     add_json,
+    add_writer,
     emit_json,
     evidence_dir,
     hours,
@@ -32,15 +33,7 @@ def _pct(text: str) -> float:
 def _common(parser: argparse.ArgumentParser, *, writes: bool = True) -> None:
     add_evidence_dir(parser)
     if writes:
-        parser.add_argument(
-            "--here",
-            metavar="HOST",
-            help="the inventory host writing (default: the one matching this machine's "
-            "hostname; required without an inventory)",
-        )
-        parser.add_argument(
-            "--sign-key", metavar="KEY", help="sign the record (default: $WRK_SIGNING_KEY)"
-        )
+        add_writer(parser)
     add_inventory(parser)
     add_json(parser)
 

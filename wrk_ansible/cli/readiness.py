@@ -11,6 +11,7 @@ from wrk_ansible.cli.common import (
     add_evidence_dir,
     add_inventory,
     add_json,
+    add_writer,
     emit_json,
     evidence_dir,
     note,
@@ -42,9 +43,7 @@ def register(commands: Any) -> None:
         metavar="SECONDS",
         help="per-check and connection timeout (default 10)",
     )
-    parser.add_argument(
-        "--sign-key", metavar="KEY", help="sign the recorded evidence (default: $WRK_SIGNING_KEY)"
-    )
+    add_writer(parser, here=False)  # --here is above: it also says which host --local is
     parser.add_argument("--no-record", action="store_true", help="record no evidence")
     add_evidence_dir(parser)
     add_inventory(parser)

@@ -11,6 +11,7 @@ from wrk_ansible.cli.common import (
     add_inventory,
     add_issues,
     add_json,
+    add_writer,
     emit_json,
     evidence_dir,
     note,
@@ -33,16 +34,8 @@ def register(commands: Any) -> None:
     record.add_argument("--agent", required=True, metavar="AGENT", help="the reviewing agent")
     record.add_argument("--verdict", required=True, choices=("approve", "changes"))
     record.add_argument("--note", metavar="TEXT", help="what the reviewer said, briefly")
-    record.add_argument(
-        "--here",
-        metavar="HOST",
-        help="the inventory host writing (default: the one matching this machine's hostname; "
-        "required without an inventory)",
-    )
+    add_writer(record)
     add_evidence_dir(record)
-    record.add_argument(
-        "--sign-key", metavar="KEY", help="sign the record (default: $WRK_SIGNING_KEY)"
-    )
     add_inventory(record)
     add_issues(record)
     add_json(record)

@@ -12,6 +12,7 @@ from wrk_ansible.cli.common import (
     add_inventory,
     add_issues,
     add_json,
+    add_writer,
     emit_json,
     note,
 )
@@ -42,15 +43,7 @@ def register(commands: Any) -> None:
         help="write the proposed labels with gh issue edit (an issue from an export is read "
         "again with gh first)",
     )
-    route.add_argument(
-        "--here",
-        metavar="HOST",
-        help="with --apply: the inventory host writing the evidence (default: the one "
-        "matching this machine's hostname; required without an inventory)",
-    )
-    route.add_argument(
-        "--sign-key", metavar="KEY", help="sign the records (default: $WRK_SIGNING_KEY)"
-    )
+    add_writer(route)
     add_evidence_dir(route)
     add_inventory(route)
     add_issues(route)
