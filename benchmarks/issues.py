@@ -265,7 +265,7 @@ def update_readme(r: dict[str, Any]) -> None:
             f"{r['load_before'][0]} before, {r['machine']['load'][0]} after; {r['when']}. "
             "Raw samples: `results/issues.json`.",
             "",
-            f"| measure (median of {len(v['wrk']['seconds']['samples'])} / "
+            f"| measure (medians: validate of {len(v['wrk']['seconds']['samples'])}, report of "
             f"{len(rep['wrk']['seconds']['samples'])}) | {w_items:,} WRKs: wall, per item | "
             f"{i_items:,} issues: wall, per item | ratio (per pair: median, range) | "
             "1-item run WRK / issue: marginal per item, ratio | target (on the ratio) |",
