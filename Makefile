@@ -62,11 +62,13 @@ unit: $(STAMP)
 test: $(STAMP) system-deps lint lint-ansible typecheck molecule unit
 
 # Readiness over 1, 4 and 16 loopback sshd hosts vs ansible ping/setup, then the core figures
-# (--help, fresh gate, validate files/s, peak RSS, snapshot key). Not part of make test.
+# (--help, fresh gate, validate files/s, peak RSS, snapshot key), then 5,000 issues vs 1,200
+# WRK files per item (validate, report). Not part of make test.
 bench: $(STAMP) system-deps
 	$(BIN)/python -m compileall -q wrk_ansible
 	$(BIN)/python benchmarks/readiness.py
 	$(BIN)/python benchmarks/core.py
+	$(BIN)/python benchmarks/issues.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
