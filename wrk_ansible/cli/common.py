@@ -223,6 +223,17 @@ def issue_source(args: argparse.Namespace) -> Any:
     return found
 
 
+def capacity(args: argparse.Namespace) -> Any:
+    """The caps in effect (a :class:`~wrk_ansible.config.settings.Value` of
+    :class:`~wrk_ansible.capacity.model.Capacity`): ``capacity:`` in wrk.yml, else the routing
+    rules file's, else nothing capped."""
+
+    def from_rules() -> Any:  # read only when wrk.yml has no capacity: of its own
+        return issue_source(args).rules.capacity()
+
+    return settings(args).capacity(from_rules)
+
+
 def check_issue(args: argparse.Namespace, issue: Any, directory: Any) -> Any:
     """An issue (a reference or a :class:`~wrk_ansible.issues.export.WorkIssue`) checked:
     its routing and its contract (:class:`~wrk_ansible.issues.contract.IssueCheck`)."""

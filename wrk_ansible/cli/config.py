@@ -47,7 +47,7 @@ def _shown(value: Any) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.cli.common import capacity, open_registry
 
     chosen = settings(args)
     registry = open_registry(args, required=False)
@@ -55,6 +55,7 @@ def run_show(args: argparse.Namespace) -> int:
         registry,
         inventory=getattr(args, "inventory", None),
         evidence_dir=getattr(args, "evidence_dir", None),
+        capacity=capacity(args),
     )
     if args.json:
         emit_json([{"setting": k, "value": v, "origin": o} for k, v, o in rows])

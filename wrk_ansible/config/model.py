@@ -11,6 +11,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from wrk_ansible.agents.catalog import AgentDecl
+from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.contract.models import MachineName, PathText, TemplateRow, stage_keyed
 from wrk_ansible.contract.stages import STAGE_IDS
 from wrk_ansible.contract.template import DEFAULT_MATRIX
@@ -90,6 +91,9 @@ class WrkConfig(_Shape):
     #: Issue export files (``gh issue list --json ...``) the commands read issues from when
     #: no ``--issues`` is given (docs/issues.md).
     issues: tuple[PathText, ...] | None = None
+    #: Seat pools, budget pools, WIP caps and per-host concurrency (docs/capacity.md), in the
+    #: shapes of a routing rules file; without it, the routing rules file's, else none.
+    capacity: Capacity | None = None
     #: ``omit_titles``: evidence records and the review page leave work item titles out.
     privacy: Annotated[tuple[Privacy, ...], BeforeValidator(_one_or_many)] = ()
 

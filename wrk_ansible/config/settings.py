@@ -26,6 +26,7 @@ from wrk_ansible.agents.catalog import (
     parse_pacing,
 )
 from wrk_ansible.agents.pacing import Pacing
+from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.config.load import LoadedConfig
 from wrk_ansible.contract.template import Matrix, merged
 from wrk_ansible.errors import InputError
@@ -140,6 +141,16 @@ class Settings:
             return Value(found, self.loaded.where("issues"))
         return Value((), DEFAULT)
 
+    def capacity(self, from_rules: Callable[[], Capacity] | None = None) -> Value[Capacity]:
+        """The caps in effect: ``capacity:`` in wrk.yml, else the routing rules file's
+        (``from_rules`` reads it, when one is configured), else nothing capped."""
+        if self.model.capacity is not None:
+            return Value(self.model.capacity, self.loaded.where("capacity"))
+        rules = self.routing_rules()
+        if from_rules is not None and rules.value is not None:
+            return Value(from_rules(), f"{rules.value} (routing_rules, from {rules.origin})")
+        return Value(Capacity(), DEFAULT)
+
     @property
     def omit_titles(self) -> Value[bool]:
         """``privacy: omit_titles``: no work item title in records or on the review page."""
@@ -220,9 +231,11 @@ class Settings:
         *,
         inventory: str | None = None,
         evidence_dir: str | None = None,
+        capacity: Value[Capacity] | None = None,
     ) -> list[tuple[str, Any, str]]:
         """(setting, effective value, origin) for every setting (``inventory`` and
-        ``evidence_dir``: the command-line options, when given)."""
+        ``evidence_dir``: the command-line options, when given; ``capacity``: the caps in
+        effect, read by the caller, who can read the routing rules file)."""
         rows: list[tuple[str, Any, str]] = [
             ("config", str(self.loaded.path) if self.loaded.path else None, self.loaded.chosen_by)
         ]
@@ -236,8 +249,10 @@ class Settings:
             ("routing_rules", self.routing_rules()),
             ("issues", self.issue_exports()),
             ("privacy.omit_titles", self.omit_titles),
+            ("capacity", capacity or self.capacity()),
         ):
-            rows.append((key, value.value, value.origin))
+            shown = value.value.summary() if isinstance(value.value, Capacity) else value.value
+            rows.append((key, shown, value.origin))
         if self.model.agents is not None:
             rows.append(
                 ("agents", [a.name for a in self.model.agents], self.loaded.where("agents"))

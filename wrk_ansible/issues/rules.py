@@ -28,6 +28,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
 
+from wrk_ansible.capacity.model import BudgetPool, Capacity, SolverPool, WipCaps
 from wrk_ansible.contract.resolve import pydantic_issues
 from wrk_ansible.errors import InputError
 from wrk_ansible.safeyaml import ParsedYaml, parse_yaml, read_text, refuse_duplicates
@@ -92,24 +93,6 @@ class Provider(_Read):
     tier: Name | None = None
     budget_pool: Name | None = None
     note: Text | None = None
-
-
-class SolverPool(_Read):
-    members: tuple[Name, ...]
-    max_concurrent: int = Field(ge=1, le=10_000)
-    expiry: datetime.date | None = None
-    note: Text | None = None
-
-
-class BudgetPool(_Read):
-    members: tuple[Name, ...]
-    max_concurrent: int = Field(ge=1, le=10_000)
-
-
-class WipCaps(_Read):
-    per_machine: dict[Name, Annotated[int, Field(ge=0, le=10_000)]] = Field(default_factory=dict)
-    per_provider: dict[Name, Annotated[int, Field(ge=0, le=10_000)]] = Field(default_factory=dict)
-    overflow: Literal["queue"] | None = None
 
 
 def _domains(labels: Sequence[str]) -> list[str]:
@@ -224,6 +207,20 @@ class RoutingRules(BaseModel):
     def provider(self, name: str) -> Provider | None:
         return next(
             (p for key, p in self.providers.items() if key.casefold() == name.casefold()), None
+        )
+
+    def capacity(self) -> Capacity:
+        """The file's capacity facts (its pools, WIP caps and machines' ``concurrency``), in
+        the one capacity model ``capacity:`` in wrk.yml also uses; machines by roster name."""
+        concurrency = {
+            name: dict(m.concurrency) for name, m in self.machines.items() if m.concurrency
+        }
+        declared = bool(self.model_fields_set & {"wip_caps"})
+        return Capacity(
+            solver_pools=self.solver_pools,
+            budget_pools=self.budget_pools,
+            wip_caps=self.wip_caps if declared else None,
+            concurrency=concurrency,
         )
 
     def first_match(self, repo: str, labels: Sequence[str]) -> tuple[int, Rule] | None:
