@@ -221,3 +221,15 @@ def test_same_as_ignores_order_and_case() -> None:
     b = _proposal(made(["DOMAIN:CFD"]), _with_provider("hermes"))
     assert a.same_as(b)
     assert not a.same_as(_proposal(made(["domain:ingest"])))
+
+
+def test_an_invalid_contract_holds_every_label() -> None:
+    """A rule choosing a machine no inventory host answers to: the contract check's error
+    (wrk route hands it over) holds the proposal, so no label records an ungateable choice."""
+    issue = july_issue(f"{DM}#1633")  # rule 2 proposes machine:licensed-win-1
+    error = "rule 2: unknown machine 'licensed-win-1' (not in the inventory)"
+    held = propose(route(issue, rules()), rules(), parse_block(issue.body), [error])
+    assert held.labels() == {"add": [], "remove": []}
+    assert held.held == f"its contract is invalid: {error}"
+    two = propose(route(issue, rules()), rules(), None, [error, "another"])
+    assert two.held == f"its contract is invalid: {error} (and 1 more)"

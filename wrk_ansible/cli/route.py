@@ -4,7 +4,7 @@ rules choose and the label changes they propose; ``--apply`` writes them with gh
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from wrk_ansible.cli.common import (
@@ -81,11 +81,11 @@ class Routed:
                 for c in (self.proposal.add + self.proposal.remove if self.proposal else ())
             ],
             "held": self.proposal.held if self.proposal else None,
-            "notes": list(self.proposal.notes) if self.proposal else [],
-            "errors": [
-                f"{i.field}: {i.message}" if i.field else i.message
-                for i in (self.check.result.errors if self.check else ())
+            "notes": [
+                *(routing.notes if routing else ()),
+                *(self.proposal.notes if self.proposal else ()),
             ],
+            "errors": [_issue_text(i) for i in (self.check.result.errors if self.check else ())],
             "error": self.error,
         }
         if self.applied is not None:
@@ -125,9 +125,28 @@ def _plan(args: argparse.Namespace, source: Any, directory: Any) -> list[Routed]
             out.append(issue)
             continue
         checked = check_issue(args, issue, directory)
-        proposal = propose(checked.routing, source.rules, parse_block(issue.body))
+        errors = [_issue_text(i) for i in checked.result.errors]
+        proposal = propose(checked.routing, source.rules, parse_block(issue.body), errors)
+        held = _held_host(checked, directory)
+        if held and not proposal.held:
+            proposal = replace(proposal, notes=(*proposal.notes, held))
         out.append(Routed(str(issue.ref), checked, proposal))
     return out
+
+
+def _issue_text(issue: Any) -> str:
+    return f"{issue.field}: {issue.message}" if issue.field else issue.message
+
+
+def _held_host(checked: Any, directory: Any) -> str | None:
+    """A note when the host the machine resolves to is held unavailable (the gate pauses)."""
+    if checked.host is None or directory is None:
+        return None
+    found = directory.directory.find(checked.host)  # the placed directory's registry
+    if found is None or found.available:
+        return None
+    why = "; ".join(u.text(found.name) for u in found.unavailability)
+    return f"its host is held: {why} (its gates pause until it is available)"
 
 
 def _apply(routed: list[Routed], relabeller: Any) -> None:
@@ -165,6 +184,10 @@ def _print(routed: list[Routed]) -> None:
         if item.applied is not None:
             line += f"  [{item.applied.outcome}]"
         print(line)
+        for error in item.check.result.errors:
+            print(f"    error: {_issue_text(error)}")
+        for said in (*routing.notes, *proposal.notes):
+            print(f"    note: {said}")
 
 
 def _summary(routed: list[Routed], *, applying: bool) -> tuple[str, bool]:
@@ -180,6 +203,9 @@ def _summary(routed: list[Routed], *, applying: bool) -> tuple[str, bool]:
     )
     if unread:
         line += f", {unread} could not be read"
+    invalid = sum(bool(item.check.result.errors) for item in routed if item.check is not None)
+    if invalid:  # shown and held, as `wrk contract validate` (which exits 1 for them) says
+        line += f", {invalid} with contract errors (nothing proposed for them)"
     failed = unread > 0
     if not applying:
         line += "; dry run: nothing written (--apply writes them)"

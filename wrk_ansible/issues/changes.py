@@ -25,6 +25,7 @@ routing again proposes nothing (a rerun is idempotent).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -94,9 +95,16 @@ def _labels_alone(routing: Routing, rules: RoutingRules) -> Choice | None:
     return route(routing.issue, rules.model_copy(update={"rules": ()})).provider
 
 
-def propose(routing: Routing, rules: RoutingRules, block: Block | None = None) -> Proposal:
+def propose(
+    routing: Routing,
+    rules: RoutingRules,
+    block: Block | None = None,
+    errors: Sequence[str] = (),
+) -> Proposal:
     """The label changes that record ``routing`` on its issue (see the module's docstring);
-    ``block`` is the issue's parsed ``wrk`` block, when it has one."""
+    ``block`` is the issue's parsed ``wrk`` block, when it has one; ``errors``: its contract's
+    (a machine no inventory host answers to, ...): a label is never written for a contract
+    that cannot be gated."""
     if routing.skipped:
         return Proposal(routing, held="not routable: " + "; ".join(routing.skipped))
     if routing.problems:
@@ -104,6 +112,9 @@ def propose(routing: Routing, rules: RoutingRules, block: Block | None = None) -
         return Proposal(routing, held=f"labels that cannot be read: {unread}; fix them first")
     if block is not None and block.errors:
         return Proposal(routing, held=f"its wrk block (body line {block.line}) is broken")
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return Proposal(routing, held=f"its contract is invalid: {errors[0]}{more}")
     add: list[Change] = []
     notes: list[str] = []
     execute = _execute_row(block)
