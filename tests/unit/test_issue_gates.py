@@ -92,3 +92,39 @@ def test_resource_intelligence_reads_the_body(tmp_path: Path) -> None:
     body = "## Summary\nBenchmark.\n\n## Sources\n- OrcaFlex manual\n\n## Legal\nInternal only.\n"
     full = resource_intelligence(_ctx(_issue(body=body), "resource_intelligence", tmp_path))
     assert full.verdict is Verdict.PASS
+
+
+def _repo(path: Path, origin: str | None) -> Path:
+    import subprocess
+
+    path.mkdir()
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
+    if origin:
+        subprocess.run(["git", "-C", str(path), "remote", "add", "origin", origin], check=True)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("origin", "checked"),
+    [
+        ("https://github.com/vamseeachanta/digitalmodel.git", True),
+        ("git@github.com:VamseeAchanta/DigitalModel", True),
+        ("https://github.com/vamseeachanta/workspace-hub.git", False),
+        (None, False),
+    ],
+)
+def test_sync_checks_an_issue_only_in_a_checkout_of_its_repository(
+    origin: str | None, checked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wrk_ansible.gates.sync import sync_checks
+
+    monkeypatch.chdir(_repo(tmp_path / "checkout", origin))
+    result = sync_checks(_ctx(_issue(), "close", tmp_path))
+    names = outcomes(result)
+    if checked:
+        assert "sync-repository" not in names
+        assert "git-clean" in names
+    else:
+        assert names == {"sync-repository": "unknown"}
+        assert "not a checkout of vamseeachanta/digitalmodel" in result.checks[0].reason
+        assert result.verdict is Verdict.PAUSE

@@ -5,6 +5,10 @@ the check says so (UNKNOWN) instead of vouching for another machine. "Behind" is
 against the last fetch (``git rev-list --count HEAD..@{u}``): a gate never fetches. A branch
 without an upstream is UNKNOWN with the reason, which pauses the row unless the gate is
 advisory (``gates: [{name: sync-checks, advisory: true}]``).
+
+For an issue the repository is the checkout ``wrk`` runs in, and it is checked only when it is a
+checkout of the issue's repository (its ``origin`` names ``OWNER/REPO``); any other checkout
+says so (UNKNOWN) rather than vouching for a repository it is not.
 """
 
 from __future__ import annotations
@@ -31,6 +35,34 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _unknown(name: str, required: str, found: str, why: str) -> Check:
     return check(name, required, found, Outcome.UNKNOWN, why)
+
+
+def _slug_of(url: str) -> str | None:
+    """``OWNER/REPO`` of a remote URL (``https://host/OWNER/REPO.git``,
+    ``git@host:OWNER/REPO``, ``ssh://git@host/OWNER/REPO``), casefolded; None otherwise."""
+    tail = url.strip().rstrip("/").removesuffix(".git")
+    if "://" not in tail and ":" in tail:
+        tail = tail.split(":", 1)[1]
+    parts = [p for p in tail.split("/") if p]
+    return f"{parts[-2]}/{parts[-1]}".casefold() if len(parts) >= 2 else None
+
+
+def _checkout_of(root: Path, slug: str) -> Check | None:
+    """None when ``root`` is a checkout of ``slug``; else the UNKNOWN check saying what it is."""
+    try:
+        origin = _git(root, "remote", "get-url", "origin")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return _unknown("sync-repository", f"a checkout of {slug}", "no git", f"git: {exc}")
+    found = origin.stdout.strip() if origin.returncode == 0 else ""
+    if found and _slug_of(found) == slug.casefold():
+        return None
+    shown = found or "no origin remote"
+    return _unknown(
+        "sync-repository",
+        f"a checkout of {slug}",
+        shown,
+        f"wrk runs in {root} ({shown}), not a checkout of {slug}: its sync is not checked",
+    )
 
 
 def _repo_checks(root: Path) -> list[Check]:
@@ -99,6 +131,17 @@ def sync_checks(ctx: GateContext) -> GateResult:
             f"run `wrk gate {ctx.wrk_path} --stage {ctx.row.stage}` on {ctx.hosts[0]}",
         )
         return result([away], [fix])
+    if ctx.contract.is_issue:
+        from wrk_ansible.refs import parse_ref
+
+        slug = parse_ref(ctx.wrk_id).slug
+        other = _checkout_of(ctx.repo_root, slug)
+        if other is not None:
+            fix = gap(
+                f"{ctx.wrk_id}: sync not checked: {other.reason}",
+                f"run `wrk gate {ctx.wrk_id} --stage {ctx.row.stage}` in a checkout of {slug}",
+            )
+            return result([other], [fix])
     checks = _repo_checks(ctx.repo_root)
     fixes = []
     for c in checks:
