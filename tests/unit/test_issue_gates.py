@@ -41,7 +41,6 @@ def _ctx(issue: WorkIssue, stage: str, tmp_path: Path) -> GateContext:
 def test_queue_valid_reads_state_and_skip_labels(tmp_path: Path) -> None:
     assert outcomes(queue_valid(_ctx(_issue(), "claim", tmp_path))) == {
         "issue-open": "pass",
-        "issue-status": "pass",
         "issue-routable": "pass",
     }
     held = _issue(labels=(*_issue().labels, "wip"))

@@ -22,6 +22,7 @@ def team_names() -> set[str]:
     rules = yaml.safe_load((REPO / "config" / "routing-rules.yml").read_text(encoding="utf-8"))
     names.update(str(m) for m in rules.get("machines", {}) if m != "multi")
     names.update(str(k) for k in rules.get("machine_aliases", {}))
+    names.update(str(k) for k in {**rules.get("solver_pools", {}), **rules.get("budget_pools", {})})
     names.update(str(v.get("hostname")) for v in rules["machines"].values() if v.get("hostname"))
     for rule in rules.get("rules", []):
         repo = (rule.get("match") or {}).get("repo")

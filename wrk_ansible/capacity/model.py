@@ -5,13 +5,13 @@ One model for both places it is written: ``capacity:`` in ``wrk.yml``, and the `
 (:meth:`wrk_ansible.issues.rules.RoutingRules.capacity`). Pure data, no I/O:
 
 - a **solver pool** is a fleet-wide count of seats shared by license features
-  (``orcina_flex: {members: [orcaflex, orcawave], max_concurrent: 1}``: one run of either, on
-  any host, at a time);
-- a **budget pool** is providers sharing one quota (``codex_pool: {members: [codex, hermes],
+  (``flex: {members: [solver-a, solver-b], max_concurrent: 1}``: one run of either, on any
+  host, at a time);
+- a **budget pool** is providers sharing one quota (``pool: {members: [agent-a, agent-b],
   max_concurrent: 3}``: three runs of the two combined);
 - **WIP caps** bound the items in flight per machine and per provider; with a ``per_machine``
   section, a machine it does not list gets its ``default`` (fail-closed when the team sets 1);
-- **concurrency** bounds one license feature's runs on one host (``aqwa: 2``).
+- **concurrency** bounds one license feature's runs on one host (``solver-a: 2``).
 
 Without any of these nothing is capped. Machine names are as written (an inventory host, an
 alias, or a rules-file roster name); they resolve to inventory hosts where caps are applied.

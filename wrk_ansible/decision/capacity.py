@@ -56,7 +56,7 @@ class Want:
 
 @dataclass(frozen=True)
 class Breach:
-    """A cap the claim would exceed: which (``solver_pools.orcina_flex``), its limit, and who
+    """A cap the claim would exceed: which (``solver_pools.flex``), its limit, and who
     holds its slots."""
 
     cap: str

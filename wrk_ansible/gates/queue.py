@@ -3,8 +3,8 @@ queue, and a parked (``blocked``) item is refused at claim.
 
 For an issue (no file, no folder) it reads the issue: it is open (at close, closed is done),
 and at claim it is routable (no ``skip_if_labeled`` label, not closed: the rules' reasons).
-Its ``status:`` label is one value (two are a contract error before any gate runs) and its
-reference is unique by construction.
+Two ``status:`` labels are a contract error before any gate runs, and a reference is unique by
+construction: neither is a check here.
 
 The queue is the folder holding the status folders (``pending/``, ``working/``, ``blocked/``,
 ``done/``, ``archive/<month>/``) above the WRK. Ids are read from each file's ``id:`` line (and
@@ -71,13 +71,6 @@ def _issue_queue(ctx: GateContext) -> GateResult:
             facts.state.lower(),
             Outcome.PASS if open_ or closing else Outcome.FAIL,
             "open" if open_ else "closed: done" if closing else "the issue is closed",
-        ),
-        check(
-            "issue-status",
-            "at most one status: label",
-            f"status:{ctx.contract.status}" if ctx.contract.status else "none",
-            Outcome.PASS,
-            "one status",
         ),
     ]
     if ctx.row.stage == "claim":
