@@ -40,6 +40,8 @@ class Collected:
     items: list[ItemFacts] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: Issues that are not routable (closed, a skip label): shown, never load or forecast.
+    not_routable: list[str] = field(default_factory=list)
 
 
 def _issue(issue: Issue) -> IssueFact:
@@ -214,7 +216,9 @@ def collect(
     for result, issue in checked:
         facts = item_facts(result, registry, ledger, signing_keys or {}, issue=issue, titles=titles)
         out.items.append(facts)
-        if result.contract is not None and result.valid:
+        if issue is not None and not issue.routing.routable and result.valid:
+            out.not_routable.append(result.path)  # closed, a skip label: no load, no forecast
+        elif result.contract is not None and result.valid:
             out.contracts.append(result.contract)
         else:
             out.skipped.append(result.path)

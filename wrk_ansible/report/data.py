@@ -346,7 +346,10 @@ def build_report(
         gaps=sort_gaps(gaps),
         statuses=status_counts(v.status for v in views),
         verdicts=tuple((s, row_states[s]) for s in STATES),
-        machines=machine_loads(ordered, hosts),
+        # closed and skip-labelled issues carry no load (the routing view leaves them out too)
+        machines=machine_loads(
+            [i for i in ordered if i.routing is None or i.routing.routable], hosts
+        ),
         stages=tuple((s, STAGE_TITLES[s]) for s in STAGE_IDS),
         capacity=capacity_views(scenarios, anchors),
         notes=tuple(notes),
