@@ -80,6 +80,8 @@ class WorkIssue:
     #: The export file and the line its entry starts on.
     source: str
     line: int | None = None
+    #: False when the export has no ``state`` (the team's April export): open by default.
+    state_given: bool = True
 
     @property
     def is_open(self) -> bool:
@@ -290,6 +292,7 @@ def parse_export(text: str, source: str, *, repo: str | None = None) -> tuple[Wo
                 url=entry.url,
                 source=source,
                 line=line,
+                state_given="state" in entry.model_fields_set,
             )
         )
     return tuple(issues)

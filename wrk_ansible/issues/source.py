@@ -8,10 +8,13 @@ widened by a live query.
 
 An issue in two exports (the team's two real exports share three) is taken from the file given
 last, as a newer export of the same issue; when the two entries differ the command says so once.
+A state the later export does not give (it had no ``state`` field: open by default) never
+overrides one the earlier export gave: a closed issue is not reopened by an older kind of export.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -66,8 +69,11 @@ class IssueSource:
         merged: dict[IssueRef, WorkIssue] = {}
         differ: list[str] = []
         for path in self.exports:
-            for issue in load_export(path, self.repo):
-                earlier = merged.pop(issue.ref, None)
+            for read in load_export(path, self.repo):
+                earlier = merged.pop(read.ref, None)
+                issue = read
+                if earlier is not None and earlier.state_given and not read.state_given:
+                    issue = dataclasses.replace(read, state=earlier.state, state_given=True)
                 if earlier is not None and not _same(earlier, issue):
                     differ.append(f"{issue.ref} ({earlier.source} and {issue.source})")
                 merged[issue.ref] = issue
