@@ -34,6 +34,9 @@ class Issue:
     file: str | None = None
     #: The machine name the issue is about, when it is an unknown machine.
     machine: str | None = None
+    #: What kind of problem, where a reader acts on it (``contradiction``: two values on a
+    #: single-valued label axis); None for the rest.
+    kind: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field, "line": self.line, "message": self.message}
@@ -104,6 +107,7 @@ class IssueFacts:
     state: str
     labels: tuple[str, ...]
     body: str
+    #: Why a claim is refused while it is open: its ``skip_if_labeled`` labels, each said.
     held: tuple[str, ...] = ()
 
     def has(self, label: str) -> bool:

@@ -74,7 +74,7 @@ def _issue_queue(ctx: GateContext) -> GateResult:
         ),
     ]
     if ctx.row.stage == "claim":
-        held = [why for why in facts.held if not why.startswith("closed")]
+        held = list(facts.held)
         checks.append(
             check(
                 "issue-routable",

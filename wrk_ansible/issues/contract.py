@@ -44,6 +44,8 @@ from wrk_ansible.issues.labels import Choice, Routing, route
 from wrk_ansible.issues.rules import RoutingRules
 from wrk_ansible.names import Directory, InventoryNames, hosts_named
 
+#: Issue.kind of two values on a single-valued label axis.
+CONTRADICTION: Final = "contradiction"
 #: The origin of a value the block gave.
 BLOCK: Final = WHERE
 #: Contract.source of an issue without a block, and with one.
@@ -70,7 +72,7 @@ class IssueCheck:
 
 
 def _label_errors(routing: Routing) -> list[Issue]:
-    errors = [Issue("labels", c.message) for c in routing.contradictions]
+    errors = [Issue("labels", c.message, kind=CONTRADICTION) for c in routing.contradictions]
     errors += [Issue(f"label {label}", message) for label, message in routing.problems]
     return errors
 
@@ -274,7 +276,12 @@ def check_issue(
         kind=ISSUE,
         url=issue.url,
         digest=issue_digest(issue),
-        issue=IssueFacts(issue.state, issue.labels, issue.body, routing.skipped),
+        issue=IssueFacts(
+            issue.state,
+            issue.labels,
+            issue.body,
+            tuple(f"labelled {label} (skip_if_labeled)" for label in routing.skip_labels),
+        ),
     )
     if block is not None:
         warnings += _disagreements(block, routing, host, directory)

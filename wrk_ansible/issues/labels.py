@@ -90,6 +90,8 @@ class Routing:
     multi_machine: bool
     #: Why the issue is not routed (closed, a skip label, a contradiction); empty: routable.
     skipped: tuple[str, ...]
+    #: Its labels the rules' ``skip_if_labeled`` names (as written on the issue).
+    skip_labels: tuple[str, ...]
     contradictions: tuple[Contradiction, ...]
     #: Labels that cannot be read (an empty or malformed value): (label, message).
     problems: tuple[tuple[str, str], ...]
@@ -135,16 +137,19 @@ def _single(
     return label, value
 
 
+def _skip_labels(issue: WorkIssue, rules: RoutingRules) -> tuple[str, ...]:
+    skip = {label.casefold() for label in rules.defaults.skip_if_labeled}
+    return tuple(label for label in issue.labels if label.casefold() in skip)
+
+
 def _skipped(issue: WorkIssue, rules: RoutingRules, found: list[Contradiction]) -> list[str]:
     why: list[str] = []
     state = issue.state.lower()
     if state not in rules.defaults.routable_states:
         states = ", ".join(rules.defaults.routable_states)
         why.append(f"{state}: not in routable_states ({states})")
-    skip = {label.casefold() for label in rules.defaults.skip_if_labeled}
-    for label in issue.labels:
-        if label.casefold() in skip:
-            why.append(f"labelled {label} (skip_if_labeled)")
+    for label in _skip_labels(issue, rules):
+        why.append(f"labelled {label} (skip_if_labeled)")
     if found:
         why.append("contradicting labels: " + "; ".join(", ".join(c.labels) for c in found))
     return why
@@ -243,6 +248,7 @@ def route(issue: WorkIssue, rules: RoutingRules) -> Routing:
         needs=needs,
         multi_machine=machine is not None and machine.value.casefold() == MULTI,
         skipped=tuple(_skipped(issue, rules, contradictions)),
+        skip_labels=_skip_labels(issue, rules),
         contradictions=tuple(contradictions),
         problems=tuple(problems),
         notes=tuple(notes),

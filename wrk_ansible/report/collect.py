@@ -45,7 +45,7 @@ class Collected:
 
 
 def _issue(issue: Issue) -> IssueFact:
-    return IssueFact(issue.field, issue.message, issue.line, issue.file, issue.machine)
+    return IssueFact(issue.field, issue.message, issue.line, issue.file, issue.machine, issue.kind)
 
 
 def _canonical(name: str, registry: Directory | None) -> str:

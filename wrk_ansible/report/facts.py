@@ -19,6 +19,7 @@ class IssueFact:
     line: int | None = None
     file: str | None = None
     unknown_machine: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def item_gaps(item: ItemFacts, anchor: str) -> list[GapView]:
     for issue in item.errors:
         text = issue_text(issue.field, issue.message, issue.line, issue.file)
         kind = "unknown-machine" if issue.unknown_machine else "error"
-        if item.is_issue and issue.field == "labels" and " contradict" in issue.message:
+        if issue.kind == "contradiction":
             kind = "labels"
         gaps.append(GapView(kind, wrk, anchor, text))
     if item.derived and item.rows and not item.is_issue:  # an issue's labels are its contract
