@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from _gatekit import TEAM_MATRIX, outcomes, registry
+from _gatekit import TEAM_MATRIX, TEAM_POLICY, outcomes, registry
 from _issuekit import july, rules
 
 from wrk_ansible.decision.outcomes import Verdict
@@ -15,6 +15,7 @@ from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.gates.base import GateContext, gate_context
 from wrk_ansible.gates.documents import plan_html, plan_schema, resource_intelligence
 from wrk_ansible.gates.queue import queue_valid
+from wrk_ansible.gates.routing_policy import load_routing_policy
 from wrk_ansible.issues.contract import check_issue
 from wrk_ansible.issues.export import WorkIssue
 from wrk_ansible.refs import parse_ref
@@ -34,7 +35,7 @@ def _ctx(issue: WorkIssue, stage: str, tmp_path: Path) -> GateContext:
     assert contract is not None, checked.result.errors
     return gate_context(
         contract, contract.stage(stage), registry=reg, here=reg.get("dev-primary"),
-        ledger=Ledger(tmp_path / "ev"),
+        ledger=Ledger(tmp_path / "ev"), policy=load_routing_policy(TEAM_POLICY),
     )  # fmt: skip
 
 
@@ -127,3 +128,17 @@ def test_sync_checks_an_issue_only_in_a_checkout_of_its_repository(
         assert names == {"sync-repository": "unknown"}
         assert "not a checkout of vamseeachanta/digitalmodel" in result.checks[0].reason
         assert result.verdict is Verdict.PAUSE
+
+
+def test_route_policy_takes_the_rules_files_licensed_routing(tmp_path: Path) -> None:
+    """#157 is labelled machine:licensed-win-1 and names no license: the team's rules send it
+    there, so the licensed-host check warns (no seat reserved) instead of failing it."""
+    from wrk_ansible.gates.route_policy import licensed_result
+
+    result = licensed_result(_ctx(_issue(), "impl_review", tmp_path))
+    found = {c.name: c for c in result.checks}
+    licensed = found["route-licensed:execute"]
+    assert licensed.outcome.value == "warn"
+    assert "by label machine:licensed-win-1 of the routing rules" in licensed.reason
+    assert found["route-decomposition"].outcome.value == "pass"
+    assert result.verdict is Verdict.PASS

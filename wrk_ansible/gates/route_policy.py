@@ -114,6 +114,14 @@ def row_hosts(ctx: GateContext, row: ResolvedStage, licensed: frozenset[str]) ->
     return _expand(ctx, row.machines)
 
 
+def _routed_by_rules(ctx: GateContext, row: ResolvedStage) -> str | None:
+    """For an issue: the label or rule that placed ``row`` (its execute machine), else None."""
+    if not ctx.contract.is_issue:
+        return None
+    origin = row.origin.get("workstations", "")
+    return origin if origin.startswith(("label machine:", "rule ")) else None
+
+
 def licensed_result(ctx: GateContext) -> GateResult:
     """Licensed hosts only for rows whose requirements need a license they hold."""
     if not ctx.policy.enforced:
@@ -138,6 +146,24 @@ def licensed_result(ctx: GateContext) -> GateResult:
                 checks.append(
                     check(
                         f"route-licensed:{row.stage}", required, why, Outcome.PASS, why, host=host
+                    )
+                )
+                continue
+            routed = _routed_by_rules(ctx, row)
+            if routed is not None:  # the team's rules file chose the licensed host: its policy
+                why = (
+                    f"placed on {host} by {routed} of the routing rules, which send this work to "
+                    "licensed hosts; no license is named, so no seat is reserved (name it in a "
+                    "```wrk block: machine_capability_requirements)"
+                )
+                checks.append(
+                    check(
+                        f"route-licensed:{row.stage}",
+                        required,
+                        "needs no license named",
+                        Outcome.WARN,
+                        why,
+                        host=host,
                     )
                 )
                 continue
