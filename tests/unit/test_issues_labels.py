@@ -274,3 +274,18 @@ def test_any_label_set_routes_or_reports_never_raises(
     result = check_issue(item, rules()).result
     assert all(issue.message.strip() for issue in (*result.errors, *result.warnings))
     assert (result.contract is None) == bool(result.errors)  # a contract, or why not
+
+
+def test_two_spellings_of_one_machine_are_no_contradiction() -> None:
+    """machine_aliases says ace-linux-1 is dev-primary: labelled both, the issue names one
+    machine (the rules file's own alias), never a contradiction."""
+    from _issuekit import made
+
+    routing = route(made(["machine:dev-primary", "machine:ace-linux-1"]), rules())
+    assert routing.contradictions == ()
+    assert routing.machine is not None
+    assert routing.machine.value == "dev-primary"
+    other = route(made(["machine:dev-primary", "machine:dev-secondary"]), rules())
+    assert [c.labels for c in other.contradictions] == [
+        ("machine:dev-primary", "machine:dev-secondary")
+    ]

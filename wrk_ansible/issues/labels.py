@@ -25,6 +25,7 @@ resolved by taking one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -109,21 +110,27 @@ class Routing:
         return CROSS_REVIEW in self.needs
 
 
-def _axis_values(labels: tuple[str, ...], prefix: str) -> list[tuple[str, str]]:
-    """(label, value) of the labels on an axis, one per distinct value (case ignored)."""
+def _axis_values(
+    labels: tuple[str, ...], prefix: str, same: Callable[[str], str] = str
+) -> list[tuple[str, str]]:
+    """(label, value) of the labels on an axis, one per distinct value (case ignored; ``same``
+    maps the spellings of one value to one: a machine's aliases are that machine)."""
     out: dict[str, tuple[str, str]] = {}
     for label in labels:
         if label.casefold().startswith(prefix):
             value = label[len(prefix) :].strip()
-            out.setdefault(value.casefold(), (label, value))
+            out.setdefault(same(value).casefold(), (label, value))
     return list(out.values())
 
 
 def _single(
-    labels: tuple[str, ...], prefix: str, problems: list[tuple[str, str]]
+    labels: tuple[str, ...],
+    prefix: str,
+    problems: list[tuple[str, str]],
+    same: Callable[[str], str] = str,
 ) -> tuple[str, str] | None:
     """The one (label, value) of an axis, or None when absent, contradicted or unreadable."""
-    found = _axis_values(labels, prefix)
+    found = _axis_values(labels, prefix, same)
     if len(found) != 1:
         return None
     label, value = found[0]
@@ -192,13 +199,17 @@ def route(issue: WorkIssue, rules: RoutingRules) -> Routing:
     contradictions = []
     axes = dict.fromkeys(_ROUTED, "wrk routes on one value")
     axes.update({axis.casefold(): why for axis, why in rules.label_axes.single.items()})
+
+    def one_machine(value: str) -> str:
+        return rules.roster_name(value) or rules.fold(value)
+
     for axis, why in axes.items():
-        found = _axis_values(labels, axis)
+        found = _axis_values(labels, axis, one_machine if axis == MACHINE else str)
         if len(found) > 1:
             contradictions.append(Contradiction(axis, tuple(label for label, _ in found), why))
     problems: list[tuple[str, str]] = []
     notes: list[str] = []
-    machine_label = _single(labels, MACHINE, problems)
+    machine_label = _single(labels, MACHINE, problems, one_machine)
     ai = _single(labels, AI, problems)
     lane = _single(labels, LANE, problems)
     agent = _single(labels, AGENT, problems)
