@@ -63,18 +63,13 @@ class Routed:
 
     def as_dict(self) -> dict[str, Any]:
         routing = self.check.routing if self.check is not None else None
-        machine = routing.machine if routing else None
-        provider = routing.provider if routing else None
+        unread = dict.fromkeys(
+            ("machine", "host", "provider", "machine_by", "provider_by", "routable", "reason")
+        )
         out: dict[str, Any] = {
             "ref": self.ref,
             "url": routing.issue.url if routing else None,
-            "machine": machine.value if machine else None,
-            "host": self.check.host if self.check is not None else None,
-            "provider": provider.value if provider else None,
-            "machine_by": machine.by if machine else None,
-            "provider_by": provider.by if provider else None,
-            "routable": routing.routable if routing else None,
-            "reason": "; ".join(routing.skipped) if routing and routing.skipped else None,
+            **(self.check.routed() if self.check is not None else unread),
             "changes": self.proposal.labels() if self.proposal else {"add": [], "remove": []},
             "why": [
                 {"label": c.label, "by": c.by, "why": c.why}

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 from wrk_ansible.contract.models import StageAssignment, StageRequirements, WorkItemFields
 from wrk_ansible.contract.resolve import (
@@ -44,8 +44,9 @@ from wrk_ansible.issues.labels import Choice, Routing, route
 from wrk_ansible.issues.rules import RoutingRules
 from wrk_ansible.names import Directory, InventoryNames, hosts_named
 
-#: Issue.kind of two values on a single-valued label axis.
+#: Issue.kind of two values on a single-valued label axis, and of an issue not routable.
 CONTRADICTION: Final = "contradiction"
+NOT_ROUTABLE: Final = "not-routable"
 #: The origin of a value the block gave.
 BLOCK: Final = WHERE
 #: Contract.source of an issue without a block, and with one.
@@ -69,6 +70,20 @@ class IssueCheck:
     #: The inventory host the routing's machine resolves to (None: no directory, unknown, or
     #: no single machine).
     host: str | None = None
+
+    def routed(self) -> dict[str, Any]:
+        """The routing as every view shows it (``wrk route --json``, the report): the machine
+        (rules vocabulary), the host it is, the provider, who chose each, and why not routable."""
+        machine, provider = self.routing.machine, self.routing.provider
+        return {
+            "machine": machine.value if machine else None,
+            "host": self.host,
+            "provider": provider.value if provider else None,
+            "machine_by": machine.by if machine else None,
+            "provider_by": provider.by if provider else None,
+            "routable": self.routing.routable,
+            "reason": "; ".join(self.routing.skipped) or None,
+        }
 
 
 def _label_errors(routing: Routing) -> list[Issue]:
@@ -226,7 +241,8 @@ def check_issue(
     errors = _label_errors(routing)
     warnings: list[Issue] = [Issue("labels", note) for note in routing.notes]
     if routing.skipped:
-        warnings.append(Issue("labels", "not routable: " + "; ".join(routing.skipped)))
+        said = "not routable: " + "; ".join(routing.skipped)
+        warnings.append(Issue("labels", said, kind=NOT_ROUTABLE))
     if block is not None:
         errors += block.errors
     workstation, host = None, None

@@ -133,18 +133,8 @@ def evidence_facts(
 
 
 def routing_fact(check: IssueCheck) -> RoutingFact:
-    """What the page shows of an issue's routing."""
-    routing = check.routing
-    machine, provider = routing.machine, routing.provider
-    return RoutingFact(
-        machine=machine.value if machine else None,
-        machine_by=machine.by if machine else None,
-        host=check.host,
-        provider=provider.value if provider else None,
-        provider_by=provider.by if provider else None,
-        routable=routing.routable,
-        reason="; ".join(routing.skipped) or None,
-    )
+    """What the page shows of an issue's routing (:meth:`IssueCheck.routed`)."""
+    return RoutingFact(**check.routed())
 
 
 def item_facts(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from wrk_ansible.contract.stages import STAGE_IDS, STAGE_TITLES, STAGES
+from wrk_ansible.issues.contract import NOT_ROUTABLE
 from wrk_ansible.report.facts import GateFact, HostFact, ItemFacts, RowFacts
 from wrk_ansible.report.gaps import (
     GapView,
@@ -32,8 +33,6 @@ from wrk_ansible.report.queue import (
 )
 from wrk_ansible.report.whatif import Scenario
 
-#: An issue's warning the routing line already says.
-NOT_ROUTABLE: Final = "not routable: "
 #: Row states, worst first; each has a colour and a text label on the page.
 STATES: Final = ("fail", "pause", "fallback", "not-run", "pass")
 LABELS: Final = {
@@ -291,7 +290,7 @@ def item_view(item: ItemFacts, anchor: str) -> ItemView:
         warnings=tuple(
             issue_text(i.field, i.message, i.line, i.file)
             for i in item.warnings
-            if not (item.routing is not None and i.message.startswith(NOT_ROUTABLE))
+            if i.kind != NOT_ROUTABLE  # the item's routing line says it
         ),
         rows=rows,
         machines=tuple(machines),

@@ -9,6 +9,7 @@ from typing import Final
 
 from wrk_ansible.contract.stages import STAGE_IDS
 from wrk_ansible.evidence.records import newest_key
+from wrk_ansible.issues.contract import CONTRADICTION
 from wrk_ansible.report.facts import GateFact, ItemFacts
 from wrk_ansible.report.queue import natural_key
 
@@ -96,7 +97,7 @@ def item_gaps(item: ItemFacts, anchor: str) -> list[GapView]:
     for issue in item.errors:
         text = issue_text(issue.field, issue.message, issue.line, issue.file)
         kind = "unknown-machine" if issue.unknown_machine else "error"
-        if issue.kind == "contradiction":
+        if issue.kind == CONTRADICTION:
             kind = "labels"
         gaps.append(GapView(kind, wrk, anchor, text))
     if item.derived and item.rows and not item.is_issue:  # an issue's labels are its contract
