@@ -71,9 +71,9 @@ def folder_of(wrk: str) -> str:
     (:attr:`wrk_ansible.refs.IssueRef.folder`). A folder name is its own folder."""
     if "#" not in wrk:
         return wrk
-    from wrk_ansible.refs import looks_like_ref, parse_ref
+    from wrk_ansible.refs import parse_ref
 
-    return parse_ref(wrk).folder if looks_like_ref(wrk) else wrk
+    return parse_ref(wrk).folder  # no WRK id holds "#": anything else is a mistyped reference
 
 
 def host_of(chain: str) -> str:
