@@ -405,6 +405,7 @@ def test_every_kind_wrk_writes_has_a_model() -> None:
         "quota",
         "review",
         "label-change",
+        "outcome",
     }
     assert set(KINDS) == kinds
     assert all(kind == model.KIND for kind, model in KINDS.items())

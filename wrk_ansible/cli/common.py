@@ -244,16 +244,29 @@ def check_issue(args: argparse.Namespace, issue: Any, directory: Any) -> Any:
     return check(found, source.rules, directory=directory, matrix=settings(args).matrix)
 
 
+def with_validators(args: argparse.Namespace, result: Any) -> Any:
+    """``result`` with a contract error for each validator a row names that ``wrk.yml`` does
+    not define (the names a work item may use are the configuration's)."""
+    if result.contract is None:
+        return result
+    from dataclasses import replace
+
+    from wrk_ansible.outcome.postchecks import validator_issues
+
+    found = validator_issues(result.contract, settings(args).validators().value)
+    return replace(result, errors=(*result.errors, *found)) if found else result
+
+
 def check_item(args: argparse.Namespace, name: str, directory: Any) -> Any:
     """Validate a work item, a WRK path or an issue reference ``OWNER/REPO#N``, against
-    ``directory`` (None: names not checked) with the configured matrix."""
+    ``directory`` (None: names not checked) with the configured matrix and validators."""
     from wrk_ansible.refs import looks_like_ref
 
     if looks_like_ref(name):
-        return check_issue(args, name, directory).result
+        return with_validators(args, check_issue(args, name, directory).result)
     from wrk_ansible.names import check_against
 
-    return check_against(name, directory, matrix=settings(args).matrix)
+    return with_validators(args, check_against(name, directory, matrix=settings(args).matrix))
 
 
 def item_checks(
@@ -278,7 +291,7 @@ def item_checks(
             )
         for issue in source:
             found = check_issue(args, issue, directory)
-            out.append((found.result, found))
+            out.append((with_validators(args, found.result), found))
         if not out:
             raise InputError("the issue export(s) hold no issue", path=", ".join(source.exports))
         return out
@@ -287,8 +300,10 @@ def item_checks(
     for name in names:
         if looks_like_ref(name):
             found = check_issue(args, name, directory)
-            out.append((found.result, found))
-    found_files = [(check_against(p, directory, matrix=matrix), None) for p in files]
+            out.append((with_validators(args, found.result), found))
+    found_files = [
+        (with_validators(args, check_against(p, directory, matrix=matrix)), None) for p in files
+    ]
     if paths and not found_files:
         raise InputError("no WRK files found (WRK-*.md)", path=" ".join(paths))
     return found_files + out

@@ -12,9 +12,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from wrk_ansible.agents.catalog import AgentDecl
 from wrk_ansible.capacity.model import Capacity
-from wrk_ansible.contract.models import MachineName, PathText, TemplateRow, stage_keyed
+from wrk_ansible.contract.models import (
+    MachineName,
+    PathText,
+    TemplateRow,
+    ValidatorName,
+    stage_keyed,
+)
 from wrk_ansible.contract.stages import STAGE_IDS
 from wrk_ansible.contract.template import DEFAULT_MATRIX
+from wrk_ansible.outcome.validators import ValidatorSpec
 
 #: The file ``wrk`` looks for, walking up from the current folder.
 CONFIG_NAME: Final = "wrk.yml"
@@ -94,6 +101,9 @@ class WrkConfig(_Shape):
     #: Seat pools, budget pools, WIP caps and per-host concurrency (docs/capacity.md), in the
     #: shapes of a routing rules file; without it, the routing rules file's, else none.
     capacity: Capacity | None = None
+    #: Post-check commands by name (docs/config.md#validators): a contract row names them,
+    #: only this file says what they run.
+    validators: dict[ValidatorName, ValidatorSpec] = Field(default_factory=dict)
     #: ``omit_titles``: evidence records and the review page leave work item titles out.
     privacy: Annotated[tuple[Privacy, ...], BeforeValidator(_one_or_many)] = ()
 

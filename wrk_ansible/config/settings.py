@@ -31,6 +31,7 @@ from wrk_ansible.config.load import LoadedConfig
 from wrk_ansible.contract.template import Matrix, merged
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
+from wrk_ansible.outcome.validators import ValidatorSpec
 
 T = TypeVar("T")
 DEFAULT: Final = "default"
@@ -150,6 +151,12 @@ class Settings:
         if from_rules is not None and rules.value is not None:
             return Value(from_rules(), f"{rules.value} (routing_rules, from {rules.origin})")
         return Value(Capacity(), DEFAULT)
+
+    def validators(self) -> Value[Mapping[str, ValidatorSpec]]:
+        """The validators ``wrk.yml`` defines (name -> command and timeout); none by default."""
+        if self.model.validators:
+            return Value(self.model.validators, self.loaded.where("validators"))
+        return Value({}, DEFAULT)
 
     @property
     def omit_titles(self) -> Value[bool]:

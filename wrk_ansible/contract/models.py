@@ -187,6 +187,31 @@ class StageRequirements(_Shape):
         return not (self.tools or self.licenses or self.disk or self.network)
 
 
+#: A validator's name, as ``validators:`` in ``wrk.yml`` defines it (a row names it; only
+#: ``wrk.yml`` says what it runs).
+ValidatorName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", 64)]
+Sha256Text = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9a-f]{64}$")]
+
+
+class OutputCheck(_Shape):
+    """A file the stage must leave behind, relative to the repository: that it exists, and
+    optionally its sha256 and a minimum size in bytes (post-checks of ``wrk outcome``)."""
+
+    path: PathText
+    sha256: Sha256Text | None = None
+    min_bytes: int | None = Field(default=None, ge=0, le=1 << 50)
+
+
+def _path_only(value: Any) -> Any:
+    """A bare path is shorthand for ``{path: PATH}``."""
+    return {"path": value} if isinstance(value, str) else value
+
+
+Output = Annotated[
+    OutputCheck, BeforeValidator(_path_only, json_schema_input_type=str | OutputCheck)
+]
+
+
 class GroupScope(_Shape):
     """Any ``count`` hosts of an inventory group, first ready ones in inventory order."""
 
@@ -241,6 +266,12 @@ class StageAssignment(_Shape):
     fallback: tuple[MachineName, ...] = ()
     on_unavailable: Literal["pause", "defer", "replan"] | None = None
     gates: tuple[Gate, ...] | None = None
+    #: Post-checks of the row's outcome (``wrk outcome``): files it must leave, and
+    #: validators (names defined in ``wrk.yml``, never a command line) that must pass.
+    outputs: tuple[Output, ...] = Field(default=(), max_length=MAX_REQUIREMENTS)
+    validators: tuple[ValidatorName, ...] = Field(default=(), max_length=MAX_REQUIREMENTS)
+    #: How many attempts an outcome may count; a later one is recorded, and fails its check.
+    max_attempts: int | None = Field(default=None, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _consistent(self) -> StageAssignment:

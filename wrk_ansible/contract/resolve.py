@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 
@@ -221,6 +221,10 @@ def pydantic_issues(
     return issues
 
 
+#: Row keys of the outcome's post-checks: a row that does not state them keeps the matrix's.
+_POST_CHECK_KEYS: Final = ("outputs", "validators", "max_attempts")
+
+
 def build_stages(
     fields: WorkItemFields,
     explicit: Mapping[str, StageAssignment],
@@ -240,10 +244,14 @@ def build_stages(
         else:
             assignment = given
             origin = {name: explicit_source for name in given.model_fields_set}
+            template = StageAssignment.model_validate(template_row)
             if given.gates is None:
-                template = StageAssignment.model_validate(template_row)
-                assignment = given.model_copy(update={"gates": template.gates})
+                assignment = assignment.model_copy(update={"gates": template.gates})
                 origin["gates"] = "template"
+            for key in _POST_CHECK_KEYS:  # the matrix's post-checks hold unless restated
+                if key not in given.model_fields_set and key in template.model_fields_set:
+                    assignment = assignment.model_copy(update={key: getattr(template, key)})
+                    origin[key] = "template"
         rows.append(
             ResolvedStage(
                 stage=stage,

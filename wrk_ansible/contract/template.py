@@ -111,4 +111,5 @@ BUILTIN_GATES: Final = (
     "route-policy",
     "queue-valid",
     "sync-checks",
+    "execute-succeeded",
 )

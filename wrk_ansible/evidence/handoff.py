@@ -39,27 +39,28 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def artifact_entry(root: Path, given: str) -> dict[str, Any]:
-    """An artifact inside the repository: its relative path, sha256 and size."""
+def artifact_entry(root: Path, given: str, *, field: str = "--artifact") -> dict[str, Any]:
+    """An artifact inside the repository: its relative path, sha256 and size (``field``: the
+    option that named it, for errors)."""
     real_root = Path(os.path.realpath(root))
     target = Path(os.path.realpath(given))
     if not contained(real_root, target):
         raise InputError(
             f"artifact leads outside the repository ({real_root}); refused",
             path=given,
-            field="--artifact",
+            field=field,
         )
     if not target.is_file():
-        raise InputError("artifact is not a file", path=given, field="--artifact")
+        raise InputError("artifact is not a file", path=given, field=field)
     try:
         size = target.stat().st_size
         digest = _sha256_file(target) if size <= MAX_ARTIFACT_BYTES else ""
     except OSError as exc:
         raise InputError(
-            f"artifact cannot be read: {exc.strerror or exc}", path=given, field="--artifact"
+            f"artifact cannot be read: {exc.strerror or exc}", path=given, field=field
         ) from None
     if size > MAX_ARTIFACT_BYTES:
-        raise InputError("artifact is larger than 8 GiB", path=given, field="--artifact")
+        raise InputError("artifact is larger than 8 GiB", path=given, field=field)
     return {"path": target.relative_to(real_root).as_posix(), "sha256": digest, "size": size}
 
 

@@ -321,6 +321,55 @@ class LabelChangeBody(Body):
     gh: GhCall = Field(default_factory=GhCall)
 
 
+# -- outcome ------------------------------------------------------------------------------------
+class PostCheck(_Model):
+    """One post-check of an outcome: an output file the row requires, a validator from
+    ``wrk.yml``, or the row's ``max_attempts``; ``passed`` decides, ``reason`` says why."""
+
+    name: str
+    kind: Literal["output", "validator", "attempts"]
+    passed: Flag
+    reason: str = ""
+    #: output: the path (relative to the repository) and what was found there.
+    path: str | None = None
+    sha256: str | None = None
+    size: Count | None = None
+    #: validator: the argument list run (from wrk.yml), its exit code (None: it did not
+    #: finish), seconds, and the end of its output.
+    command: tuple[str, ...] = ()
+    exit_code: int | None = None
+    seconds: Number | None = None
+    stdout: str = ""
+    stderr: str = ""
+    truncated: Flag = False
+
+
+class OutcomeBody(Body):
+    """``outcome``: how one attempt of a stage ended (``wrk outcome``). ``ran``: the process
+    finished (an exit code is known); ``succeeded``: it exited 0 and every post-check passed.
+    Names the item (the record's ``wrk``), stage, host, agent and attempt, so the lease taken for
+    that attempt can treat it as its release."""
+
+    KIND: ClassVar[str] = "outcome"
+
+    schema_version: int = 1
+    stage: str
+    host: str
+    agent: str | None = None
+    attempt: Annotated[int, Field(strict=True, ge=1)]
+    max_attempts: Annotated[int, Field(strict=True, ge=1)] | None = None
+    exit_code: Annotated[int, Field(strict=True)] | None = None
+    ran: Flag
+    succeeded: Flag
+    category: str | None = None
+    log: Artifact | None = None
+    post_checks: tuple[PostCheck, ...] = ()
+
+    @property
+    def failed_checks(self) -> tuple[PostCheck, ...]:
+        return tuple(c for c in self.post_checks if not c.passed)
+
+
 #: Every record kind wrk writes, and its body model.
 KINDS: Final[Mapping[str, type[Body]]] = {
     model.KIND: model
@@ -333,6 +382,7 @@ KINDS: Final[Mapping[str, type[Body]]] = {
         QuotaBody,
         ReviewBody,
         LabelChangeBody,
+        OutcomeBody,
     )
 }
 

@@ -30,6 +30,7 @@ BUILTIN: Final[dict[str, str]] = {
     "route-policy": "wrk_ansible.gates.route_policy:route_policy",
     "queue-valid": "wrk_ansible.gates.queue:queue_valid",
     "sync-checks": "wrk_ansible.gates.sync:sync_checks",
+    "execute-succeeded": "wrk_ansible.gates.outcome:execute_succeeded",
 }
 __all__ = [
     "GROUP",
