@@ -273,3 +273,22 @@ def test_init_and_migrate_refuse_an_issue_and_write_nothing(
     assert main(["contract", verb, "octo-org/widgets#12"]) == 64
     assert "octo-org/widgets#12 is an issue, not a WRK file" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+ONE_WRK = str(WORK_QUEUE / "archive/2026-03/WRK-1003.md")
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ["review", "record", ONE_WRK, "--agent", "a", "--verdict", "approve"],
+        ["outcome", ONE_WRK, "--exit-code", "0"],
+    ],
+)
+def test_a_one_row_command_refuses_a_phase(
+    verb: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*verb, "--stage", "plan"]) == 64
+    err = capsys.readouterr().err
+    rows = "resource_intelligence, plan_draft, plan_review"
+    assert f"--stage 'plan' is a phase of 3 rows; name one of: {rows}" in err

@@ -61,15 +61,10 @@ def register(commands: Any) -> None:
 def _validate(args: argparse.Namespace) -> str:
     import re
 
-    from wrk_ansible.contract.stages import STAGE_IDS, resolve_stage
+    from wrk_ansible.contract.stages import one_row
     from wrk_ansible.errors import UsageError
 
-    stages = resolve_stage(args.stage)
-    if len(stages) != 1:
-        raise UsageError(
-            f"--stage {args.stage!r} is a phase of {len(stages)} rows; name one of: "
-            f"{', '.join(s for s in STAGE_IDS if s in stages)}"
-        )
+    stage = one_row(args.stage)
     low, high = _EXIT_RANGE
     if not low <= args.exit_code <= high:
         raise UsageError(f"--exit-code {args.exit_code} is not an exit code")
@@ -78,7 +73,7 @@ def _validate(args: argparse.Namespace) -> str:
     for flag, value in (("--category", args.category), ("--agent", args.agent)):
         if value is not None and not re.match(_NAME, value):
             raise UsageError(f"{flag} {value!r} is not a name ([A-Za-z0-9._-], up to 64)")
-    return stages[0]
+    return stage
 
 
 def _agent(ledger: Any, wrk: str, stage: str, row: Any) -> str | None:

@@ -49,19 +49,14 @@ def run_record(args: argparse.Namespace) -> int:
     from wrk_ansible.cli.common import issue_source, open_registry
     from wrk_ansible.cli.gate import _signer
     from wrk_ansible.contract.loader import load_work_item
-    from wrk_ansible.contract.stages import STAGE_IDS, resolve_stage
+    from wrk_ansible.contract.stages import one_row
     from wrk_ansible.errors import InputError, UsageError
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.gates.reviews import record_review
     from wrk_ansible.here import writer_name
     from wrk_ansible.refs import looks_like_ref
 
-    stages = resolve_stage(args.stage)
-    if len(stages) != 1:
-        raise UsageError(
-            f"--stage {args.stage!r} is a phase of {len(stages)} rows; name one of: "
-            f"{', '.join(s for s in STAGE_IDS if s in stages)}"
-        )
+    stage = one_row(args.stage)
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", args.agent):
         raise UsageError(f"--agent {args.agent!r} is not an agent name")
     if args.note is not None and len(args.note) > 4000:
@@ -87,7 +82,7 @@ def run_record(args: argparse.Namespace) -> int:
         ledger,
         wrk_id,
         writer_name(registry, args.here),
-        stage=stages[0],
+        stage=stage,
         agent=args.agent,
         verdict=args.verdict,
         note=args.note,
@@ -97,5 +92,5 @@ def run_record(args: argparse.Namespace) -> int:
         emit_json({"id": record.id, "sha256": record.sha256, "review": record.body.dump()})
     else:
         print(record.id)
-        note(f"recorded {args.agent}'s {args.verdict} of {wrk_id} {stages[0]}")
+        note(f"recorded {args.agent}'s {args.verdict} of {wrk_id} {stage}")
     return 0

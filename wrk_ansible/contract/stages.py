@@ -48,6 +48,17 @@ def closest(name: str, known: list[str] | tuple[str, ...]) -> str | None:
     return lowered[match[0]] if match else None
 
 
+def one_row(name: str) -> str:
+    """The row ``--stage`` names, for a command about one row (a review, an outcome): a phase of
+    several rows is a usage error listing them."""
+    stages = resolve_stage(name)
+    if len(stages) != 1:
+        raise UsageError(
+            f"--stage {name!r} is a phase of {len(stages)} rows; name one of: {', '.join(stages)}"
+        )
+    return stages[0]
+
+
 def resolve_stage(name: str) -> tuple[str, ...]:
     """Row ids selected by ``--stage``: one row id, or every row of a phase, in order."""
     key = normalise_stage_key(name)
