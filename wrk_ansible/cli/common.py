@@ -80,6 +80,15 @@ def add_writer(parser: argparse.ArgumentParser, *, here: bool = True) -> None:
     )
 
 
+def add_recording(parser: argparse.ArgumentParser) -> None:
+    """What every command that records evidence about a work item takes: the writer
+    (``--here``, ``--sign-key``), the store, the inventory and where issues come from."""
+    add_writer(parser)
+    add_evidence_dir(parser)
+    add_inventory(parser)
+    add_issues(parser)
+
+
 def settings(args: argparse.Namespace) -> Any:
     """The configuration in effect for this command (:class:`~wrk_ansible.config.settings.
     Settings`): ``--config``, ``$WRK_CONFIG`` or the nearest ``wrk.yml``; read once."""

@@ -9,11 +9,8 @@ from typing import Any
 
 from wrk_ansible.cli.common import (
     ITEM_HELP,
-    add_evidence_dir,
-    add_inventory,
-    add_issues,
     add_json,
-    add_writer,
+    add_recording,
     emit_json,
     evidence_dir,
     fresh_hours,
@@ -25,10 +22,7 @@ from wrk_ansible.errors import InputError
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    add_writer(parser)
-    add_evidence_dir(parser)
-    add_inventory(parser)
-    add_issues(parser)
+    add_recording(parser)
 
 
 def register(commands: Any) -> None:

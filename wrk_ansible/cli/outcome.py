@@ -8,11 +8,8 @@ from typing import Any
 
 from wrk_ansible.cli.common import (
     ITEM_HELP,
-    add_evidence_dir,
-    add_inventory,
-    add_issues,
     add_json,
-    add_writer,
+    add_recording,
     emit_json,
     evidence_dir,
     note,
@@ -50,10 +47,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--agent", metavar="AGENT", help="the agent that ran it (default: the one recorded)"
     )
-    add_writer(parser)
-    add_evidence_dir(parser)
-    add_inventory(parser)
-    add_issues(parser)
+    add_recording(parser)
     add_json(parser)
     parser.set_defaults(handler=run_outcome)
 

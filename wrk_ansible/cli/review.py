@@ -7,11 +7,8 @@ from typing import Any
 
 from wrk_ansible.cli.common import (
     ITEM_HELP,
-    add_evidence_dir,
-    add_inventory,
-    add_issues,
     add_json,
-    add_writer,
+    add_recording,
     emit_json,
     evidence_dir,
     note,
@@ -34,10 +31,7 @@ def register(commands: Any) -> None:
     record.add_argument("--agent", required=True, metavar="AGENT", help="the reviewing agent")
     record.add_argument("--verdict", required=True, choices=("approve", "changes"))
     record.add_argument("--note", metavar="TEXT", help="what the reviewer said, briefly")
-    add_writer(record)
-    add_evidence_dir(record)
-    add_inventory(record)
-    add_issues(record)
+    add_recording(record)
     add_json(record)
     record.set_defaults(handler=run_record)
 

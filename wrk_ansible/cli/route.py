@@ -8,11 +8,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from wrk_ansible.cli.common import (
-    add_evidence_dir,
-    add_inventory,
-    add_issues,
     add_json,
-    add_writer,
+    add_recording,
     emit_json,
     note,
 )
@@ -43,10 +40,7 @@ def register(commands: Any) -> None:
         help="write the proposed labels with gh issue edit (an issue from an export is read "
         "again with gh first)",
     )
-    add_writer(route)
-    add_evidence_dir(route)
-    add_inventory(route)
-    add_issues(route)
+    add_recording(route)
     add_json(route)
     route.set_defaults(handler=run_route)
 
