@@ -3,24 +3,39 @@
 It only sequences: load the contract, resolve the row's names, gather observations (the one
 readiness source, seats others hold, handoff artifacts, the named gates), let
 :mod:`wrk_ansible.decision` form the verdict, record it. It never changes a verdict.
+
+A row that takes capacity (the claim, a row needing license seats) reads the live leases, is
+decided and records its own lease while holding the evidence folder's lease lock
+(:mod:`wrk_ansible.evidence.leases`); readiness is gathered before the lock is taken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wrk_ansible.agents.catalog import AgentPolicy
+from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.stages import resolve_stage
 from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import ValidationResult, item_root
+from wrk_ansible.decision.capacity import Want, fit, slots
 from wrk_ansible.decision.outcomes import Verdict
-from wrk_ansible.decision.verdict import Decision, Here, RowInputs, compose, decide, to_observe
+from wrk_ansible.decision.verdict import (
+    Decision,
+    GateInput,
+    Here,
+    RowInputs,
+    compose,
+    decide,
+    to_observe,
+)
 from wrk_ansible.errors import InputError, WrkError
-from wrk_ansible.evidence import handoff, reservations
+from wrk_ansible.evidence import handoff, leases
 from wrk_ansible.evidence.ledger import Ledger, Signer
 from wrk_ansible.evidence.provenance import (
     current_user,
@@ -34,6 +49,7 @@ from wrk_ansible.evidence.records import (
     CheckEntry,
     GapEntry,
     GateBody,
+    Lease,
     ReadinessEntry,
     RoutingBody,
     TypedRecord,
@@ -61,7 +77,10 @@ class GateOptions:
     timeout: float = 10.0
     record: bool = True
     signer: Signer | None = None
-    reservation_ttl_hours: float = 72.0
+    #: How long a lease lasts without a heartbeat (``leases: ttl_minutes`` in wrk.yml).
+    lease_ttl_minutes: float = leases.DEFAULT_TTL_MINUTES
+    #: The caps a claim must fit (``capacity:`` in wrk.yml, or the routing rules file's).
+    capacity: Capacity = field(default_factory=Capacity)
     #: Readiness observed by a run elsewhere (``--from-artifacts``): used for the hosts it
     #: covers; the others are gated as without it (fresh evidence, else a probe).
     artifacts: ArtifactRun | None = None
@@ -106,6 +125,7 @@ class Gate:
         )
         self._gate_evidence: list[str] = []  # records named gates wrote (the claim's routing)
         self._lost: list[str] = []  # evidence that could not be written, and why
+        self._views: list[leases.LeaseView] = []  # the leases a row taking one was decided on
 
     def run(self, wrk_path: str, stage: str) -> GateOutcome:
         stages = resolve_stage(stage)
@@ -135,14 +155,16 @@ class Gate:
         self._lost = []
         for stage_id in stages:
             self._gate_evidence = []
-            decision = self._decide(contract, contract.stage(stage_id), here)
-            decisions.append(decision)
-            evidence.extend(self._gate_evidence)
-            if self.options.record:
-                try:
-                    evidence.append(self._record(contract, decision, here).id)
-                except WrkError as exc:  # e.g. a full disk: the verdict stands, unrecorded
-                    self._lost_write(f"{stage_id}: evidence NOT recorded: {exc}")
+            row = contract.stage(stage_id)
+            with self._leasing(row):
+                decision, lease = self._decide(contract, row, here)
+                decisions.append(decision)
+                evidence.extend(self._gate_evidence)
+                if self.options.record:
+                    try:
+                        evidence.append(self._record(contract, decision, here, lease).id)
+                    except WrkError as exc:  # e.g. a full disk: the verdict stands, unrecorded
+                        self._lost_write(f"{stage_id}: evidence NOT recorded: {exc}")
         return GateOutcome(
             contract.wrk_id,
             stage,
@@ -181,8 +203,86 @@ class Gate:
 
         return writer_name(self.registry, self.options.here)
 
+    # -- leases --------------------------------------------------------------------------
+    @staticmethod
+    def _takes_lease(row: ResolvedStage) -> bool:
+        """The claim (for the work it claims) and any row needing license seats take one."""
+        return row.stage == "claim" or bool(row.requirements.licenses)
+
+    def _leasing(self, row: ResolvedStage) -> AbstractContextManager[None]:
+        """The folder's lease lock while a recorded row that takes a lease is decided."""
+        if self.options.record and self._takes_lease(row):
+            return leases.lock(self.ledger)
+        return nullcontext()
+
+    def _names(self, host: str) -> tuple[str, ...]:
+        """Every other name ``host`` goes by (aliases, its roster machine) for caps."""
+        found = self.registry.find(host)
+        if found is None:
+            return ()
+        roster = (found.roster.machine,) if found.roster is not None else ()
+        return (*found.aliases, *roster)
+
+    def _wants(
+        self, contract: Contract, row: ResolvedStage, decision: Decision, here: Workstation
+    ) -> tuple[str, list[Want], list[Want], tuple[tuple[str, int], ...]]:
+        """(the row the lease is for, the claim on each host, the same claim on the other
+        machines the row names, the license seats) for a row that takes a lease."""
+        if row.stage == "claim":
+            from wrk_ansible.gates.claim import work_target
+
+            work, target = work_target(contract, self.registry, row.stage, decision.hosts, here)
+            hosts: tuple[str, ...] = (target.name,)
+            provider = _routed_agent(self.ledger, contract.wrk_id, work.stage) or (
+                work.agents[0] if work.agents else None
+            )
+        else:
+            work, hosts, provider = row, decision.hosts, decision.agent
+        seats = tuple((lic.feature, lic.seats) for lic in work.requirements.licenses)
+        features = tuple(f for f, _ in seats)
+
+        def want(host: str) -> Want:
+            return Want(contract.wrk_id, row.stage, host, self._names(host), provider, features)
+
+        scope = row_scope(work, self.directory)
+        others = [
+            ws.name
+            for name in dict.fromkeys((*scope.assigned, *scope.fallback))
+            if (ws := self.registry.find(name)) is not None
+            and ws.available
+            and ws.name not in hosts
+        ]
+        return work.stage, [want(h) for h in hosts], [want(h) for h in others], seats
+
+    def _capacity(
+        self, contract: Contract, row: ResolvedStage, machine: Decision, here: Workstation
+    ) -> tuple[GateInput | None, Lease | None]:
+        """The capacity check of a row that takes a lease (the decision core's :func:`fit`
+        over the live leases), and the lease it records when the row passes."""
+        if not self._takes_lease(row) or machine.verdict not in leases.PASSING:
+            return None, None
+        for_stage, wants, alternatives, seats = self._wants(contract, row, machine, here)
+        capacity = self.options.capacity
+        held = [h for v in leases.live(self._views) for h in v.held(self._names)]
+        fits = fit(capacity, wants, held, alternatives)
+        lease = leases.take(
+            for_stage,
+            hosts=tuple(w.host for w in wants),
+            provider=wants[0].provider if wants else None,
+            features=seats,
+            caps=(
+                s.cap
+                for w in wants
+                for s in slots(capacity, w.host, w.names, w.provider, w.features)
+            ),
+            ttl_minutes=self.options.lease_ttl_minutes,
+        )
+        return (GateInput("capacity", fits) if fits is not None else None), lease
+
     # -- decision ------------------------------------------------------------------------
-    def _decide(self, contract: Contract, row: ResolvedStage, here: Workstation) -> Decision:
+    def _decide(
+        self, contract: Contract, row: ResolvedStage, here: Workstation
+    ) -> tuple[Decision, Lease | None]:
         scope = row_scope(row, self.directory)
         observe = [self.registry.get(name) for name in to_observe(scope, self.registry, row)]
         readiness = self.source.for_row(row.requirements, observe)
@@ -190,8 +290,10 @@ class Gate:
         named = (*scope.assigned, *scope.fallback)
         if local is None and not row.requirements.empty and any(n != here.name for n in named):
             local = probe_local(here.name, here, row.requirements).for_decision()
+        # read under the lease lock (see run): the leases every writer's chains hold now
+        self._views = leases.leases(self.ledger) if self._takes_lease(row) else []
         holds = (
-            reservations.held(self.ledger, exclude_wrk=contract.wrk_id)
+            leases.seats_held(self._views, exclude=contract.wrk_id)
             if row.requirements.licenses
             else {}
         )
@@ -210,9 +312,14 @@ class Gate:
             self.ledger, contract.wrk_id, machine.hosts, item_root(contract), row.stage
         )
         before_gates = compose(machine, artifacts=artifacts)
-        gates = self._named_gates(contract, row, here, before_gates)
+        gates = list(self._named_gates(contract, row, here, before_gates))
         agent = _routed_agent(self.ledger, contract.wrk_id, row.stage)
-        return compose(machine, artifacts=artifacts, gates=gates, agent=agent)
+        so_far = compose(machine, artifacts=artifacts, gates=gates)
+        capacity, lease = self._capacity(contract, row, so_far, here)
+        if capacity is not None:
+            gates.append(capacity)
+        decision = compose(machine, artifacts=artifacts, gates=gates, agent=agent)
+        return decision, (lease if decision.verdict in leases.PASSING else None)
 
     def _named_gates(
         self, contract: Contract, row: ResolvedStage, here: Workstation, decision: Decision
@@ -242,7 +349,7 @@ class Gate:
         return gates
 
     def _record(
-        self, contract: Contract, decision: Decision, here: Workstation
+        self, contract: Contract, decision: Decision, here: Workstation, lease: Lease | None
     ) -> TypedRecord[GateBody]:
         files = [Path(contract.path)]
         if not contract.is_issue and contract.source not in ("frontmatter", "derived"):
@@ -262,11 +369,8 @@ class Gate:
             checks=tuple(CheckEntry.of(c) for c in decision.checks),
             gaps=tuple(GapEntry.of(g) for g in decision.gaps),
             readiness={h: ReadinessEntry.of(r) for h, r in decision.readiness.items()},
-            reservations=tuple(
-                reservations.claims(
-                    contract.stage(decision.stage), decision, self.options.reservation_ttl_hours
-                )
-            ),
+            # only when the row took capacity: the key is absent otherwise
+            **({"lease": lease} if lease is not None else {}),
             # only when readiness came from a run elsewhere: the key is absent otherwise
             **({"readiness_artifacts": artifacts.directory} if artifacts is not None else {}),
         )

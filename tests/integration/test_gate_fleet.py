@@ -381,11 +381,10 @@ def test_exhausted_license_falls_back_to_the_host_with_seats(
     ok = gated.check("ws_license_ok", f"license:{LICENSE_FEATURE}")
     assert ok["found"].startswith("3 free of 4")
     record = assert_recorded(gated, shared_evidence)
-    (claim,) = record["body"]["reservations"]
-    assert (claim["host"], claim["feature"], claim["seats"]) == (
-        "ws_license_ok",
-        LICENSE_FEATURE,
-        1,
+    lease = record["body"]["lease"]
+    assert (lease["hosts"], lease["features"]) == (
+        ["ws_license_ok"],
+        [{"feature": LICENSE_FEATURE, "seats": 1}],
     )
 
 
@@ -761,8 +760,8 @@ def test_reserved_seats_count_against_a_second_wrk(queue: Queue, tmp_path: Path)
     )
     first = queue.gate(first_path, evidence)
     assert_verdict(first, "pass")  # 3 free of 4, 2 needed: reserves 2
-    (claim,) = assert_recorded(first, evidence)["body"]["reservations"]
-    assert (claim["host"], claim["seats"]) == ("ws_license_ok", 2)
+    lease = assert_recorded(first, evidence)["body"]["lease"]
+    assert (lease["hosts"], lease["features"][0]["seats"]) == (["ws_license_ok"], 2)
 
     second = queue.gate(second_path, evidence)
     assert_pause(second, "WRK-9031", "pause")

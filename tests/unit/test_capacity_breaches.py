@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wrk_ansible.capacity.model import Capacity, SolverPool, WipCaps
-from wrk_ansible.decision.capacity import Held, Want, breaches, capacity_gap
+from wrk_ansible.decision.capacity import Held, Want, breaches, capacity_gap, overbooked
 
 TEAM = rules().capacity()
 #: The inventory hosts and the roster names the team's file writes caps with.
@@ -22,7 +22,9 @@ NAMES = {
 
 
 def held(item: str, host: str, provider: str | None, *features: str, until: str = "T1") -> Held:
-    return Held(item, "execute", host, provider, features, until, f"{item}/w/000001")
+    return Held(
+        item, "execute", host, provider, features, until, f"{item}/w/000001", NAMES.get(host, ())
+    )
 
 
 def want(item: str, host: str, provider: str | None, *features: str) -> Want:
@@ -37,7 +39,7 @@ def test_the_last_orcina_seat_is_fleet_wide() -> None:
     assert full.holders == tuple(taken)
     assert full.summary == (
         "solver_pools.orcina_flex is full (1 of 1): held by o/r#1 execute on ace-win-2 by codex "
-        "until 2026-08-01T12:00:00Z"
+        "until 2026-08-01T12:00:00Z (o/r#1/w/000001)"
     )
     assert breaches(TEAM, want("o/r#1", "ace-win-1", "claude", "orcaflex"), taken) == []  # own
 
@@ -132,3 +134,15 @@ def test_granting_only_what_fits_never_exceeds_a_cap(
             continue
         leases.append(lease)
         assert _under(leases)
+
+
+def test_two_leases_over_a_pool_of_one_are_a_double_booking() -> None:
+    one = held("o/r#1", "ace-win-1", "claude", "orcaflex", until="2026-08-01T12:00:00Z")
+    two = held("o/r#2", "ace-win-2", "codex", "orcawave", until="2026-08-01T11:00:00Z")
+    (double,) = [b for b in overbooked(TEAM, [one, two]) if b.cap.startswith("solver_pools")]
+    assert (double.cap, double.limit, double.holders) == ("solver_pools.orcina_flex", 1, (two, one))
+    assert [b for b in overbooked(TEAM, [one]) if b.cap.startswith("solver_pools")] == []
+    # per-machine caps are one per host: the default of 1 on two machines is not one cap
+    laptop = held("a#1", "macbook-portable", "claude")
+    other = held("a#2", "dev-secondary", "hermes")
+    assert overbooked(Capacity(wip_caps=WipCaps(per_machine={"default": 1})), [laptop, other]) == []

@@ -20,7 +20,7 @@ from wrk_ansible.evidence.ledger import SCHEMA_VERSION, Ledger, host_of
 from wrk_ansible.evidence.query import latest
 from wrk_ansible.evidence.readiness import KIND_LOCAL, newest_fresh, record_observation
 from wrk_ansible.evidence.records import GateBody
-from wrk_ansible.evidence.reservations import holdings
+from wrk_ansible.evidence.leases import leases, seats_held
 from wrk_ansible.evidence.verify import verify
 from wrk_ansible.readiness.results import requirements_data
 from wrk_ansible.readiness.source import ReadinessSource
@@ -71,7 +71,8 @@ def test_an_old_layout_store_is_read_by_host(store: Path, tmp_path: Path) -> Non
     gate = latest(ledger, "WRK-105", GateBody, stage="execute")
     assert gate is not None
     assert (gate.id, gate.writer, gate.host) == ("WRK-105/build1/000001", "build1", "build1")
-    assert holdings(ledger) == {"WRK-105": {("build1", "orcaflex"): 1}}
+    # a seat reservation written before leases reads as a lease of those seats
+    assert seats_held(leases(ledger)) == {("build1", "orcaflex"): 1}
     handoff = latest_handoff(ledger, "WRK-105", "build2")
     assert handoff is not None
     assert handoff.host == "build1"

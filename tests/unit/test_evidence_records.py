@@ -22,6 +22,7 @@ from wrk_ansible.evidence.handoff import (
     latest_handoff,
     record_handoff,
 )
+from wrk_ansible.evidence.leases import leases, seats_held
 from wrk_ansible.evidence.ledger import Ledger, Record
 from wrk_ansible.evidence.query import latest, newest, records_of, select
 from wrk_ansible.evidence.readiness import (
@@ -37,9 +38,9 @@ from wrk_ansible.evidence.records import (
     Body,
     GateBody,
     HandoffBody,
+    LeasedSeats,
     QuotaBody,
     ReadinessBody,
-    Reservation,
     ReviewBody,
     RoutingBody,
     Skipped,
@@ -47,7 +48,6 @@ from wrk_ansible.evidence.records import (
     newest_key,
     typed,
 )
-from wrk_ansible.evidence.reservations import holdings
 from wrk_ansible.evidence.verify import verify
 from wrk_ansible.gate import Gate, GateOptions
 from wrk_ansible.gates.claim import routing_evidence
@@ -117,13 +117,15 @@ def test_a_gate_record_and_its_readiness_record_round_trip(
     assert body.ran_on == "dev-primary"
     assert body.readiness["ace-win-1"].ready is True
     assert all(isinstance(c.outcome, Outcome) for c in body.checks)
-    [seats] = body.reservations
-    assert seats == Reservation(
-        host="ace-win-1", feature="orcaflex", seats=1, expires=seats.expires
-    )
+    lease = body.lease
+    assert lease is not None  # a row needing seats leases them
+    assert (lease.for_stage, lease.hosts, lease.provider) == ("execute", ("ace-win-1",), "codex")
+    assert lease.features == (LeasedSeats(feature="orcaflex", seats=1),)
+    assert (lease.ttl_minutes, lease.caps) == (90, ())  # nothing capped in this registry
+    assert "reservations" not in stored.data["body"]
     assert body.readiness_artifacts is None
     assert "readiness_artifacts" not in stored.data["body"]  # absent, as before
-    assert holdings(ledger) == {"WRK-900": {("ace-win-1", "orcaflex"): 1}}
+    assert seats_held(leases(ledger)) == {("ace-win-1", "orcaflex"): 1}
 
     [probed] = ledger.records(CHAIN)  # the probe's observation, recorded by the gate
     readiness = _round_trips(probed)
@@ -362,7 +364,7 @@ def test_a_body_that_does_not_validate_is_skipped_with_a_reason(
     assert "for_hosts" in why.reason
     assert "reservations.0.seats" in why.reason
     assert "does not validate" in str(why)
-    assert holdings(ledger) == {}  # an unreadable gate holds no seats
+    assert seats_held(leases(ledger)) == {}  # an unreadable gate holds no seats
     gates, _, chain = evidence_facts(ledger, "WRK-1", {})
     assert [g.record for g in gates] == [good]
     assert not chain.problems  # the chain itself is intact
@@ -406,6 +408,7 @@ def test_every_kind_wrk_writes_has_a_model() -> None:
         "review",
         "label-change",
         "outcome",
+        "heartbeat",
     }
     assert set(KINDS) == kinds
     assert all(kind == model.KIND for kind, model in KINDS.items())

@@ -341,4 +341,6 @@ def gate_settings(args: argparse.Namespace, registry: Any) -> dict[str, Any]:
         "agents": chosen.agent_policy(registry),
         "routing_policy": chosen.routing_policy().value,
         "check_item": lambda name, directory: check_item(args, name, directory),
+        "capacity": capacity(args).value,
+        "lease_ttl_minutes": chosen.lease_ttl_minutes().value,
     }

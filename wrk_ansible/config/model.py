@@ -52,6 +52,13 @@ class ReadinessSettings(_Shape):
     fresh_hours: Hours | None = None
 
 
+class LeaseSettings(_Shape):
+    """How long the capacity a claim takes is held (docs/capacity.md#leases)."""
+
+    #: Minutes a lease lasts without a heartbeat (default 90, as the team's dispatch records).
+    ttl_minutes: Annotated[float, Field(gt=0, le=10_080)] | None = None
+
+
 #: Stage ids as a WRK's rows take them (``impl-review`` for ``impl_review``).
 StageMatrix = Annotated[
     dict[str, TemplateRow],
@@ -101,6 +108,7 @@ class WrkConfig(_Shape):
     #: Seat pools, budget pools, WIP caps and per-host concurrency (docs/capacity.md), in the
     #: shapes of a routing rules file; without it, the routing rules file's, else none.
     capacity: Capacity | None = None
+    leases: LeaseSettings = Field(default_factory=LeaseSettings)
     #: Post-check commands by name (docs/config.md#validators): a contract row names them,
     #: only this file says what they run.
     validators: dict[ValidatorName, ValidatorSpec] = Field(default_factory=dict)

@@ -152,6 +152,14 @@ class Settings:
             return Value(from_rules(), f"{rules.value} (routing_rules, from {rules.origin})")
         return Value(Capacity(), DEFAULT)
 
+    def lease_ttl_minutes(self) -> Value[float]:
+        """``leases: ttl_minutes``: how long a lease lasts without a heartbeat (default 90)."""
+        from wrk_ansible.evidence.leases import DEFAULT_TTL_MINUTES
+
+        if self.model.leases.ttl_minutes is not None:
+            return Value(self.model.leases.ttl_minutes, self.loaded.where("leases", "ttl_minutes"))
+        return Value(DEFAULT_TTL_MINUTES, DEFAULT)
+
     def validators(self) -> Value[Mapping[str, ValidatorSpec]]:
         """The validators ``wrk.yml`` defines (name -> command and timeout); none by default."""
         if self.model.validators:

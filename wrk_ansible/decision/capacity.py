@@ -20,12 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from wrk_ansible.capacity.model import Capacity
-from wrk_ansible.decision.outcomes import Gap
+from wrk_ansible.decision.outcomes import Check, Gap, GateResult, Outcome, Verdict
 
 
 @dataclass(frozen=True)
 class Held:
-    """One live lease: who holds which slots, until when (the one clock format)."""
+    """One live lease: who holds which slots on one host, until when (the one clock format);
+    ``names``: every other name the host goes by, for caps written with another spelling."""
 
     item: str
     stage: str
@@ -34,11 +35,12 @@ class Held:
     features: tuple[str, ...]
     expires: str
     record: str
+    names: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
         by = f" by {self.provider}" if self.provider else ""
-        return f"{self.item} {self.stage} on {self.host}{by} until {self.expires}"
+        return f"{self.item} {self.stage} on {self.host}{by} until {self.expires} ({self.record})"
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,19 @@ class Want:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """One slot of one cap: ``cap`` as shown (``wip_caps.per_machine.default``), ``key`` the
+    cap's identity (a per-machine cap is one per host), ``limit`` its size."""
+
+    cap: str
+    key: tuple[str, ...]
+    limit: int
+
+
+@dataclass(frozen=True)
 class Breach:
-    """A cap the claim would exceed: which (``solver_pools.flex``), its limit, and who
-    holds its slots."""
+    """A cap the claim would exceed (or, across merged clones, does exceed): which
+    (``solver_pools.flex``), its limit, and who holds its slots."""
 
     cap: str
     limit: int
@@ -73,45 +85,77 @@ def _folded(values: Iterable[str | None]) -> set[str]:
     return {v.casefold() for v in values if v}
 
 
+def slots(
+    capacity: Capacity,
+    host: str,
+    names: tuple[str, ...],
+    provider: str | None,
+    features: Iterable[str],
+) -> list[Slot]:
+    """The slot of every cap a lease (or claim) on ``host`` by ``provider`` needing
+    ``features`` takes: a run of each solver pool its features are in, a run of each feature
+    capped on the host, an item on the machine, an item of the provider and of each budget
+    pool the provider is in."""
+    wanted = _folded(features)
+    on = host.casefold()
+    out: list[Slot] = []
+    for name, pool in capacity.solver_pools.items():
+        if wanted & _folded(pool.members):
+            out.append(Slot(f"solver_pools.{name}", ("solver", name), pool.max_concurrent))
+    for feature, runs in capacity.host_concurrency((host, *names)).items():
+        if feature.casefold() in wanted:
+            key: tuple[str, ...] = ("concurrency", on, feature.casefold())
+            out.append(Slot(f"concurrency.{host}.{feature}", key, runs))
+    caps = capacity.wip_caps
+    if caps is not None and (machine := caps.machine_cap((host, *names))) is not None:
+        out.append(Slot(f"wip_caps.per_machine.{machine[0]}", ("machine", on), machine[1]))
+    if provider:
+        if caps is not None and (limit := caps.provider_cap(provider)) is not None:
+            key = ("provider", provider.casefold())
+            out.append(Slot(f"wip_caps.per_provider.{provider}", key, limit))
+        for name, budget in capacity.pools_of_provider(provider):
+            out.append(Slot(f"budget_pools.{name}", ("budget", name), budget.max_concurrent))
+    return out
+
+
+def _keys(capacity: Capacity, held: Held) -> set[tuple[str, ...]]:
+    return {s.key for s in slots(capacity, held.host, held.names, held.provider, held.features)}
+
+
+def _by_expiry(holders: Iterable[Held]) -> tuple[Held, ...]:
+    return tuple(sorted(holders, key=lambda h: (h.expires, h.record)))
+
+
+def usage(capacity: Capacity, want: Want, held: Sequence[Held]) -> list[tuple[Slot, list[Held]]]:
+    """Each slot ``want`` would take, with the live leases of other items under it."""
+    others = [(h, _keys(capacity, h)) for h in held if h.item.casefold() != want.item.casefold()]
+    return [
+        (slot, [h for h, keys in others if slot.key in keys])
+        for slot in slots(capacity, want.host, want.names, want.provider, want.features)
+    ]
+
+
 def breaches(capacity: Capacity, want: Want, held: Sequence[Held]) -> list[Breach]:
     """Every cap ``want`` would exceed, given the live leases ``held`` (see the module)."""
-    others = [h for h in held if h.item.casefold() != want.item.casefold()]
-    host = want.host.casefold()
-    on_host = [h for h in others if h.host.casefold() == host]
-    features = _folded(want.features)
-    found: list[Breach] = []
+    return [
+        Breach(slot.cap, slot.limit, _by_expiry(holders))
+        for slot, holders in usage(capacity, want, held)
+        if len(holders) >= slot.limit
+    ]
 
-    def full(cap: str, limit: int, holders: list[Held]) -> None:
-        if len(holders) >= limit:
-            found.append(Breach(cap, limit, tuple(sorted(holders, key=lambda h: h.expires))))
 
-    for name, pool in capacity.solver_pools.items():
-        members = _folded(pool.members)
-        if features & members:
-            full(
-                f"solver_pools.{name}",
-                pool.max_concurrent,
-                [h for h in others if _folded(h.features) & members],
-            )
-    for feature, runs in capacity.host_concurrency((want.host, *want.names)).items():
-        if feature.casefold() in features:
-            holders = [h for h in on_host if feature.casefold() in _folded(h.features)]
-            full(f"concurrency.{want.host}.{feature}", runs, holders)
-    caps = capacity.wip_caps
-    if caps is not None:
-        machine = caps.machine_cap((want.host, *want.names))
-        if machine is not None:
-            full(f"wip_caps.per_machine.{machine[0]}", machine[1], on_host)
-    if want.provider:
-        provider = want.provider.casefold()
-        if caps is not None and (limit := caps.provider_cap(want.provider)) is not None:
-            holders = [h for h in others if (h.provider or "").casefold() == provider]
-            full(f"wip_caps.per_provider.{want.provider}", limit, holders)
-        for name, budget in capacity.pools_of_provider(want.provider):
-            members = _folded(budget.members)
-            holders = [h for h in others if (h.provider or "").casefold() in members]
-            full(f"budget_pools.{name}", budget.max_concurrent, holders)
-    return found
+def overbooked(capacity: Capacity, held: Sequence[Held]) -> list[Breach]:
+    """Every cap that live leases already hold more of than its limit: a double booking, as
+    two clones that each took the last slot show once their evidence is merged."""
+    under: dict[tuple[str, ...], tuple[Slot, list[Held]]] = {}
+    for lease in held:
+        for slot in slots(capacity, lease.host, lease.names, lease.provider, lease.features):
+            under.setdefault(slot.key, (slot, []))[1].append(lease)
+    return [
+        Breach(slot.cap, slot.limit, _by_expiry(holders))
+        for slot, holders in under.values()
+        if len(holders) > slot.limit
+    ]
 
 
 def capacity_gap(
@@ -131,3 +175,52 @@ def capacity_gap(
     proposals += [f"claim on {host}: it has room and meets the requirements" for host in elsewhere]
     summary = f"{item} {stage}: over capacity: " + "; ".join(b.summary for b in found)
     return Gap("P1", summary, tuple(proposals))
+
+
+def fit(
+    capacity: Capacity,
+    wants: Sequence[Want],
+    held: Sequence[Held],
+    alternatives: Sequence[Want] = (),
+) -> GateResult | None:
+    """The ``capacity`` check of a row taking a lease: PASS naming the caps it takes a slot of,
+    or PAUSE with the P1 gap of :func:`capacity_gap` (``alternatives``: the same claim on the
+    other machines the row names, proposed when they have room). None when nothing is capped.
+    """
+    if capacity.empty or not wants:
+        return None
+    found = [b for want in wants for b in breaches(capacity, want, held)]
+    first = wants[0]
+    if not found:
+        taken = [
+            f"{slot.cap} {len(holders) + 1} of {slot.limit}"
+            for want in wants
+            for slot, holders in usage(capacity, want, held)
+        ]
+        shown = ", ".join(dict.fromkeys(taken)) or "no cap applies"
+        ok = Check(
+            name="capacity",
+            outcome=Outcome.PASS,
+            reason="fits",
+            required="room under every cap",
+            found=shown,
+            kind="capacity",
+        )
+        return GateResult((ok,), Verdict.PASS)
+    room = [a.host for a in alternatives if not breaches(capacity, a, held)]
+    gap = capacity_gap(first.item, first.stage, found, room)
+    full = Check(
+        name="capacity",
+        outcome=Outcome.FAIL,
+        reason="; ".join(b.summary for b in found),
+        required="room under every cap",
+        found=", ".join(f"{b.cap} {len(b.holders)} of {b.limit}" for b in found),
+        kind="capacity",
+        data={
+            "breaches": [
+                {"cap": b.cap, "limit": b.limit, "holders": [h.record for h in b.holders]}
+                for b in found
+            ]
+        },
+    )
+    return GateResult((full,), Verdict.PAUSE, (gap,))

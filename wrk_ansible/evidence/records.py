@@ -113,12 +113,34 @@ class ReadinessEntry(_Model):
 
 
 class Reservation(_Model):
-    """License seats a passing gate holds on one host until ``expires`` (the one clock format)
-    or the WRK's ``close`` gate passes."""
+    """License seats a passing gate held on one host until ``expires`` (the one clock format):
+    written before leases (:class:`Lease`), read as a lease of those seats."""
 
     host: str
     feature: str
     seats: Count
+    expires: str
+
+
+class LeasedSeats(_Model):
+    """Seats of one license feature a lease holds, on each of its hosts."""
+
+    feature: str
+    seats: Count = 1
+
+
+class Lease(_Model):
+    """The capacity a passing gate takes (:mod:`wrk_ansible.evidence.leases`): for which row
+    (``for_stage``: the row that will run, ``execute`` for a claim), on which hosts, by which
+    provider, which license seats and which caps (``caps``: the cap names it counts against,
+    as shown), until ``expires`` unless a heartbeat renews it or an outcome releases it."""
+
+    for_stage: str
+    hosts: tuple[str, ...] = Field(min_length=1)
+    provider: str | None = None
+    features: tuple[LeasedSeats, ...] = ()
+    caps: tuple[str, ...] = ()
+    ttl_minutes: Annotated[Number, Field(gt=0)]
     expires: str
 
 
@@ -141,7 +163,10 @@ class GateBody(Body):
     gaps: tuple[GapEntry, ...] = ()
     #: Per host, the readiness decided on (absent in records written before it was kept).
     readiness: dict[str, ReadinessEntry] = Field(default_factory=dict)
+    #: Seats held, in records written before leases; read as a lease.
     reservations: tuple[Reservation, ...] = ()
+    #: The capacity a passing gate took (absent when it took none).
+    lease: Lease | None = None
     #: The artifact directory readiness came from (``--from-artifacts``); absent otherwise.
     readiness_artifacts: str | None = None
 
@@ -321,6 +346,20 @@ class LabelChangeBody(Body):
     gh: GhCall = Field(default_factory=GhCall)
 
 
+# -- heartbeat ----------------------------------------------------------------------------------
+class HeartbeatBody(Body):
+    """``heartbeat``: a live lease renewed (``wrk heartbeat``) until ``expires``."""
+
+    KIND: ClassVar[str] = "heartbeat"
+
+    schema_version: int = 1
+    stage: str
+    #: The gate record whose lease is renewed.
+    lease: str
+    expires: str
+    ran_on: str | None = None
+
+
 # -- outcome ------------------------------------------------------------------------------------
 class PostCheck(_Model):
     """One post-check of an outcome: an output file the row requires, a validator from
@@ -364,6 +403,8 @@ class OutcomeBody(Body):
     category: str | None = None
     log: Artifact | None = None
     post_checks: tuple[PostCheck, ...] = ()
+    #: The gate record whose lease this outcome released (None: no live lease).
+    released: str | None = None
 
     @property
     def failed_checks(self) -> tuple[PostCheck, ...]:
@@ -383,6 +424,7 @@ KINDS: Final[Mapping[str, type[Body]]] = {
         ReviewBody,
         LabelChangeBody,
         OutcomeBody,
+        HeartbeatBody,
     )
 }
 

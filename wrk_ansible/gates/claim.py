@@ -14,11 +14,12 @@ from typing import Final
 from wrk_ansible.agents.quota import Used, latest_readings, quota_records
 from wrk_ansible.agents.routing import candidates, choose_agents
 from wrk_ansible.contract.models import GroupScope
-from wrk_ansible.contract.resolve import ResolvedStage
+from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.decision.outcomes import Check, Outcome, Verdict
 from wrk_ansible.evidence.query import latest
 from wrk_ansible.evidence.records import RoutingBody, Skipped, SnapshotRef, TypedRecord, append
 from wrk_ansible.gates.base import GateContext, GateResult, check, gap, result
+from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation
 
 KIND: Final = RoutingBody.KIND
@@ -27,21 +28,33 @@ SCHEMA_VERSION: Final = 1
 
 
 def routing_target(ctx: GateContext) -> tuple[ResolvedStage, Workstation]:
-    """The row being routed (``execute``) and the host its agents must be on: the host the
-    machine decision chose when gating that row, else its first named workstation, else the
-    first active host of its group, else where this row runs."""
-    row = ctx.contract.stage(ROUTED_STAGE)
-    if ctx.row.stage == ROUTED_STAGE and ctx.hosts:
-        names: tuple[str, ...] = ctx.hosts
+    """The row being routed (``execute``) and the host its agents must be on
+    (:func:`work_target`)."""
+    return work_target(ctx.contract, ctx.registry, ctx.row.stage, ctx.hosts, ctx.here)
+
+
+def work_target(
+    contract: Contract,
+    registry: Registry,
+    gated: str,
+    hosts: tuple[str, ...],
+    here: Workstation,
+) -> tuple[ResolvedStage, Workstation]:
+    """The routed row (``execute``) and the host it will run on: the host the machine decision
+    chose when ``gated`` is that row, else its first named workstation, else the first active
+    host of its group, else where the gated row runs (``hosts``), else ``here``."""
+    row = contract.stage(ROUTED_STAGE)
+    if gated == ROUTED_STAGE and hosts:
+        names: tuple[str, ...] = hosts
     else:
         ws = row.assignment.workstations
-        names = ctx.registry.hosts_in(ws.group) if isinstance(ws, GroupScope) else tuple(ws or ())
-        names += ctx.hosts
+        names = registry.hosts_in(ws.group) if isinstance(ws, GroupScope) else tuple(ws or ())
+        names += hosts
     for name in names:
-        found = ctx.registry.find(name)
+        found = registry.find(name)
         if found is not None and found.available:
             return row, found
-    return row, ctx.here
+    return row, here
 
 
 def _agents(ctx: GateContext) -> tuple[ResolvedStage, Workstation, tuple[str, ...]]:

@@ -16,7 +16,7 @@ from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.handoff import artifact_checks
 from wrk_ansible.evidence.ledger import Ledger, folder_of
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
-from wrk_ansible.evidence.reservations import holdings, others
+from wrk_ansible.evidence.leases import leases, seats_held
 from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
@@ -49,7 +49,7 @@ def forecast_inputs(
     source = ReadinessSource(
         ledger, key_base(registry.source), mode=Mode.FORECAST, fresh_hours=fresh_hours
     )
-    held = holdings(ledger)
+    held = leases(ledger)
     checked: dict[tuple[str, str, tuple[str, ...]], tuple[Check, ...]] = {}
     # an item with no evidence folder has no handoff: listed once, not looked up per row
     recorded = {wrk for wrk, _ in ledger.chains()}
@@ -65,7 +65,9 @@ def forecast_inputs(
         return checked[key]
 
     return Inputs(
-        readiness=source.for_row, holds=lambda wrk: others(held, wrk), artifacts=artifacts
+        readiness=source.for_row,
+        holds=lambda wrk: seats_held(held, exclude=wrk),
+        artifacts=artifacts,
     )
 
 
