@@ -215,14 +215,6 @@ class Gate:
             return leases.lock(self.ledger)
         return nullcontext()
 
-    def _names(self, host: str) -> tuple[str, ...]:
-        """Every other name ``host`` goes by (aliases, its roster machine) for caps."""
-        found = self.registry.find(host)
-        if found is None:
-            return ()
-        roster = (found.roster.machine,) if found.roster is not None else ()
-        return (*found.aliases, *roster)
-
     def _wants(
         self, contract: Contract, row: ResolvedStage, decision: Decision, here: Workstation
     ) -> tuple[str, list[Want], list[Want], tuple[tuple[str, int], ...]]:
@@ -242,7 +234,9 @@ class Gate:
         features = tuple(f for f, _ in seats)
 
         def want(host: str) -> Want:
-            return Want(contract.wrk_id, row.stage, host, self._names(host), provider, features)
+            return Want(
+                contract.wrk_id, row.stage, host, self.registry.names_of(host), provider, features
+            )
 
         scope = row_scope(work, self.directory)
         others = [
@@ -263,7 +257,7 @@ class Gate:
             return None, None
         for_stage, wants, alternatives, seats = self._wants(contract, row, machine, here)
         capacity = self.options.capacity
-        held = [h for v in leases.live(self._views) for h in v.held(self._names)]
+        held = [h for v in leases.live(self._views) for h in v.held(self.registry.names_of)]
         fits = fit(capacity, wants, held, alternatives)
         lease = leases.take(
             for_stage,

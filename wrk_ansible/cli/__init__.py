@@ -26,7 +26,16 @@ class WrkArgumentParser(argparse.ArgumentParser):
 def build_parser() -> WrkArgumentParser:
     """The whole command tree. Verb groups register themselves; nothing heavy is imported."""
     from wrk_ansible.cli import config as config_cli
-    from wrk_ansible.cli import contract, evidence, gate, outcome, quota, readiness, review
+    from wrk_ansible.cli import (
+        contract,
+        evidence,
+        gate,
+        heartbeat,
+        outcome,
+        quota,
+        readiness,
+        review,
+    )
     from wrk_ansible.cli import init as init_cli
     from wrk_ansible.cli import inventory as inventory_cli
     from wrk_ansible.cli import report as report_cli
@@ -60,6 +69,7 @@ def build_parser() -> WrkArgumentParser:
     quota.register(commands)
     review.register(commands)
     outcome.register(commands)
+    heartbeat.register(commands)
     return parser
 
 

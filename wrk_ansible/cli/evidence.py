@@ -184,7 +184,8 @@ def run_verify(args: argparse.Namespace) -> int:
     if not reports and not history.problems:
         return _nothing_to_verify(args, root, origin)
     broken = [r for r in reports if r.problems]
-    ok = not broken and not history.problems
+    bookings = _double_bookings(args, ledger) if reports else []
+    ok = not broken and not history.problems and not bookings
     if args.json:
         emit_json(
             {
@@ -200,6 +201,15 @@ def run_verify(args: argparse.Namespace) -> int:
                     for r in reports
                 ],
                 "history": history.as_dict(),
+                "double_bookings": [
+                    {
+                        "cap": b.cap,
+                        "limit": b.limit,
+                        "leases": [h.record for h in b.holders],
+                        "problem": b.double_booking,
+                    }
+                    for b in bookings
+                ],
             }
         )
     else:
@@ -212,4 +222,26 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"{state:7} git history: {history.summary}")
         for problem in history.problems:
             print(f"  {problem}")
+        for booking in bookings:
+            print(f"BROKEN  capacity: P1 {booking.double_booking}")
     return 0 if ok else 1
+
+
+def _double_bookings(args: argparse.Namespace, ledger: Any) -> list[Any]:
+    """Caps the folder's live leases exceed (merged from clones that each took the last slot),
+    under the configured capacity; ``WRK``: only those it is one of the holders of."""
+    from wrk_ansible.cli.common import capacity, open_registry
+    from wrk_ansible.evidence.leases import double_bookings, leases
+
+    caps = capacity(args).value
+    if caps.empty:
+        return []
+    registry = open_registry(args, required=False)
+    names_of = registry.names_of if registry is not None else (lambda host: ())
+    found = double_bookings(leases(ledger), caps, names_of)
+    if args.wrk:
+        from wrk_ansible.evidence.ledger import folder_of
+
+        mine = folder_of(args.wrk)
+        found = [b for b in found if any(folder_of(h.item) == mine for h in b.holders)]
+    return found

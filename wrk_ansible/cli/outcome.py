@@ -87,7 +87,9 @@ def run_outcome(args: argparse.Namespace) -> int:
     from wrk_ansible.cli.gate import _signer
     from wrk_ansible.contract.validate import item_root
     from wrk_ansible.errors import InputError
+    from wrk_ansible.evidence import leases
     from wrk_ansible.evidence.handoff import artifact_entry
+    from wrk_ansible.evidence.leases import State
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.here import writer_name
     from wrk_ansible.outcome.postchecks import run_post_checks
@@ -123,7 +125,13 @@ def run_outcome(args: argparse.Namespace) -> int:
         log=log,
         post_checks=checks,
     )
-    record = record_outcome(ledger, contract.wrk_id, writer, body, signer=_signer(args.sign_key))
+    with leases.lock(ledger):  # the release and the next claim's count never interleave
+        held = leases.of_item(ledger, contract.wrk_id)
+        if held is not None and held.state is not State.RELEASED and held.lease.for_stage == stage:
+            body = body.model_copy(update={"released": held.record})
+        record = record_outcome(
+            ledger, contract.wrk_id, writer, body, signer=_signer(args.sign_key)
+        )
     if args.json:
         emit_json({"id": record.id, "sha256": record.sha256, "outcome": body.dump()})
     else:
@@ -131,5 +139,7 @@ def run_outcome(args: argparse.Namespace) -> int:
         for found in body.post_checks:
             note(f"  {'pass' if found.passed else 'FAIL'}  {found.name}: {found.reason}")
         verdict = "succeeded" if body.succeeded else "ran, did not succeed"
+        if body.released:
+            note(f"  lease {body.released} released")
         note(f"{contract.wrk_id} {stage} attempt {attempt}: exit {args.exit_code}, {verdict}")
     return 0 if body.succeeded else 1

@@ -103,7 +103,7 @@ def _checked(args: argparse.Namespace, directory: Any, what: str) -> list[Any]:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.cli.common import capacity, open_registry
     from wrk_ansible.cli.evidence import _signing_keys
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.report.build import build_review, write_page
@@ -131,6 +131,7 @@ def run_report(args: argparse.Namespace) -> int:
         title=args.title,
         directory=directory,
         titles=not settings(args).omit_titles.value,
+        capacity=capacity(args).value,
     )
     report = review.report
     target = write_page(report, args.output) if args.output else None

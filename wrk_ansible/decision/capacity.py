@@ -80,6 +80,15 @@ class Breach:
         held = "; ".join(h.text for h in self.holders) or "no one (the cap is 0)"
         return f"{self.cap} is full ({len(self.holders)} of {self.limit}): held by {held}"
 
+    @property
+    def double_booking(self) -> str:
+        """What an overbooked cap (:func:`overbooked`) is: ``double booking: ...``."""
+        held = "; ".join(h.text for h in self.holders)
+        return (
+            f"double booking: {self.cap} holds {len(self.holders)} live leases over a limit "
+            f"of {self.limit}: {held}"
+        )
+
 
 def _folded(values: Iterable[str | None]) -> set[str]:
     return {v.casefold() for v in values if v}

@@ -34,7 +34,8 @@ from typing import Any, Final
 from filelock import FileLock, Timeout
 
 from wrk_ansible import clock
-from wrk_ansible.decision.capacity import Held
+from wrk_ansible.capacity.model import Capacity
+from wrk_ansible.decision.capacity import Breach, Held, overbooked
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.errors import WrkError
 from wrk_ansible.evidence.ledger import Ledger, Record, folder_of, read_record
@@ -304,3 +305,14 @@ def heartbeat_body(view: LeaseView, minutes: float, ran_on: str, now: datetime) 
         expires=max(renewed, view.expires, key=_when),
         ran_on=ran_on,
     )
+
+
+def double_bookings(
+    views: Iterable[LeaseView],
+    capacity: Capacity,
+    names_of: Callable[[str], tuple[str, ...]] = lambda h: (),
+) -> list[Breach]:
+    """Caps the live leases hold more of than their limit: two clones that each took the last
+    slot before their evidence met (detected after the merge, never prevented)."""
+    held = [h for view in live(views) for h in view.held(names_of)]
+    return overbooked(capacity, held) if not capacity.empty else []

@@ -113,6 +113,15 @@ class Registry:
                 return ws
         return None
 
+    def names_of(self, host: str) -> tuple[str, ...]:
+        """Every other name ``host`` goes by, for caps written with another spelling: its
+        aliases, then the rules file's roster machine that is it."""
+        found = self.find(host)
+        if found is None:
+            return ()
+        roster = (found.roster.machine,) if found.roster is not None else ()
+        return (*found.aliases, *roster)
+
     def get(self, name: str) -> Workstation:
         """The workstation named (or aliased) ``name``; InputError naming the closest one."""
         ws = self.find(name)

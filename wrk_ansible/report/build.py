@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from wrk_ansible.atomic import replace_file
+from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.validate import item_root
 from wrk_ansible.decision.outcomes import Check
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.handoff import artifact_checks
+from wrk_ansible.evidence.leases import LeaseView, leases, seats_held
 from wrk_ansible.evidence.ledger import Ledger, folder_of
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
-from wrk_ansible.evidence.leases import leases, seats_held
 from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
@@ -24,6 +25,7 @@ from wrk_ansible.report.collect import Checked, collect, host_facts, used_hosts
 from wrk_ansible.report.data import Report, build_report
 from wrk_ansible.report.export import report_dict
 from wrk_ansible.report.facts import HostFact
+from wrk_ansible.report.leases import LeaseFacts
 from wrk_ansible.report.render import render
 from wrk_ansible.report.whatif import Forecast, Hosts, Inputs, Scenario, forecast, what_if
 
@@ -42,14 +44,17 @@ def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
 
 
 def forecast_inputs(
-    registry: Registry, ledger: Ledger, fresh_hours: float = DEFAULT_FRESH_HOURS
+    registry: Registry,
+    ledger: Ledger,
+    fresh_hours: float = DEFAULT_FRESH_HOURS,
+    held: Sequence[LeaseView] | None = None,
 ) -> Inputs:
     """What a forecast reads, as a gate would without probing: the one readiness source in
     forecast mode, the seats every item holds, the handoff artifacts (each checked once)."""
     source = ReadinessSource(
         ledger, key_base(registry.source), mode=Mode.FORECAST, fresh_hours=fresh_hours
     )
-    held = leases(ledger)
+    held = leases(ledger) if held is None else held
     checked: dict[tuple[str, str, tuple[str, ...]], tuple[Check, ...]] = {}
     # an item with no evidence folder has no handoff: listed once, not looked up per row
     recorded = {wrk for wrk, _ in ledger.chains()}
@@ -95,6 +100,7 @@ def build_review(
     title: str = "wrk review",
     directory: Hosts | None = None,
     titles: bool = True,
+    capacity: Capacity | None = None,
 ) -> Review:
     """The report's data for the ``checked`` work items (checked against ``directory``, the
     registry with its places by role, :func:`wrk_ansible.placement.placed`): every item, each
@@ -102,10 +108,12 @@ def build_review(
     alone, plus the ``drain`` set together when given)."""
     hosts_view = directory or (placed(registry, None, None) if registry is not None else None)
     found = collect(checked, hosts_view, ledger, signing_keys, titles=titles)
+    now = datetime.now(UTC)
+    held = leases(ledger, now=now)
     scenarios: list[Scenario] = []
     baseline: dict[tuple[str, str], Forecast] = {}
     if registry is not None and hosts_view is not None:
-        inputs = forecast_inputs(registry, ledger, fresh_hours)
+        inputs = forecast_inputs(registry, ledger, fresh_hours, held)
         for contract in found.contracts:
             for row in contract.stages:
                 key = (contract.path, row.stage)
@@ -131,9 +139,15 @@ def build_review(
         hosts,
         scenarios,
         title=title,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=now.strftime("%Y-%m-%d %H:%M UTC"),
         inventory=registry.source if registry is not None else None,
         evidence=str(ledger.root),
+        leases=LeaseFacts(
+            held,
+            capacity or Capacity(),
+            registry.names_of if registry is not None else (lambda host: ()),
+            now,
+        ),
     )
     return Review(report, baseline, hosts)
 

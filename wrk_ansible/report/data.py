@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from wrk_ansible.contract.stages import STAGE_IDS, STAGE_TITLES, STAGES
@@ -23,6 +23,7 @@ from wrk_ansible.report.gaps import (
     short_time,
     sort_gaps,
 )
+from wrk_ansible.report.leases import LeaseFacts, LeasesView, leases_view
 from wrk_ansible.report.queue import (
     CapacityView,
     MachineLoad,
@@ -149,6 +150,7 @@ class Report:
     notes: tuple[str, ...] = ()
     shapes: tuple[ShapeView, ...] = ()
     routing: tuple[RoutingView, ...] = ()
+    leases: LeasesView = field(default_factory=LeasesView)
 
     @property
     def error_items(self) -> int:
@@ -313,6 +315,7 @@ def build_report(
     generated: str = "",
     inventory: str | None = None,
     evidence: str = "",
+    leases: LeaseFacts | None = None,
 ) -> Report:
     """The page's data, from the facts read (``hosts`` is None without an inventory)."""
     ordered = sorted(items, key=lambda i: (natural_key(i.wrk_id), i.path))
@@ -325,6 +328,13 @@ def build_report(
         gaps += found
         view = item_view(item, anchors[item.path])
         views.append(replace(view, gaps=len(found), order=len(views)))
+    leased = LeasesView()
+    if leases is not None:
+        first: dict[str, str] = {}
+        for view in views:
+            first.setdefault(view.wrk_id, view.anchor)
+        leased, found = leases_view(leases, first)
+        gaps += found
     row_states = Counter(r.state for v in views for r in v.rows)
     shapes: tuple[ShapeView, ...] = ()
     notes = []
@@ -354,4 +364,5 @@ def build_report(
         notes=tuple(notes),
         shapes=shapes,
         routing=routing_views(ordered),
+        leases=leased,
     )

@@ -161,4 +161,24 @@ def report_dict(
             {"machine": v.machine, "host": v.host, "provider": v.provider, "issues": v.items}
             for v in report.routing
         ],
+        "leases": {
+            "caps": [
+                {"cap": c.cap, "limit": c.limit, "live": c.used, "items": list(c.items)}
+                for c in report.leases.caps
+            ],
+            "leases": [
+                {
+                    "item": row.item,
+                    "stage": row.stage,
+                    "hosts": row.hosts,
+                    "provider": row.provider,
+                    "state": row.state,
+                    "taken": row.taken,
+                    "expires": row.expires,
+                    "detail": row.text,
+                    "record": row.record,
+                }
+                for row in report.leases.rows
+            ],
+        },
     }

@@ -17,6 +17,7 @@ from wrk_ansible.report.queue import natural_key
 GAP_KINDS: Final = (
     ("p1", "P1 gap"),
     ("fail", "gate failed"),
+    ("stale", "stale lease"),
     ("labels", "label contradiction"),
     ("error", "contract error"),
     ("unknown-machine", "unknown machine"),

@@ -1,0 +1,257 @@
+"""Leases through the real command line, with real processes (docs/capacity.md#leases).
+
+- Eight ``wrk gate ITEM claim`` processes started at once for eight items whose work runs on a
+  machine capped at 3: exactly three pass, five pause naming the cap and the holders.
+- A pool of one across two hosts: in one clone the second claim pauses; in two clones (real
+  ``git`` clones of one work repository, claiming as two inventory hosts) both pass, and once
+  merged ``wrk evidence verify`` exits 1 and the report shows the P1 double booking naming both.
+- ``wrk heartbeat`` keeps a lease, an expired one is refused and frees its slot, and
+  ``wrk outcome`` releases one.
+
+Hosts use ``ansible_connection: local`` (never ssh); wrk.yml and the inventory are the test's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from gitkit import git
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SLOW = 300  # a hang catcher only
+HOSTS = ("box", "box2")
+
+
+def _host() -> dict[str, Any]:
+    return {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        "wrk_access": "local",
+        "wrk_os": "linux",
+        "wrk_agents": ["claude", "codex"],
+    }
+
+
+def _item(number: int, execute_on: str, licensed: bool) -> str:
+    execute: dict[str, Any] = {"primary": "codex", "workstations": [execute_on]}
+    front: dict[str, Any] = {
+        "id": f"WRK-{number}",
+        "title": f"lease test {number}",
+        "status": "pending",
+        "stage_assignments": {
+            "claim": {
+                "primary": "claude",
+                "workstations": [execute_on],
+                "gates": ["queue-valid"],
+            },
+            "execute": execute,
+        },
+    }
+    if licensed:
+        front["machine_capability_requirements"] = {
+            "execute": {"licenses": [{"feature": "solver-b" if number % 2 else "solver-a"}]}
+        }
+    return "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n# lease test\n"
+
+
+class Work:
+    """A work repository: items, wrk.yml (capacity, leases), an inventory of two local hosts;
+    evidence under ``.wrk/evidence`` inside it, committed and merged like the team's."""
+
+    def __init__(self, root: Path, capacity: dict[str, Any] | None, ttl: float = 90) -> None:
+        self.root = root
+        if capacity is None:  # a clone of one made before
+            return
+        (root / "queue" / "pending").mkdir(parents=True)
+        git(root, "init", "-q", "-b", "main")
+        inventory = root / "inventory"
+        inventory.mkdir()
+        hosts = {"all": {"children": {"linux": {"hosts": {h: _host() for h in HOSTS}}}}}
+        (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts), encoding="utf-8")
+        config = {
+            "version": 1,
+            "inventory": "inventory",
+            "agents": [{"name": "claude", "cli": "claude"}, {"name": "codex", "cli": "codex"}],
+            "capacity": capacity,
+            "leases": {"ttl_minutes": ttl},
+        }
+        (root / "wrk.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    def item(self, number: int, execute_on: str = "box", licensed: bool = False) -> str:
+        path = self.root / "queue" / "pending" / f"WRK-{number}.md"
+        path.write_text(_item(number, execute_on, licensed), encoding="utf-8")
+        return str(path.relative_to(self.root))
+
+    def commit(self, message: str) -> None:
+        git(self.root, "add", "-A")
+        git(self.root, "commit", "-q", "-m", message)
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "wrk_ansible", *args]
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
+        env["WRK_CONFIG"] = str(self.root / "wrk.yml")
+        for name in ("WRK_INVENTORY", "WRK_EVIDENCE_DIR"):
+            env.pop(name, None)
+        return env
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            self.command(*args),
+            cwd=self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=SLOW,
+            check=False,
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+    def claim(self, item: str, here: str = "box") -> tuple[int, dict[str, Any]]:
+        done = self.run("gate", item, "--stage", "claim", "--here", here, "--json")
+        assert done.stdout.strip(), done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+
+def capacity_check(gated: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in gated["checks"] if c["name"] == "capacity")
+
+
+def test_eight_concurrent_claims_under_a_cap_of_three(tmp_path: Path) -> None:
+    work = Work(tmp_path / "work", {"wip_caps": {"per_machine": {"box": 3}}})
+    items = [work.item(n) for n in range(1, 9)]
+    started = [
+        subprocess.Popen(
+            work.command("gate", item, "--stage", "claim", "--here", "box", "--json"),
+            cwd=work.root,
+            env=work.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for item in items
+    ]
+    results = []
+    for process in started:
+        out, err = process.communicate(timeout=SLOW)
+        assert "Traceback" not in err, err
+        assert out.strip(), err
+        results.append((process.returncode, json.loads(out)))
+    passed = [r for rc, r in results if rc == 0]
+    paused = [r for rc, r in results if rc == 2]
+    assert (len(passed), len(paused)) == (3, 5), [(rc, r["verdict"]) for rc, r in results]
+    holders = {r["wrk"] for r in passed}
+    leases = [r["evidence"][-1] for r in passed]
+    for gated in paused:
+        assert gated["verdict"] == "pause"
+        (gap,) = [g for g in gated["gaps"] if "over capacity" in g["summary"]]
+        assert gap["priority"] == "P1"
+        assert "wip_caps.per_machine.box is full (3 of 3)" in gap["summary"]
+        for holder, lease in zip(sorted(holders), sorted(leases), strict=True):
+            assert f"{holder} claim on box by codex until" in gap["summary"]
+            assert lease in gap["summary"]
+        assert any(p.startswith("wait: the earliest slot frees at") for p in gap["proposals"])
+        assert capacity_check(gated)["outcome"] == "fail"
+    for gated in passed:
+        assert capacity_check(gated)["found"] in {
+            f"wip_caps.per_machine.box {n} of 3" for n in (1, 2, 3)
+        }
+    verified = work.run("evidence", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_heartbeat_keeps_a_lease_expiry_frees_it_and_an_outcome_releases_it(
+    tmp_path: Path,
+) -> None:
+    work = Work(tmp_path / "work", {"wip_caps": {"per_machine": {"box": 1}}}, ttl=0.05)
+    first, second, third = work.item(1), work.item(2), work.item(3)
+    rc, _ = work.claim(first)
+    assert rc == 0
+    done = work.run("heartbeat", first, "--stage", "claim", "--here", "box", "--json")
+    assert done.returncode == 0, done.stderr
+    beat = json.loads(done.stdout)["heartbeat"]
+    assert beat["stage"] == "claim"
+    time.sleep(3.5)  # past the TTL of 3 s: the lease expired, its slot is free
+    done = work.run("heartbeat", first, "--stage", "claim", "--here", "box")
+    assert done.returncode == 1
+    assert "expired at" in done.stderr and "claim again" in done.stderr
+    rc, gated = work.claim(second)
+    assert rc == 0, gated  # the stale lease no longer holds the machine's one slot
+
+    rc, gated = work.claim(third)
+    assert rc == 2
+    assert "WRK-2 claim on box" in capacity_check(gated)["reason"]
+    done = work.run(
+        "outcome", second, "--stage", "execute", "--exit-code", "0", "--here", "box", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    released = json.loads(done.stdout)["outcome"]["released"]
+    assert released.startswith("WRK-2/box@")
+    rc, gated = work.claim(third)
+    assert rc == 0, gated
+
+
+def test_a_pool_of_one_across_two_hosts_and_two_clones(tmp_path: Path) -> None:
+    pool = {"solver_pools": {"flex": {"members": ["solver-a", "solver-b"], "max_concurrent": 1}}}
+    origin = Work(tmp_path / "origin", pool)
+    for number in (1, 2, 3, 4):
+        origin.item(number, execute_on=HOSTS[number % 2], licensed=True)
+    origin.commit("queue")
+
+    # one folder: the second claim of the pool's only seat pauses, naming the holder
+    rc, held = origin.claim("queue/pending/WRK-1.md", here="box2")
+    assert rc == 0, held
+    rc, paused = origin.claim("queue/pending/WRK-2.md", here="box")
+    assert rc == 2
+    assert (
+        "solver_pools.flex is full (1 of 1): held by WRK-1 claim on box2"
+        in (capacity_check(paused)["reason"])
+    )
+    assert "seat" not in capacity_check(held)["found"]
+    done = origin.run(
+        "outcome", "queue/pending/WRK-1.md", "--stage", "execute", "--exit-code", "0", "--here", "box2"
+    )
+    assert done.returncode == 0, done.stderr
+    origin.commit("WRK-1 done")
+
+    # two clones each take the last seat before they meet: both pass
+    one, two = tmp_path / "one", tmp_path / "two"
+    for clone in (one, two):
+        git(tmp_path, "clone", "-q", str(origin.root), str(clone))
+    a, b = Work(one, None), Work(two, None)
+    rc, left = a.claim("queue/pending/WRK-3.md", here="box2")
+    assert rc == 0, left
+    rc, right = b.claim("queue/pending/WRK-4.md", here="box")
+    assert rc == 0, right
+    a.commit("claim WRK-3 on one")
+    b.commit("claim WRK-4 on two")
+    git(two, "pull", "-q", "--no-rebase", "--no-edit", str(one), "main")
+
+    verified = b.run("evidence", "verify")
+    assert verified.returncode == 1, verified.stdout
+    (line,) = [x for x in verified.stdout.splitlines() if "double booking" in x]
+    assert "P1 double booking: solver_pools.flex holds 2 live leases over a limit of 1" in line
+    assert left["evidence"][-1] in line and right["evidence"][-1] in line
+    found = json.loads(b.run("evidence", "verify", "--json").stdout)
+    (booking,) = found["double_bookings"]
+    assert sorted(booking["leases"]) == sorted([left["evidence"][-1], right["evidence"][-1]])
+
+    report = b.run("report", "queue", "--json", "--output", str(tmp_path / "review.html"))
+    assert report.returncode in (0, 1), report.stderr
+    gaps = json.loads(report.stdout)["gaps"]
+    (double,) = [g for g in gaps if "double booking" in g["summary"]]
+    assert double["priority"] == "P1"
+    assert "WRK-3" in double["summary"] and "WRK-4" in double["summary"]
