@@ -52,9 +52,25 @@ def _seed_evidence(root: Path) -> None:
             "agent": "claude",
             "checks": [],
             "gaps": gaps,
-            "reservations": [],
         }
         ledger.append(wrk, "dev-primary", "gate", body)
+    # leases: two live ones under the team's one Orcina seat (a double booking, as two clones
+    # that each took it show once merged) and a stale one (no heartbeat, no outcome)
+    for wrk, host, feature, expires in (
+        ("WRK-640", "ace-win-1", "orcaflex", "2099-01-01T00:00:00.000000Z"),
+        ("WRK-635", "ace-win-2", "orcawave", "2099-01-02T00:00:00.000000Z"),
+        ("WRK-1342", "ace-linux-1", None, "2026-01-01T00:00:00.000000Z"),
+    ):
+        lease = {
+            "for_stage": "execute",
+            "hosts": [host],
+            "provider": "codex",
+            "features": [{"feature": feature, "seats": 1}] if feature else [],
+            "ttl_minutes": 90,
+            "expires": expires,
+        }
+        claim = {"stage": "claim", "verdict": "pass", "for_hosts": [host], "lease": lease}
+        ledger.append(wrk, "dev-primary", "gate", claim)
     ledger.append(
         "WRK-635",
         "dev-primary",
@@ -182,6 +198,35 @@ def test_gaps_p1_first_and_linked(driver: Any, page: dict[str, Any]) -> None:
     link = gaps[0].find_element(By.TAG_NAME, "a")
     target = link.get_attribute("href").split("#", 1)[1]
     assert driver.find_element(By.ID, target).tag_name == "section"
+
+
+def test_leases_stale_first_and_the_double_booking(driver: Any, page: dict[str, Any]) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(driver, page["path"])
+    section = driver.find_element(By.ID, "leases")
+    assert section.is_displayed()
+    assert section.find_element(By.TAG_NAME, "h2").text == "Leases (2 live, 1 stale)"
+    rows = section.find_elements(By.CSS_SELECTOR, "tr.lease")
+    assert [r.get_attribute("data-state") for r in rows] == ["stale", "live", "live"]
+    assert rows[0].find_element(By.TAG_NAME, "a").text == "WRK-1342"
+    assert "no heartbeat, expired 2026-01-01" in rows[0].text
+    (pool,) = section.find_elements(
+        By.CSS_SELECTOR, 'tr.cap-use[data-cap="solver_pools.orcina_flex"]'
+    )
+    assert "over" in (pool.get_attribute("class") or "")
+    cells = [c.text for c in pool.find_elements(By.TAG_NAME, "td")]
+    assert cells[1:3] == ["2", "1"]
+    assert set(cells[3].split(", ")) == {"WRK-640", "WRK-635"}
+    gaps = driver.find_elements(By.CSS_SELECTOR, "#gaps li.gap")
+    (double,) = [g for g in gaps if "double booking" in g.text]
+    assert double.get_attribute("data-kind") == "p1"
+    assert "WRK-640" in double.text and "WRK-635" in double.text
+    (stale,) = [g for g in gaps if g.get_attribute("data-kind") == "stale"]
+    assert stale.find_element(By.CSS_SELECTOR, ".tag").text == "stale lease"
+    assert "wrk outcome WRK-1342 --stage execute" in stale.text
+    link = stale.find_element(By.TAG_NAME, "a").get_attribute("href").split("#", 1)[1]
+    assert driver.find_element(By.ID, link).tag_name == "section"
 
 
 def test_hostile_title_shows_as_text(driver: Any, page: dict[str, Any]) -> None:
