@@ -24,6 +24,7 @@ from wrk_ansible.contract.stages import resolve_stage
 from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import ValidationResult, item_root
 from wrk_ansible.decision.capacity import Want, fit, slots
+from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.decision.verdict import (
     Decision,
@@ -81,6 +82,8 @@ class GateOptions:
     lease_ttl_minutes: float = leases.DEFAULT_TTL_MINUTES
     #: The caps a claim must fit (``capacity:`` in wrk.yml, or the routing rules file's).
     capacity: Capacity = field(default_factory=Capacity)
+    #: How long a licence attestation counts (``readiness: attestation_ttl_days``).
+    attestation_ttl_days: float = DEFAULT_TTL_DAYS
     #: Readiness observed by a run elsewhere (``--from-artifacts``): used for the hosts it
     #: covers; the others are gated as without it (fresh evidence, else a probe).
     artifacts: ArtifactRun | None = None
@@ -273,6 +276,18 @@ class Gate:
         )
         return (GateInput("capacity", fits) if fits is not None else None), lease
 
+    def _licences(self, row: ResolvedStage, hosts: Sequence[Workstation]) -> dict[str, Any]:
+        """The licence facts of a row needing licenses (:class:`RowInputs` fields)."""
+        from wrk_ansible.evidence.licences import row_licences
+
+        return row_licences(
+            self.ledger,
+            row.requirements,
+            hosts,
+            self.source.attestation_problem,
+            self.options.attestation_ttl_days,
+        )
+
     # -- decision ------------------------------------------------------------------------
     def _decide(
         self, contract: Contract, row: ResolvedStage, here: Workstation
@@ -300,6 +315,7 @@ class Gate:
                 readiness=readiness,
                 holds=holds,
                 here=Here(name=here.name, local=local, handoff_ref=contract.handoff_evidence_ref),
+                **self._licences(row, observe),
             )
         )
         artifacts = handoff.artifact_checks(

@@ -343,4 +343,5 @@ def gate_settings(args: argparse.Namespace, registry: Any) -> dict[str, Any]:
         "check_item": lambda name, directory: check_item(args, name, directory),
         "capacity": capacity(args).value,
         "lease_ttl_minutes": chosen.lease_ttl_minutes().value,
+        "attestation_ttl_days": chosen.attestation_ttl_days().value,
     }

@@ -37,6 +37,13 @@ def register(commands: Any) -> None:
     parser.add_argument("--local", action="store_true", help="probe this machine, no Ansible")
     parser.add_argument("--here", metavar="HOST", help="the inventory host this machine is")
     parser.add_argument(
+        "--dispatch-path",
+        metavar="PATH",
+        help="with --local: the dispatch path this run was made on (scheduled-task, ...); the "
+        "attestation then makes each license it saw licensed on that path "
+        "(docs/capacity.md#licences)",
+    )
+    parser.add_argument(
         "--timeout",
         type=seconds,
         default=10.0,
@@ -247,7 +254,12 @@ def _report(args: argparse.Namespace, entries: list[dict[str, Any]]) -> int:
     return 0 if ready == len(entries) else 2
 
 
+_PATH = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
 def run_readiness(args: argparse.Namespace) -> int:
+    import re
+
     from wrk_ansible.cli.common import open_registry
     from wrk_ansible.errors import InputError, UsageError
     from wrk_ansible.evidence.ledger import Ledger
@@ -260,9 +272,13 @@ def run_readiness(args: argparse.Namespace) -> int:
     signer = _signer(args.sign_key)
     registry = open_registry(args, required=not args.local)
     if not args.local:
+        if args.dispatch_path is not None:
+            raise UsageError("--dispatch-path needs --local: only the host itself can attest it")
         return _fleet(args, registry, requirements, signer)
     if args.limit:
         raise UsageError("--limit does not apply to --local (it probes this machine)")
+    if args.dispatch_path is not None and not re.match(_PATH, args.dispatch_path):
+        raise UsageError(f"--dispatch-path {args.dispatch_path!r} is not a name ([A-Za-z0-9._-])")
     if registry is not None:
         ws = identify_here(registry, args.here)
         name = ws.name
@@ -281,7 +297,13 @@ def run_readiness(args: argparse.Namespace) -> int:
         ledger = Ledger.at(evidence_dir(args))
         data = requirements_data(requirements)
         record = record_observation(
-            ledger, name, observed.as_dict(), data, local=True, signer=signer
+            ledger,
+            name,
+            observed.as_dict(),
+            data,
+            local=True,
+            signer=signer,
+            dispatch_path=args.dispatch_path,
         )
         note(f"recorded {record.id}")
     return _report(args, [_entry(name, observed.for_decision(), observed)])

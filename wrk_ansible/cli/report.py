@@ -132,6 +132,7 @@ def run_report(args: argparse.Namespace) -> int:
         directory=directory,
         titles=not settings(args).omit_titles.value,
         capacity=capacity(args).value,
+        attestation_ttl_days=settings(args).attestation_ttl_days().value,
     )
     report = review.report
     target = write_page(report, args.output) if args.output else None
@@ -180,6 +181,7 @@ def run_whatif(args: argparse.Namespace) -> int:
         drain=args.drain,
         fresh_hours=fresh_hours(args),
         directory=directory,
+        attestation_ttl_days=settings(args).attestation_ttl_days().value,
     )
     if args.json:
         emit_json(scenario.as_dict())

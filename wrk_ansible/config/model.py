@@ -50,6 +50,8 @@ class ReadinessSettings(_Shape):
 
     #: How old readiness evidence may be and still count (hours; default 25).
     fresh_hours: Hours | None = None
+    #: How long a licence attestation says a feature is licensed (days; default 14).
+    attestation_ttl_days: Annotated[float, Field(gt=0, le=3650)] | None = None
 
 
 class LeaseSettings(_Shape):

@@ -152,6 +152,15 @@ class Settings:
             return Value(from_rules(), f"{rules.value} (routing_rules, from {rules.origin})")
         return Value(Capacity(), DEFAULT)
 
+    def attestation_ttl_days(self) -> Value[float]:
+        """``readiness: attestation_ttl_days``: how long a licence attestation counts (14)."""
+        from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS
+
+        days = self.model.readiness.attestation_ttl_days
+        if days is not None:
+            return Value(days, self.loaded.where("readiness", "attestation_ttl_days"))
+        return Value(DEFAULT_TTL_DAYS, DEFAULT)
+
     def lease_ttl_minutes(self) -> Value[float]:
         """``leases: ttl_minutes``: how long a lease lasts without a heartbeat (default 90)."""
         from wrk_ansible.evidence.leases import DEFAULT_TTL_MINUTES

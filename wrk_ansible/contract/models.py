@@ -148,10 +148,14 @@ class ToolRequirement(_Shape):
 
 
 class LicenseRequirement(_Shape):
-    """A license feature and how many seats the stage needs."""
+    """A license feature and how many seats the stage needs; ``state: licensed`` asks for more
+    than an installed tool or license file (a license server count, or a fresh attestation),
+    and ``dispatch_path`` for an attestation made on that path (docs/capacity.md#licences)."""
 
     feature: FeatureName
     seats: int = Field(default=1, ge=1, le=10_000)
+    state: Literal["present", "licensed"] | None = None
+    dispatch_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = None
 
 
 class DiskRequirement(_Shape):

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.candidates import Candidate, declared_checks, stage_candidates
 from wrk_ansible.decision.hosts import HostDirectory
+from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS, LicenceFacts, apply_licence_state
 from wrk_ansible.decision.outcomes import (
     Check,
     Gap,
@@ -99,6 +101,11 @@ class RowInputs:
     #: Where wrk runs, for the remote coordination policy; None for a forecast (what-if,
     #: report), which has no "here" and so applies no policy.
     here: Here | None = None
+    #: host -> its licence attestations and dispatch paths (licence state, three values),
+    #: judged at ``now`` against attestations younger than ``licence_ttl_days``.
+    licences: Mapping[str, LicenceFacts] = field(default_factory=dict)
+    now: datetime | None = None
+    licence_ttl_days: float = DEFAULT_TTL_DAYS
 
 
 def to_observe(scope: RowScope, hosts: HostDirectory, row: ResolvedStage) -> tuple[str, ...]:
@@ -251,7 +258,12 @@ def _unfilled(slots: Sequence[str | None], chosen: Sequence[str]) -> str:
 def decide(inputs: RowInputs) -> Decision:
     """The machine decision of one row: pass, fallback, pause (a P1 gap) or fail."""
     row, wrk = inputs.row, inputs.wrk
-    readiness = apply_holds(inputs.readiness, inputs.holds, row.requirements)
+    readiness: Mapping[str, HostReadiness] = inputs.readiness
+    if row.requirements.licenses and inputs.now is not None:
+        readiness = apply_licence_state(
+            readiness, row.requirements, inputs.licences, inputs.now, inputs.licence_ttl_days
+        )
+    readiness = apply_holds(readiness, inputs.holds, row.requirements)
     candidates = stage_candidates(inputs.scope, inputs.hosts, row.requirements)
     # as observed: seats other items hold are this row's business, shown in its checks
     observed = {c.name: inputs.readiness[c.name] for c in candidates if c.name in readiness}

@@ -43,16 +43,19 @@ def record_observation(
     *,
     local: bool = False,
     signer: Signer | None = None,
+    dispatch_path: str | None = None,
 ) -> TypedRecord[ReadinessBody]:
     """Append one host's observation (its JSON form) to the readiness chain of ``host``, the
     host wrk runs on (the observed host is the observation's own)."""
-    model = AttestationBody if local else ReadinessBody
-    body = model(
-        host=observation["host"],
-        requirements_sha256=requirements_hash(requirements),
-        requirements=dict(requirements),
-        observation=dict(observation),
-    )
+    fields: dict[str, Any] = {
+        "host": observation["host"],
+        "requirements_sha256": requirements_hash(requirements),
+        "requirements": dict(requirements),
+        "observation": dict(observation),
+    }
+    if dispatch_path is not None:  # the key is absent otherwise
+        fields["dispatch_path"] = dispatch_path
+    body = AttestationBody(**fields) if local else ReadinessBody(**fields)
     return append(ledger, CHAIN, host, body, signer=signer)
 
 

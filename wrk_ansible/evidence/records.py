@@ -188,9 +188,13 @@ class ReadinessBody(Body):
 
 
 class AttestationBody(ReadinessBody):
-    """``attestation``: the same, made by the host itself (``wrk readiness --local``)."""
+    """``attestation``: the same, made by the host itself (``wrk readiness --local``);
+    ``dispatch_path``: the path it ran on (``--dispatch-path``), which makes each license it
+    saw licensed there (absent when not given)."""
 
     KIND: ClassVar[str] = "attestation"
+
+    dispatch_path: str | None = None
 
 
 # -- handoff ------------------------------------------------------------------------------------

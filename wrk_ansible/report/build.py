@@ -12,11 +12,13 @@ from wrk_ansible.atomic import replace_file
 from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.validate import item_root
+from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS
 from wrk_ansible.decision.outcomes import Check
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.handoff import artifact_checks
 from wrk_ansible.evidence.leases import LeaseView, leases, seats_held
 from wrk_ansible.evidence.ledger import Ledger, folder_of
+from wrk_ansible.evidence.licences import row_licences
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
@@ -48,6 +50,7 @@ def forecast_inputs(
     ledger: Ledger,
     fresh_hours: float = DEFAULT_FRESH_HOURS,
     held: Sequence[LeaseView] | None = None,
+    attestation_ttl_days: float = DEFAULT_TTL_DAYS,
 ) -> Inputs:
     """What a forecast reads, as a gate would without probing: the one readiness source in
     forecast mode, the seats every item holds, the handoff artifacts (each checked once)."""
@@ -69,7 +72,12 @@ def forecast_inputs(
             checked[key] = tuple(found)
         return checked[key]
 
+    def licences(row: ResolvedStage, hosts: Sequence[Any]) -> Mapping[str, Any]:
+        problem = source.attestation_problem
+        return row_licences(ledger, row.requirements, hosts, problem, attestation_ttl_days)
+
     return Inputs(
+        licences=licences,
         readiness=source.for_row,
         holds=lambda wrk: seats_held(held, exclude=wrk),
         artifacts=artifacts,
@@ -101,6 +109,7 @@ def build_review(
     directory: Hosts | None = None,
     titles: bool = True,
     capacity: Capacity | None = None,
+    attestation_ttl_days: float = DEFAULT_TTL_DAYS,
 ) -> Review:
     """The report's data for the ``checked`` work items (checked against ``directory``, the
     registry with its places by role, :func:`wrk_ansible.placement.placed`): every item, each
@@ -113,7 +122,7 @@ def build_review(
     scenarios: list[Scenario] = []
     baseline: dict[tuple[str, str], Forecast] = {}
     if registry is not None and hosts_view is not None:
-        inputs = forecast_inputs(registry, ledger, fresh_hours, held)
+        inputs = forecast_inputs(registry, ledger, fresh_hours, held, attestation_ttl_days)
         for contract in found.contracts:
             for row in contract.stages:
                 key = (contract.path, row.stage)
@@ -173,10 +182,13 @@ def queue_whatif(
     drain: Sequence[str],
     fresh_hours: float = DEFAULT_FRESH_HOURS,
     directory: Hosts | None = None,
+    attestation_ttl_days: float = DEFAULT_TTL_DAYS,
 ) -> Scenario:
     """The forecast for draining ``drain`` together over the ``checked`` work items."""
     hosts = drained_names(registry, drain)
     view = directory or placed(registry, None, None)
     found = collect(checked, view, ledger)
-    inputs = forecast_inputs(registry, ledger, fresh_hours)
+    inputs = forecast_inputs(
+        registry, ledger, fresh_hours, attestation_ttl_days=attestation_ttl_days
+    )
     return what_if(found.contracts, view, hosts, inputs, skipped=found.skipped)

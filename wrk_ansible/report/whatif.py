@@ -64,6 +64,9 @@ class Inputs:
     #: WRK id -> the seats other items hold (per (host, feature), casefolded).
     holds: Callable[[str], Holds] = lambda _wrk: {}
     artifacts: Artifacts = lambda _contract, _row, _hosts: ()
+    #: The licence facts of a row's hosts (:class:`~wrk_ansible.decision.verdict.RowInputs`
+    #: fields ``licences``, ``now``, ``licence_ttl_days``), as a gate reads them.
+    licences: Callable[[ResolvedStage, Sequence[Any]], Mapping[str, Any]] = lambda _r, _h: {}
 
 
 class DrainedView:
@@ -188,6 +191,7 @@ def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Input
             hosts=hosts,
             readiness=seen,
             holds=inputs.holds(contract.wrk_id),
+            **inputs.licences(row, observe),
         )
     )
     decision = compose(machine, artifacts=inputs.artifacts(contract, row, machine.hosts))
