@@ -23,9 +23,9 @@ from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.stages import resolve_stage
 from wrk_ansible.contract.template import DEFAULT_MATRIX, Matrix
 from wrk_ansible.contract.validate import ValidationResult, item_root
-from wrk_ansible.decision.capacity import Want, fit, slots
+from wrk_ansible.decision.capacity import Want, breaches, fit, slots
 from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS
-from wrk_ansible.decision.outcomes import Verdict
+from wrk_ansible.decision.outcomes import GateResult, Verdict
 from wrk_ansible.decision.verdict import (
     Decision,
     GateInput,
@@ -288,6 +288,63 @@ class Gate:
             self.options.attestation_ttl_days,
         )
 
+    def _choose_agent(
+        self, contract: Contract, row: ResolvedStage, machine: Decision, here: Workstation
+    ) -> tuple[str | None, GateInput | None]:
+        """A row with more than one candidate agent chooses one on its host: present there,
+        within its pacing line (fresh quota readings), its budget pool and provider cap with
+        room; None when the row has one candidate or none."""
+        from datetime import UTC, datetime
+
+        from wrk_ansible.agents.catalog import policy_of
+        from wrk_ansible.agents.quota import latest_readings, quota_records
+        from wrk_ansible.agents.routing import candidates, choice_check, choose_agents
+
+        policy = self.options.agents or policy_of(self.registry)
+        host = next((w for h in machine.hosts if (w := self.registry.find(h))), here)
+        names = candidates(row, host, policy.catalog)
+        if len(names) < 2:
+            return None, None
+        now = datetime.now(UTC)
+        readings = {
+            agent: used.reading
+            for agent, used in latest_readings(quota_records(self.ledger)).items()
+            if used.fresh(now, policy.quota_fresh_hours)
+        }
+        choice = choose_agents(
+            row,
+            host,
+            policy.catalog,
+            readings,
+            policy.pacing,
+            now=now,
+            no_room=self._no_room(contract, row, host, names),
+        )
+        check = choice_check(row, choice)
+        return choice.primary, GateInput("agent-choice", GateResult((check,), Verdict.PASS))
+
+    def _no_room(
+        self, contract: Contract, row: ResolvedStage, host: Workstation, names: Sequence[str]
+    ) -> dict[str, str]:
+        """Candidates whose budget pool or provider cap the live leases fill, and which."""
+        capacity = self.options.capacity
+        caps = capacity.wip_caps
+        if not capacity.budget_pools and (caps is None or not caps.per_provider):
+            return {}
+        views = self._views or leases.leases(self.ledger)
+        held = [h for v in leases.live(views) for h in v.held(self.registry.names_of)]
+        full: dict[str, str] = {}
+        for agent in names:
+            want = Want(contract.wrk_id, row.stage, host.name, (), agent)
+            found = [
+                b.summary
+                for b in breaches(capacity, want, held)
+                if b.cap.startswith(("budget_pools.", "wip_caps.per_provider."))
+            ]
+            if found:
+                full[agent] = "; ".join(found)
+        return full
+
     # -- decision ------------------------------------------------------------------------
     def _decide(
         self, contract: Contract, row: ResolvedStage, here: Workstation
@@ -324,6 +381,10 @@ class Gate:
         before_gates = compose(machine, artifacts=artifacts)
         gates = list(self._named_gates(contract, row, here, before_gates))
         agent = _routed_agent(self.ledger, contract.wrk_id, row.stage)
+        if agent is None:  # routed at claim (execute), else chosen here among its candidates
+            agent, choice = self._choose_agent(contract, row, machine, here)
+            if choice is not None:
+                gates.append(choice)
         so_far = compose(machine, artifacts=artifacts, gates=gates)
         capacity, lease = self._capacity(contract, row, so_far, here)
         if capacity is not None:

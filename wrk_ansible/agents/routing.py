@@ -16,6 +16,7 @@ from wrk_ansible.agents.catalog import AgentCatalog
 from wrk_ansible.agents.pacing import Pacing, pace
 from wrk_ansible.agents.quota import Reading
 from wrk_ansible.contract.resolve import ResolvedStage
+from wrk_ansible.decision.outcomes import Check, Outcome
 from wrk_ansible.registry.workstation import Workstation
 
 
@@ -45,8 +46,11 @@ def choose_agents(
     pacing: Pacing,
     *,
     now: datetime,
+    no_room: Mapping[str, str] | None = None,
 ) -> AgentChoice:
-    """Primary and secondary for ``row`` on ``host``, with a reason for every candidate."""
+    """Primary and secondary for ``row`` on ``host``, with a reason for every candidate
+    (``no_room``: agents whose budget pool or provider cap is full, and which cap)."""
+    full = {a.casefold(): why for a, why in (no_room or {}).items()}
     reasons: dict[str, str] = {}
     within: list[str] = []
     unknown: list[str] = []
@@ -55,6 +59,9 @@ def choose_agents(
         if agent.casefold() not in present:
             listed = ", ".join(host.agents) or "none"
             reasons[agent] = f"not on {host.name} (its wrk_agents: {listed})"
+            continue
+        if agent.casefold() in full:
+            reasons[agent] = f"no room: {full[agent.casefold()]}"
             continue
         reading = snapshot.get(agent)
         if reading is None or reading.used_pct is None:
@@ -77,3 +84,31 @@ def choose_agents(
     for agent in ranked[2:]:
         reasons[agent] = f"not needed (declared after the chosen two): {reasons[agent]}"
     return AgentChoice(primary, secondary, reasons)
+
+
+def choice_check(row: ResolvedStage, choice: AgentChoice) -> Check:
+    """The ``agent`` check of a row that chose among candidates: which one, and why each
+    other was not chosen. WARN when the row's declared first agent was passed over (or none
+    could be chosen and the declared one stands), PASS otherwise; never blocking."""
+    declared = row.agents[0] if row.agents else None
+    why = "; ".join(f"{agent}: {reason}" for agent, reason in choice.reasons.items())
+    if choice.primary is None:
+        return Check(
+            name="agent",
+            outcome=Outcome.WARN,
+            reason=f"no candidate can take {row.stage} ({why}); the declared "
+            f"{declared or 'agent'} stands",
+            required="a candidate present, within its pacing line, with budget room",
+            found="none",
+            kind="agent",
+        )
+    passed_over = declared is not None and choice.primary.casefold() != declared.casefold()
+    return Check(
+        name="agent",
+        outcome=Outcome.WARN if passed_over else Outcome.PASS,
+        reason=(f"{declared} passed over: " if passed_over else "") + why,
+        required="a candidate present, within its pacing line, with budget room",
+        found=choice.primary,
+        kind="agent",
+        data={"chosen": choice.primary, "reasons": dict(choice.reasons)},
+    )
