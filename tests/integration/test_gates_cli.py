@@ -622,7 +622,11 @@ def _tracked(q: Queue) -> Path:
 
 def test_sync_checks_pass_on_a_clean_repo_up_to_date(q: Queue) -> None:
     gated = q.gate(_tracked(q), "close")
-    assert (gated.rc, gated.out["verdict"]) == (0, "pass"), gated.out["checks"]
+    # the default close row names execute-succeeded too (issue 17): with no execute outcome
+    # recorded it pauses on that alone, every sync check passing
+    assert (gated.rc, gated.out["verdict"]) == (2, "pause"), gated.out["checks"]
+    blocking = [c["name"] for c in gated.out["checks"] if c["outcome"] in ("fail", "unknown")]
+    assert blocking == ["execute-succeeded"], gated.out["checks"]
     assert gated.check("git-clean")["found"] == "clean"
     upstream = gated.check("git-upstream")
     assert (upstream["outcome"], upstream["found"]) == ("pass", "0 behind")

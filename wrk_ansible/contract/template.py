@@ -75,7 +75,7 @@ DEFAULT_MATRIX: Final[Matrix] = MappingProxyType(
         "close": {
             "primary": ORCHESTRATOR,
             "workstations": _HERE,
-            "gates": ["queue-valid", "sync-checks"],
+            "gates": ["queue-valid", "sync-checks", "execute-succeeded"],
         },
     }
 )
