@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +31,9 @@ pytestmark = pytest.mark.integration
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLOW = 300  # a hang catcher only
 HOSTS = ("box", "box2")
+RULES = REPO_ROOT / "tests" / "fixtures" / "github" / "routing-rules-2026-08.yaml"
+#: Inventory hosts named as the team's roster machines (by alias), for its rules file's caps.
+TEAM_HOSTS = {"win1": "licensed-win-1", "laptop": "macbook-portable"}
 
 
 def _host() -> dict[str, Any]:
@@ -42,7 +46,7 @@ def _host() -> dict[str, Any]:
     }
 
 
-def _item(number: int, execute_on: str, licensed: bool) -> str:
+def _item(number: int, execute_on: str, licensed: bool | str) -> str:
     execute: dict[str, Any] = {"primary": "codex", "workstations": [execute_on]}
     front: dict[str, Any] = {
         "id": f"WRK-{number}",
@@ -58,9 +62,10 @@ def _item(number: int, execute_on: str, licensed: bool) -> str:
         },
     }
     if licensed:
-        front["machine_capability_requirements"] = {
-            "execute": {"licenses": [{"feature": "solver-b" if number % 2 else "solver-a"}]}
-        }
+        feature = (
+            licensed if isinstance(licensed, str) else "solver-b" if number % 2 else "solver-a"
+        )
+        front["machine_capability_requirements"] = {"execute": {"licenses": [{"feature": feature}]}}
     return "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n# lease test\n"
 
 
@@ -68,26 +73,39 @@ class Work:
     """A work repository: items, wrk.yml (capacity, leases), an inventory of two local hosts;
     evidence under ``.wrk/evidence`` inside it, committed and merged like the team's."""
 
-    def __init__(self, root: Path, capacity: dict[str, Any] | None, ttl: float = 90) -> None:
+    def __init__(
+        self,
+        root: Path,
+        capacity: dict[str, Any] | None,
+        ttl: float = 90,
+        rules: bool = False,
+    ) -> None:
         self.root = root
-        if capacity is None:  # a clone of one made before
+        if capacity is None and not rules:  # a clone of one made before
             return
         (root / "queue" / "pending").mkdir(parents=True)
         git(root, "init", "-q", "-b", "main")
         inventory = root / "inventory"
         inventory.mkdir()
-        hosts = {"all": {"children": {"linux": {"hosts": {h: _host() for h in HOSTS}}}}}
+        names = {h: _host() for h in HOSTS}
+        if rules:
+            names |= {h: {**_host(), "wrk_aliases": [alias]} for h, alias in TEAM_HOSTS.items()}
+        hosts = {"all": {"children": {"linux": {"hosts": names}}}}
         (inventory / "hosts.yml").write_text(yaml.safe_dump(hosts), encoding="utf-8")
         config = {
             "version": 1,
             "inventory": "inventory",
             "agents": [{"name": "claude", "cli": "claude"}, {"name": "codex", "cli": "codex"}],
-            "capacity": capacity,
             "leases": {"ttl_minutes": ttl},
         }
+        if capacity is not None:
+            config["capacity"] = capacity
+        if rules:  # the team's rules file, a copy: its pools, caps and concurrency bind
+            shutil.copy(RULES, root / "rules.yml")
+            config["routing_rules"] = "rules.yml"
         (root / "wrk.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
-    def item(self, number: int, execute_on: str = "box", licensed: bool = False) -> str:
+    def item(self, number: int, execute_on: str = "box", licensed: bool | str = False) -> str:
         path = self.root / "queue" / "pending" / f"WRK-{number}.md"
         path.write_text(_item(number, execute_on, licensed), encoding="utf-8")
         return str(path.relative_to(self.root))
@@ -187,7 +205,8 @@ def test_heartbeat_keeps_a_lease_expiry_frees_it_and_an_outcome_releases_it(
     time.sleep(3.5)  # past the TTL of 3 s: the lease expired, its slot is free
     done = work.run("heartbeat", first, "--stage", "claim", "--here", "box")
     assert done.returncode == 1
-    assert "expired at" in done.stderr and "claim again" in done.stderr
+    assert "expired at" in done.stderr
+    assert "claim again" in done.stderr
     rc, gated = work.claim(second)
     assert rc == 0, gated  # the stale lease no longer holds the machine's one slot
 
@@ -222,7 +241,14 @@ def test_a_pool_of_one_across_two_hosts_and_two_clones(tmp_path: Path) -> None:
     )
     assert "seat" not in capacity_check(held)["found"]
     done = origin.run(
-        "outcome", "queue/pending/WRK-1.md", "--stage", "execute", "--exit-code", "0", "--here", "box2"
+        "outcome",
+        "queue/pending/WRK-1.md",
+        "--stage",
+        "execute",
+        "--exit-code",
+        "0",
+        "--here",
+        "box2",
     )
     assert done.returncode == 0, done.stderr
     origin.commit("WRK-1 done")
@@ -244,7 +270,8 @@ def test_a_pool_of_one_across_two_hosts_and_two_clones(tmp_path: Path) -> None:
     assert verified.returncode == 1, verified.stdout
     (line,) = [x for x in verified.stdout.splitlines() if "double booking" in x]
     assert "P1 double booking: solver_pools.flex holds 2 live leases over a limit of 1" in line
-    assert left["evidence"][-1] in line and right["evidence"][-1] in line
+    assert left["evidence"][-1] in line
+    assert right["evidence"][-1] in line
     found = json.loads(b.run("evidence", "verify", "--json").stdout)
     (booking,) = found["double_bookings"]
     assert sorted(booking["leases"]) == sorted([left["evidence"][-1], right["evidence"][-1]])
@@ -254,4 +281,29 @@ def test_a_pool_of_one_across_two_hosts_and_two_clones(tmp_path: Path) -> None:
     gaps = json.loads(report.stdout)["gaps"]
     (double,) = [g for g in gaps if "double booking" in g["summary"]]
     assert double["priority"] == "P1"
-    assert "WRK-3" in double["summary"] and "WRK-4" in double["summary"]
+    assert "WRK-3" in double["summary"]
+    assert "WRK-4" in double["summary"]
+
+
+def test_the_team_rules_file_pools_and_caps_bind(tmp_path: Path) -> None:
+    work = Work(tmp_path / "work", None, rules=True)
+    orcaflex = work.item(1, "win1", "orcaflex")
+    orcawave = work.item(2, "win1", "orcawave")
+    aqwa = [work.item(n, "win1", "aqwa") for n in (3, 4)]
+    laptop = [work.item(n, "laptop") for n in (5, 6)]
+    assert work.claim(orcaflex, here="win1")[0] == 0
+    rc, paused = work.claim(orcawave, here="win1")  # one Orcina seat for both features
+    assert rc == 2
+    assert (
+        "solver_pools.orcina_flex is full (1 of 1): held by WRK-1 claim on win1 by codex"
+        in (capacity_check(paused)["reason"])
+    )
+    assert work.claim(aqwa[0], here="win1")[0] == 0  # licensed-win-1 holds 2 items
+    rc, paused = work.claim(aqwa[1], here="win1")
+    assert rc == 2
+    reason = capacity_check(paused)["reason"]
+    assert "wip_caps.per_machine.licensed-win-1 is full (2 of 2)" in reason
+    assert work.claim(laptop[0], here="laptop")[0] == 0
+    rc, paused = work.claim(laptop[1], here="laptop")  # not listed: the default of 1
+    assert rc == 2
+    assert "wip_caps.per_machine.default is full (1 of 1)" in capacity_check(paused)["reason"]

@@ -221,7 +221,8 @@ def test_leases_stale_first_and_the_double_booking(driver: Any, page: dict[str, 
     gaps = driver.find_elements(By.CSS_SELECTOR, "#gaps li.gap")
     (double,) = [g for g in gaps if "double booking" in g.text]
     assert double.get_attribute("data-kind") == "p1"
-    assert "WRK-640" in double.text and "WRK-635" in double.text
+    assert "WRK-640" in double.text
+    assert "WRK-635" in double.text
     (stale,) = [g for g in gaps if g.get_attribute("data-kind") == "stale"]
     assert stale.find_element(By.CSS_SELECTOR, ".tag").text == "stale lease"
     assert "wrk outcome WRK-1342 --stage execute" in stale.text

@@ -16,11 +16,11 @@ import pytest
 
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.evidence.handoff import latest_handoff
+from wrk_ansible.evidence.leases import leases, seats_held
 from wrk_ansible.evidence.ledger import SCHEMA_VERSION, Ledger, host_of
 from wrk_ansible.evidence.query import latest
 from wrk_ansible.evidence.readiness import KIND_LOCAL, newest_fresh, record_observation
 from wrk_ansible.evidence.records import GateBody
-from wrk_ansible.evidence.leases import leases, seats_held
 from wrk_ansible.evidence.verify import verify
 from wrk_ansible.readiness.results import requirements_data
 from wrk_ansible.readiness.source import ReadinessSource

@@ -12,8 +12,8 @@ import pytest
 
 from wrk_ansible import clock
 from wrk_ansible.errors import WrkError
-from wrk_ansible.evidence import ledger as ledger_module
 from wrk_ansible.evidence import leases
+from wrk_ansible.evidence import ledger as ledger_module
 from wrk_ansible.evidence.leases import State
 from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.records import GateBody, OutcomeBody, Reservation, append
