@@ -222,7 +222,8 @@ class Gate:
         self, contract: Contract, row: ResolvedStage, decision: Decision, here: Workstation
     ) -> tuple[str, list[Want], list[Want], tuple[tuple[str, int], ...]]:
         """(the row the lease is for, the claim on each host, the same claim on the other
-        machines the row names, the license seats) for a row that takes a lease."""
+        machines the row names that are available and declare its licenses, the license seats)
+        for a row that takes a lease."""
         if row.stage == "claim":
             from wrk_ansible.gates.claim import work_target
 
@@ -248,6 +249,7 @@ class Gate:
             if (ws := self.registry.find(name)) is not None
             and ws.available
             and ws.name not in hosts
+            and {f.casefold() for f in features} <= {f.casefold() for f in ws.license_features}
         ]
         return work.stage, [want(h) for h in hosts], [want(h) for h in others], seats
 

@@ -213,6 +213,16 @@ def test_heartbeat_keeps_a_lease_expiry_frees_it_and_an_outcome_releases_it(
     rc, gated = work.claim(third)
     assert rc == 2
     assert "WRK-2 claim on box" in capacity_check(gated)["reason"]
+    # a machine the row names as its fallback, with room, is proposed, never taken silently
+    path = work.root / third
+    path.write_text(
+        path.read_text().replace("    - box\n---", "    - box\n    fallback:\n    - box2\n---"),
+        encoding="utf-8",
+    )
+    rc, gated = work.claim(third)
+    assert rc == 2
+    (gap,) = [g for g in gated["gaps"] if "over capacity" in g["summary"]]
+    assert "claim on box2: it has room and meets the requirements" in gap["proposals"]
     done = work.run(
         "outcome", second, "--stage", "execute", "--exit-code", "0", "--here", "box", "--json"
     )
