@@ -331,6 +331,19 @@ def check_work_item(args: argparse.Namespace, path: str, registry: Any) -> Any:
     return check_item(args, path, placed_directory(args, registry))
 
 
+def valid_contract(args: argparse.Namespace, path: str, registry: Any) -> Any:
+    """The contract of ``path`` (:func:`check_work_item`), or the first error as an
+    :class:`~wrk_ansible.errors.InputError` naming its file, field and line: for the commands
+    that act on one work item and cannot act on an invalid one."""
+    from wrk_ansible.errors import InputError
+
+    result = check_work_item(args, path, registry)
+    if not result.valid or result.contract is None:
+        first = result.errors[0]
+        raise InputError(first.message, path=first.file or path, field=first.field, line=first.line)
+    return result
+
+
 def gate_settings(args: argparse.Namespace, registry: Any) -> dict[str, Any]:
     """The configuration a gate needs, as :class:`~wrk_ansible.gate.GateOptions` fields."""
     chosen = settings(args)

@@ -14,13 +14,13 @@ from wrk_ansible.cli.common import (
     add_inventory,
     add_issues,
     add_json,
-    check_work_item,
     emit_json,
     evidence_dir,
     note,
     open_registry,
     placed_directory,
     settings,
+    valid_contract,
 )
 
 
@@ -134,13 +134,9 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _load_valid(path: str, args: argparse.Namespace) -> Any:
-    from wrk_ansible.errors import InputError
 
     machines = open_registry(args, required=False)
-    result = check_work_item(args, path, machines)
-    if not result.valid or result.contract is None:
-        first = result.errors[0]
-        raise InputError(first.message, path=first.file or path, field=first.field, line=first.line)
+    result = valid_contract(args, path, machines)
     for warning in result.warnings:
         note(f"wrk: warning: {path} [{warning.field or '-'}]: {warning.message}")
     if machines is None:

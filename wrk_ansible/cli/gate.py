@@ -268,22 +268,16 @@ def run_gate(args: argparse.Namespace) -> int:
 def run_handoff(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wrk_ansible.cli.common import check_work_item, open_registry
+    from wrk_ansible.cli.common import open_registry, valid_contract
     from wrk_ansible.contract.stages import resolve_stage
     from wrk_ansible.contract.validate import item_root
-    from wrk_ansible.errors import InputError
     from wrk_ansible.evidence.handoff import artifact_entry, record_handoff
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.here import writer_name
 
     stage = resolve_stage(args.stage)[0] if args.stage else None
     registry = open_registry(args)
-    result = check_work_item(args, args.path, registry)
-    if not result.valid or result.contract is None:
-        first = result.errors[0]
-        raise InputError(
-            first.message, path=first.file or args.path, field=first.field, line=first.line
-        )
+    result = valid_contract(args, args.path, registry)
     source, target = registry.get(args.source).name, registry.get(args.target).name
     root = item_root(result.contract)
     artifacts = [artifact_entry(root, os.path.abspath(p)) for p in args.artifact]

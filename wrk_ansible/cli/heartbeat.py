@@ -35,10 +35,10 @@ def register(commands: Any) -> None:
 def run_heartbeat(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from wrk_ansible.cli.common import check_work_item, open_registry, settings
+    from wrk_ansible.cli.common import open_registry, settings, valid_contract
     from wrk_ansible.cli.gate import _signer
     from wrk_ansible.contract.stages import one_row
-    from wrk_ansible.errors import InputError, UsageError
+    from wrk_ansible.errors import UsageError
     from wrk_ansible.evidence import leases
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.records import append
@@ -48,12 +48,7 @@ def run_heartbeat(args: argparse.Namespace) -> int:
     if args.minutes is not None and not 0 < args.minutes <= 10_080:
         raise UsageError(f"--minutes {args.minutes:g} must be more than 0 and at most 10080")
     registry = open_registry(args, required=False)
-    result = check_work_item(args, args.path, registry)
-    if not result.valid or result.contract is None:
-        first = result.errors[0]
-        raise InputError(
-            first.message, path=first.file or args.path, field=first.field, line=first.line
-        )
+    result = valid_contract(args, args.path, registry)
     item = result.contract.wrk_id
     minutes = args.minutes or settings(args).lease_ttl_minutes().value
     writer = writer_name(registry, args.here)

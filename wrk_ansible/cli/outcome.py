@@ -83,10 +83,9 @@ def _agent(ledger: Any, wrk: str, stage: str, row: Any) -> str | None:
 def run_outcome(args: argparse.Namespace) -> int:
     import os
 
-    from wrk_ansible.cli.common import check_work_item, open_registry, settings
+    from wrk_ansible.cli.common import open_registry, settings, valid_contract
     from wrk_ansible.cli.gate import _signer
     from wrk_ansible.contract.validate import item_root
-    from wrk_ansible.errors import InputError
     from wrk_ansible.evidence import leases
     from wrk_ansible.evidence.handoff import artifact_entry
     from wrk_ansible.evidence.leases import State
@@ -97,12 +96,7 @@ def run_outcome(args: argparse.Namespace) -> int:
 
     stage = _validate(args)
     registry = open_registry(args, required=False)
-    result = check_work_item(args, args.path, registry)
-    if not result.valid or result.contract is None:
-        first = result.errors[0]
-        raise InputError(
-            first.message, path=first.file or args.path, field=first.field, line=first.line
-        )
+    result = valid_contract(args, args.path, registry)
     contract = result.contract  # its validators are defined in wrk.yml (check_work_item)
     row = contract.stage(stage)
     defined = settings(args).validators().value
