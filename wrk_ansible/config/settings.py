@@ -274,6 +274,8 @@ class Settings:
             ("issues", self.issue_exports()),
             ("privacy.omit_titles", self.omit_titles),
             ("capacity", capacity or self.capacity()),
+            ("leases.ttl_minutes", self.lease_ttl_minutes()),
+            ("readiness.attestation_ttl_days", self.attestation_ttl_days()),
         ):
             shown = value.value.summary() if isinstance(value.value, Capacity) else value.value
             rows.append((key, shown, value.origin))
