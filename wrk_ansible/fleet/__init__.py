@@ -1,0 +1,1 @@
+"""Fleet health over time: baselines, snapshots of each host's dimensions, grades."""
