@@ -9,8 +9,10 @@ are ``ansible_connection: local``: each gate runs the real readiness playbook on
 Every command is the real ``wrk`` in its own process. The gate answers first (and records its
 evidence); then the forecasts (``whatif``, ``report``; they never probe) and ``wrk readiness``
 (which always probes) must give every host the same readiness and every row the same verdict.
-The remote coordination policy and the named gates are the gate's alone (a forecast has no
-"here"), so every row here either runs where the gate runs or satisfies the policy.
+The remote coordination policy, the named gates and declared capacity (leases against caps) are
+the gate's alone (a forecast has no "here" and takes no lease), so every row here either runs
+where the gate runs or satisfies the policy, and the team's configuration is used with nothing
+capped.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ pytestmark = pytest.mark.integration
 RunWrk = Callable[..., "subprocess.CompletedProcess[str]"]
 SLOW = 240  # a hang catcher on a loaded machine, never a timed assertion
 EXIT = {"pass": 0, "fail": 1, "pause": 2, "fallback": 3}
+REPO = Path(__file__).resolve().parents[2]
 REQUIREMENTS = {"licenses": [{"feature": "orcaflex", "seats": 1}]}
 HERE = "box"
 
@@ -102,6 +105,13 @@ class World:
             "winB": {**offline, "wrk_signing_key": f"{self.keys['b']}.pub"},
         }
         self.write_inventory()
+        # the team's configuration with nothing capped: capacity is the gate's business (the
+        # lease tests), and this one is about readiness
+        team = yaml.safe_load((REPO / "wrk.yml").read_text(encoding="utf-8"))
+        for key in ("routing_policy", "routing_rules"):
+            team[key] = str(REPO / team[key])
+        self.config = base / "wrk.yml"
+        self.config.write_text(yaml.safe_dump({**team, "capacity": {}}), encoding="utf-8")
 
     def _git(self, *args: str) -> None:
         subprocess.run(
@@ -140,7 +150,7 @@ class World:
         return path
 
     def wrk(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = self.run_wrk(*args, cwd=self.root, timeout=SLOW)
+        done = self.run_wrk("--config", str(self.config), *args, cwd=self.root, timeout=SLOW)
         assert "Traceback" not in done.stderr, done.stderr
         return done
 

@@ -409,6 +409,8 @@ def test_every_kind_wrk_writes_has_a_model() -> None:
         "label-change",
         "outcome",
         "heartbeat",
+        "snapshot",
+        "health",
     }
     assert set(KINDS) == kinds
     assert all(kind == model.KIND for kind, model in KINDS.items())

@@ -30,6 +30,7 @@ def build_parser() -> WrkArgumentParser:
         contract,
         evidence,
         gate,
+        health,
         heartbeat,
         outcome,
         quota,
@@ -70,6 +71,7 @@ def build_parser() -> WrkArgumentParser:
     review.register(commands)
     outcome.register(commands)
     heartbeat.register(commands)
+    health.register(commands)
     return parser
 
 

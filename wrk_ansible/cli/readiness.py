@@ -25,8 +25,14 @@ def register(commands: Any) -> None:
         help="probe workstations (one playbook run) or this machine (--local)",
         description="Run the readiness playbook through ansible-runner over the inventory (or "
         "the same probe in this process with --local) and print host x check. Exit 0 when "
-        "every host is ready, 2 when some are not, 1 on error.",
+        "every host is ready, 2 when some are not, 1 on error. `wrk readiness import FILE...` "
+        "records another tool's readiness snapshots (schema 4 or 5 equality files) as "
+        "evidence: unsigned, marked imported, for grades, health and the fleet page only.",
     )
+    parser.add_argument(
+        "verb", nargs="?", choices=["import"], help="import: record snapshot FILEs as evidence"
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="with import: snapshot files")
     parser.add_argument("--limit", metavar="PATTERN", help="hosts or groups (Ansible pattern)")
     parser.add_argument(
         "--requirements",
@@ -257,6 +263,35 @@ def _report(args: argparse.Namespace, entries: list[dict[str, Any]]) -> int:
 _PATH = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
+def _import(args: argparse.Namespace) -> int:
+    """``wrk readiness import FILE...``: every file checked, then one record each."""
+    from wrk_ansible.cli.common import open_registry
+    from wrk_ansible.errors import UsageError
+    from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.fleet.history import import_snapshots
+    from wrk_ansible.here import writer_name
+
+    if not args.files:
+        raise UsageError("import needs one or more snapshot FILEs")
+    for flag in ("local", "limit", "requirements", "dispatch_path", "no_record"):
+        if getattr(args, flag):
+            raise UsageError(f"--{flag.replace('_', '-')} does not apply to import")
+    registry = open_registry(args)
+    ledger = Ledger.at(evidence_dir(args))
+    records = import_snapshots(ledger, registry, args.files, writer_name(registry, args.here))
+    if args.json:
+        emit_json(
+            [{"id": r.id, "host": r.body.host, "observed_at": r.body.observed_at} for r in records]
+        )
+    else:
+        for record in records:
+            print(record.id)
+            note(
+                f"  {record.body.host}: snapshot of {record.body.observed_at} ({record.body.file})"
+            )
+    return 0
+
+
 def run_readiness(args: argparse.Namespace) -> int:
     import re
 
@@ -268,6 +303,12 @@ def run_readiness(args: argparse.Namespace) -> int:
     from wrk_ansible.readiness.gather import probe_local
     from wrk_ansible.readiness.results import requirements_data
 
+    if args.verb == "import":
+        return _import(args)
+    if args.files:
+        raise UsageError(
+            f"unexpected argument {args.files[0]!r} (import FILE... records snapshots)"
+        )
     requirements = load_requirements(args.requirements)
     signer = _signer(args.sign_key)
     registry = open_registry(args, required=not args.local)

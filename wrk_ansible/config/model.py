@@ -21,6 +21,7 @@ from wrk_ansible.contract.models import (
 )
 from wrk_ansible.contract.stages import STAGE_IDS
 from wrk_ansible.contract.template import DEFAULT_MATRIX
+from wrk_ansible.fleet.model import Baseline
 from wrk_ansible.outcome.validators import ValidatorSpec
 
 #: The file ``wrk`` looks for, walking up from the current folder.
@@ -59,6 +60,27 @@ class LeaseSettings(_Shape):
 
     #: Minutes a lease lasts without a heartbeat (default 90, as the team's dispatch records).
     ttl_minutes: Annotated[float, Field(gt=0, le=10_080)] | None = None
+
+
+class FleetBaselines(_Shape):
+    """Baselines by host and by group (a host's laid over its groups', in inventory order)."""
+
+    hosts: dict[MachineName, Baseline] = Field(default_factory=dict)
+    groups: dict[MachineName, Baseline] = Field(default_factory=dict)
+
+
+class FleetSettings(_Shape):
+    """Fleet health (docs/fleet.md): baselines, freshness, the drain and resume policy."""
+
+    baselines: FleetBaselines = Field(default_factory=FleetBaselines)
+    #: A team's harness config whose ``workstations:`` are baselines too (under these).
+    harness_config: PathText | None = None
+    #: How old the newest observation may be before a host grades stale (hours; default 36).
+    fresh_hours: Hours | None = None
+    #: Consecutive failing observations that drain a host (default 3).
+    fail_after: Annotated[int, Field(ge=1, le=1000)] = 3
+    #: Consecutive passing observations that resume a host health drained (default 2).
+    pass_after: Annotated[int, Field(ge=1, le=1000)] = 2
 
 
 #: Stage ids as a WRK's rows take them (``impl-review`` for ``impl_review``).
@@ -111,6 +133,7 @@ class WrkConfig(_Shape):
     #: shapes of a routing rules file; without it, the routing rules file's, else none.
     capacity: Capacity | None = None
     leases: LeaseSettings = Field(default_factory=LeaseSettings)
+    fleet: FleetSettings = Field(default_factory=FleetSettings)
     #: Post-check commands by name (docs/config.md#validators): a contract row names them,
     #: only this file says what they run.
     validators: dict[ValidatorName, ValidatorSpec] = Field(default_factory=dict)

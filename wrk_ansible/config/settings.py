@@ -152,6 +152,15 @@ class Settings:
             return Value(from_rules(), f"{rules.value} (routing_rules, from {rules.origin})")
         return Value(Capacity(), DEFAULT)
 
+    def fleet(self) -> Any:
+        """``fleet:`` (:class:`~wrk_ansible.config.model.FleetSettings`), its harness config
+        path made relative to wrk.yml's folder."""
+        chosen = self.model.fleet
+        if chosen.harness_config is not None:
+            path = str(self.loaded.path_of(chosen.harness_config))
+            chosen = chosen.model_copy(update={"harness_config": path})
+        return chosen
+
     def attestation_ttl_days(self) -> Value[float]:
         """``readiness: attestation_ttl_days``: how long a licence attestation counts (14)."""
         from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS

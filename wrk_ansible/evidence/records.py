@@ -350,6 +350,43 @@ class LabelChangeBody(Body):
     gh: GhCall = Field(default_factory=GhCall)
 
 
+# -- fleet ------------------------------------------------------------------------------------
+class SnapshotBody(Body):
+    """``snapshot``: one host's dimensions as another tool's snapshot saw them
+    (``wrk readiness import``), in chain ``_fleet``. Unsigned and marked ``imported``: it feeds
+    grades, health and the fleet page, never a gate's readiness."""
+
+    KIND: ClassVar[str] = "snapshot"
+
+    schema_version: int = 1
+    host: str
+    machine: str
+    observed_at: str
+    imported: Flag = True
+    reachable: Flag = True
+    #: The file imported, its sha256 and its own schema version.
+    file: str
+    sha256: str
+    source_schema: int
+    dimensions: dict[str, Any] = Field(default_factory=dict)
+
+
+class HealthBody(Body):
+    """``health``: ``wrk health`` draining or resuming a host, in chain ``_fleet``: the
+    action, the reason written to the inventory, and the observations it rests on."""
+
+    KIND: ClassVar[str] = "health"
+
+    schema_version: int = 1
+    host: str
+    action: Literal["drain", "resume"]
+    reason: str = ""
+    grade: str
+    observations: tuple[str, ...] = ()
+    fail_after: int
+    pass_after: int
+
+
 # -- heartbeat ----------------------------------------------------------------------------------
 class HeartbeatBody(Body):
     """``heartbeat``: a live lease renewed (``wrk heartbeat``) until ``expires``."""
@@ -429,6 +466,8 @@ KINDS: Final[Mapping[str, type[Body]]] = {
         LabelChangeBody,
         OutcomeBody,
         HeartbeatBody,
+        SnapshotBody,
+        HealthBody,
     )
 }
 

@@ -1,0 +1,144 @@
+"""``wrk health``: grade every host against its baseline and drain or resume by the policy.
+
+Run centrally (an unreachable host cannot drain itself), by hand or on a schedule. Each host's
+observations are graded at their own time; after ``fleet: fail_after`` failures in a row an
+active host is drained (reason ``health: ...``), after ``fleet: pass_after`` passes a host health
+drained is resumed; a person's drain is never undone. Every change is an inventory edit (the
+locked path ``wrk inventory drain`` takes) and a ``health`` record in chain ``_fleet``.
+``--dry-run`` changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from wrk_ansible.cli.common import (
+    add_evidence_dir,
+    add_inventory,
+    add_json,
+    add_writer,
+    emit_json,
+    evidence_dir,
+    note,
+)
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "health",
+        help="grade hosts against their baselines; drain and resume by the health policy",
+        description="Grade every host with a baseline on its newest observation (ok, "
+        "below-baseline, unreachable, stale) and apply the policy: drain after fleet: "
+        "fail_after failing observations in a row (default 3), resume a host health drained "
+        "after fleet: pass_after passes (default 2). Exit 0 when every graded host is ok, 2 "
+        "when some are not, 1 on error.",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="decide and show, change nothing")
+    add_writer(parser)
+    add_evidence_dir(parser)
+    add_inventory(parser)
+    add_json(parser)
+    parser.set_defaults(handler=run_health)
+
+
+def run_health(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from wrk_ansible.cli.common import open_registry, settings
+    from wrk_ansible.evidence.ledger import Ledger
+    from wrk_ansible.fleet.grade import Grade, grade
+    from wrk_ansible.fleet.health import Policy, decide
+    from wrk_ansible.fleet.history import baselines, newest, observations
+    from wrk_ansible.here import writer_name
+
+    config = settings(args).fleet()
+    registry = open_registry(args)
+    bases = baselines(
+        registry, config.baselines.hosts, config.baselines.groups, config.harness_config
+    )
+    fresh = config.fresh_hours or 36.0
+    policy = Policy(config.fail_after, config.pass_after)
+    ledger = Ledger.at(evidence_dir(args))
+    seen = observations(ledger, bases)
+    now = datetime.now(UTC)
+    rows = []
+    for host, base in bases.items():
+        ws = registry.get(host)
+        history = [grade(host, base, obs, obs.at, fresh) for obs in seen[host]]
+        current = grade(host, base, newest(seen[host], now), now, fresh)
+        decided = decide(host, ws.state, ws.state_reason, history, policy)
+        rows.append((host, current, decided))
+    changes = [d for _, _, d in rows if d.action is not None]
+    recorded: dict[str, str] = {}
+    if changes and not args.dry_run:
+        grades = {host: current.grade.value for host, current, _ in rows}
+        writer = writer_name(registry, args.here)
+        recorded = _apply(args, ledger, changes, grades=grades, policy=policy, writer=writer)
+    if args.json:
+        emit_json(
+            {
+                "dry_run": args.dry_run,
+                "hosts": [
+                    {
+                        "host": host,
+                        "grade": current.grade.value,
+                        "summary": current.summary,
+                        "dimensions": {d.name: d.grade.value for d in current.dimensions},
+                        "failing_in_a_row": decided.failing,
+                        "passing_in_a_row": decided.passing,
+                        "action": decided.action,
+                        "reason": decided.reason,
+                        "why": decided.why,
+                        "record": recorded.get(host),
+                    }
+                    for host, current, decided in rows
+                ],
+            }
+        )
+    else:
+        for host, current, decided in rows:
+            act = decided.action or "-"
+            print(f"{host:24} {current.grade.value:15} {act:7} {current.summary}")
+            note(f"  {host}: {decided.why}")
+    return 0 if all(c.grade is Grade.OK for _, c, _ in rows) else 2
+
+
+def _apply(
+    args: argparse.Namespace,
+    ledger: Any,
+    changes: list[Any],
+    *,
+    grades: dict[str, str],
+    policy: Any,
+    writer: str,
+) -> dict[str, str]:
+    """Each change: the inventory edit (locked, atomic), then its ``health`` record."""
+    from wrk_ansible.cli.common import inventory_source
+    from wrk_ansible.evidence.records import HealthBody, append
+    from wrk_ansible.fleet.history import CHAIN
+    from wrk_ansible.registry import ops
+    from wrk_ansible.registry.edit import edit_inventory
+
+    source, _ = inventory_source(args)
+    with edit_inventory(source) as edit:
+        for change in changes:
+            host = ops.resolve(edit, change.host)
+            if change.action == "drain":
+                ops.drain(edit, host, change.reason)
+            else:
+                ops.resume(edit, host)
+    out = {}
+    for change in changes:
+        body = HealthBody(
+            host=change.host,
+            action=change.action,
+            reason=change.reason,
+            grade=grades[change.host],
+            observations=change.observations,
+            fail_after=policy.fail_after,
+            pass_after=policy.pass_after,
+        )
+        out[change.host] = append(ledger, CHAIN, writer, body).id
+        note(f"wrk health: {change.action} {change.host} ({out[change.host]})")
+    return out
