@@ -49,7 +49,7 @@ def run_health(args: argparse.Namespace) -> int:
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.fleet.grade import Grade, grade
     from wrk_ansible.fleet.health import Policy, decide
-    from wrk_ansible.fleet.history import baselines, newest, observations
+    from wrk_ansible.fleet.history import FRESH_HOURS, baselines, newest, observations
     from wrk_ansible.here import writer_name
 
     config = settings(args).fleet()
@@ -57,7 +57,7 @@ def run_health(args: argparse.Namespace) -> int:
     bases = baselines(
         registry, config.baselines.hosts, config.baselines.groups, config.harness_config
     )
-    fresh = config.fresh_hours or 36.0
+    fresh = config.fresh_hours or FRESH_HOURS
     policy = Policy(config.fail_after, config.pass_after)
     ledger = Ledger.at(evidence_dir(args))
     seen = observations(ledger, bases)

@@ -51,6 +51,13 @@ def register(commands: Any) -> None:
         help="also show draining these hosts together in the capacity risk; repeatable",
     )
     report.add_argument("--title", default="wrk review", help="the page title")
+    report.add_argument(
+        "--fleet",
+        action="store_true",
+        help="a page of the fleet alone: every machine graded against its baseline by "
+        "dimension, tool-version drift, evidence age and 30 days of history (needs an "
+        "inventory; no PATH needed)",
+    )
     add_evidence_dir(report)
     report.add_argument("--fresh-hours", type=hours, metavar="HOURS", help=_FRESH_HELP)
     add_inventory(report)
@@ -117,8 +124,13 @@ def run_report(args: argparse.Namespace) -> int:
         from wrk_ansible.errors import UsageError
 
         raise UsageError("wrk report: --drain needs an inventory (--inventory DIR)")
+    if args.fleet and registry is None:
+        from wrk_ansible.errors import UsageError
+
+        raise UsageError("wrk report --fleet needs an inventory (--inventory DIR)")
     directory = placed_directory(args, registry)
-    checked = _checked(args, directory, "wrk report")
+    fleet_alone = args.fleet and not args.paths
+    checked = [] if fleet_alone else _checked(args, directory, "wrk report")
     if registry is None:
         note(UNCHECKED_NAMES)
     review = build_review(
@@ -128,11 +140,13 @@ def run_report(args: argparse.Namespace) -> int:
         drain=args.drain,
         signing_keys=_signing_keys(args) if registry is not None else {},
         fresh_hours=fresh_hours(args),
-        title=args.title,
+        title="wrk fleet" if args.fleet and args.title == "wrk review" else args.title,
         directory=directory,
         titles=not settings(args).omit_titles.value,
         capacity=capacity(args).value,
         attestation_ttl_days=settings(args).attestation_ttl_days().value,
+        fleet=settings(args).fleet(),
+        fleet_only=args.fleet,
     )
     report = review.report
     target = write_page(report, args.output) if args.output else None

@@ -9,7 +9,8 @@ below-baseline when any dimension is, else stale when any dimension is, else ok.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
@@ -38,6 +39,8 @@ class Observed:
     dimensions: Dimensions
     source: str
     imported: bool = False
+    #: Tool -> the version the observation saw (probe records only).
+    versions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

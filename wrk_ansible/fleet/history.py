@@ -36,6 +36,8 @@ from wrk_ansible.fleet.model import Baseline, Dimensions
 from wrk_ansible.registry.inventory import Registry
 
 CHAIN: Final = "_fleet"
+#: How old a host's newest observation may be before it grades stale (``fleet: fresh_hours``).
+FRESH_HOURS: Final = 36.0
 
 
 def import_snapshots(
@@ -110,7 +112,15 @@ def observations(ledger: Ledger, hosts: Iterable[str]) -> dict[str, list[Observe
         except ValueError:
             dims = Dimensions()
         reachable = seen.get("reachable") is not False
-        out[host].append(Observed(host, at, reachable, dims, record.id, False))
+        versions = {
+            str(c.get("name")): str(c["data"]["version"])
+            for c in seen.get("checks") or ()
+            if isinstance(c, Mapping)
+            and c.get("kind") == "tool"
+            and isinstance(c.get("data"), Mapping)
+            and c["data"].get("version")
+        }
+        out[host].append(Observed(host, at, reachable, dims, record.id, False, versions))
     for found_list in out.values():
         found_list.sort(key=lambda o: (o.at, o.source))
     return out

@@ -58,6 +58,18 @@ class Baseline(_Shape):
     agents: dict[Name, Presence] = Field(default_factory=dict)
     checkout: CheckoutBaseline | None = None
 
+    def asks(self, dimension: str) -> bool:
+        """Whether this baseline grades ``dimension`` (compute, disk, solvers, ...)."""
+        return bool(
+            {
+                "compute": self.compute_floor is not None,
+                "disk": self.disk,
+                "solvers": self.solvers,
+                "agents": self.agents,
+                "checkout": self.checkout is not None,
+            }.get(dimension)
+        )
+
     def over(self, base: Baseline) -> Baseline:
         """This baseline laid over ``base`` (a host's over its group's): keys given win."""
         return Baseline(

@@ -20,6 +20,7 @@ from wrk_ansible.evidence.leases import LeaseView, leases, seats_held
 from wrk_ansible.evidence.ledger import Ledger, folder_of
 from wrk_ansible.evidence.licences import row_licences
 from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
+from wrk_ansible.fleet.history import FRESH_HOURS as FLEET_FRESH_HOURS
 from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
@@ -27,6 +28,7 @@ from wrk_ansible.report.collect import Checked, collect, host_facts, used_hosts
 from wrk_ansible.report.data import Report, build_report
 from wrk_ansible.report.export import report_dict
 from wrk_ansible.report.facts import HostFact
+from wrk_ansible.report.fleet import FleetFacts
 from wrk_ansible.report.leases import LeaseFacts
 from wrk_ansible.report.render import render
 from wrk_ansible.report.whatif import Forecast, Hosts, Inputs, Scenario, forecast, what_if
@@ -110,6 +112,8 @@ def build_review(
     titles: bool = True,
     capacity: Capacity | None = None,
     attestation_ttl_days: float = DEFAULT_TTL_DAYS,
+    fleet: Any = None,
+    fleet_only: bool = False,
 ) -> Review:
     """The report's data for the ``checked`` work items (checked against ``directory``, the
     registry with its places by role, :func:`wrk_ansible.placement.placed`): every item, each
@@ -157,8 +161,31 @@ def build_review(
             registry.names_of if registry is not None else (lambda host: ()),
             now,
         ),
+        fleet=fleet_facts(registry, ledger, fleet, now) if registry is not None else None,
+        fleet_only=fleet_only,
     )
     return Review(report, baseline, hosts)
+
+
+def fleet_facts(registry: Registry, ledger: Ledger, config: Any, now: datetime) -> FleetFacts:
+    """What the fleet section is built from (``config``: ``fleet:`` of wrk.yml, or None)."""
+    from wrk_ansible.fleet.history import baselines, observations
+
+    if config is None:
+        from wrk_ansible.config.model import FleetSettings
+
+        config = FleetSettings()
+    bases = baselines(
+        registry, config.baselines.hosts, config.baselines.groups, config.harness_config
+    )
+    names = [ws.name for ws in registry.workstations]
+    return FleetFacts(
+        hosts={ws.name: ws.state for ws in registry.workstations},
+        baselines=bases,
+        observations=observations(ledger, names),
+        now=now,
+        fresh_hours=config.fresh_hours or FLEET_FRESH_HOURS,
+    )
 
 
 def write_page(report: Report, output: str) -> Path:

@@ -15,6 +15,7 @@ from typing import Final
 from wrk_ansible.contract.stages import STAGE_IDS, STAGE_TITLES, STAGES
 from wrk_ansible.issues.contract import NOT_ROUTABLE
 from wrk_ansible.report.facts import GateFact, HostFact, ItemFacts, RowFacts
+from wrk_ansible.report.fleet import FleetFacts, FleetView, fleet_view
 from wrk_ansible.report.gaps import (
     GapView,
     issue_text,
@@ -151,6 +152,9 @@ class Report:
     shapes: tuple[ShapeView, ...] = ()
     routing: tuple[RoutingView, ...] = ()
     leases: LeasesView = field(default_factory=LeasesView)
+    #: The fleet section (None: no inventory); ``fleet_only``: the page is that section alone.
+    fleet: FleetView | None = None
+    fleet_only: bool = False
 
     @property
     def error_items(self) -> int:
@@ -316,6 +320,8 @@ def build_report(
     inventory: str | None = None,
     evidence: str = "",
     leases: LeaseFacts | None = None,
+    fleet: FleetFacts | None = None,
+    fleet_only: bool = False,
 ) -> Report:
     """The page's data, from the facts read (``hosts`` is None without an inventory)."""
     ordered = sorted(items, key=lambda i: (natural_key(i.wrk_id), i.path))
@@ -365,4 +371,6 @@ def build_report(
         shapes=shapes,
         routing=routing_views(ordered),
         leases=leased,
+        fleet=fleet_view(fleet) if fleet is not None else None,
+        fleet_only=fleet_only,
     )

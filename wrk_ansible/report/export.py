@@ -161,6 +161,7 @@ def report_dict(
             {"machine": v.machine, "host": v.host, "provider": v.provider, "issues": v.items}
             for v in report.routing
         ],
+        "fleet": report.fleet.as_dict() if report.fleet is not None else None,
         "leases": {
             "caps": [
                 {"cap": c.cap, "limit": c.limit, "live": c.used, "items": list(c.items)}
