@@ -6,9 +6,15 @@ count neither way."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from wrk_ansible.evidence.fleet import baselines
 from wrk_ansible.fleet.grade import DimensionGrade, Grade, HostGrade
 from wrk_ansible.fleet.health import Policy, decide
+from wrk_ansible.fleet.model import Baseline
+from wrk_ansible.registry.hostvars import HostVars
+from wrk_ansible.registry.inventory import Registry
+from wrk_ansible.registry.workstation import Workstation
 
 T0 = datetime(2026, 8, 1, tzinfo=UTC)
 BELOW = (DimensionGrade("solvers", Grade.BELOW, ("solver-a present, expected licensed",)),)
@@ -64,3 +70,25 @@ def test_the_policy_is_configurable() -> None:
     assert decide("build1", "active", None, seen(Grade.BELOW), strict).action == "drain"
     passes = seen(*([Grade.OK] * 4))
     assert decide("build1", "drained", "health: x", passes, strict).action is None
+
+
+def test_baselines_lay_over_one_another(tmp_path: Path) -> None:
+    """harness config < the inventory's wrk_baseline < wrk.yml groups < wrk.yml hosts."""
+    harness = tmp_path / "harness-config.yaml"
+    harness.write_text(
+        "workstations:\n  build1:\n    compute_floor: {cores_min: 8, ram_gib_min: 16}\n"
+        "    solvers_baseline: {solver-a: absent}\n",
+        encoding="utf-8",
+    )
+    inventory = {"solvers": {"solver-b": "present"}, "agents": {"agent-a": "present"}}
+    ws = Workstation.from_host_vars(
+        "build1", HostVars.model_validate({"wrk_baseline": inventory}), groups=("linux",)
+    )
+    registry = Registry(source="inv", workstations=(ws,), groups={"linux": ("build1",)})
+    groups = {"linux": Baseline.model_validate({"agents": {"agent-a": "absent"}})}
+    hosts = {"build1": Baseline.model_validate({"compute_floor": {"cores_min": 4}})}
+    (found,) = baselines(registry, hosts, groups, str(harness)).values()
+    assert found.compute_floor is not None
+    assert (found.compute_floor.cores_min, found.compute_floor.ram_gib_min) == (4, None)
+    assert found.solvers == {"solver-a": "absent", "solver-b": "present"}
+    assert found.agents == {"agent-a": "absent"}

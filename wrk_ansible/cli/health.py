@@ -46,10 +46,10 @@ def run_health(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from wrk_ansible.cli.common import open_registry, settings
+    from wrk_ansible.evidence.fleet import FRESH_HOURS, baselines, newest, observations
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.fleet.grade import Grade, grade
     from wrk_ansible.fleet.health import Policy, decide
-    from wrk_ansible.fleet.history import FRESH_HOURS, baselines, newest, observations
     from wrk_ansible.here import writer_name
 
     config = settings(args).fleet()
@@ -115,8 +115,8 @@ def _apply(
 ) -> dict[str, str]:
     """Each change: the inventory edit (locked, atomic), then its ``health`` record."""
     from wrk_ansible.cli.common import inventory_source
+    from wrk_ansible.evidence.fleet import CHAIN
     from wrk_ansible.evidence.records import HealthBody, append
-    from wrk_ansible.fleet.history import CHAIN
     from wrk_ansible.registry import ops
     from wrk_ansible.registry.edit import edit_inventory
 

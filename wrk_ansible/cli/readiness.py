@@ -267,8 +267,8 @@ def _import(args: argparse.Namespace) -> int:
     """``wrk readiness import FILE...``: every file checked, then one record each."""
     from wrk_ansible.cli.common import open_registry
     from wrk_ansible.errors import UsageError
+    from wrk_ansible.evidence.fleet import import_snapshots
     from wrk_ansible.evidence.ledger import Ledger
-    from wrk_ansible.fleet.history import import_snapshots
     from wrk_ansible.here import writer_name
 
     if not args.files:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from wrk_ansible.contract.models import AgentName, FeatureName, MachineName, PathText, ToolName
+from wrk_ansible.fleet.model import Baseline
 
 
 class _Shape(BaseModel):
@@ -76,6 +77,10 @@ class HostVars(BaseModel):
     wrk_state_since: datetime | date | str | None = None
     wrk_signing_key: str | None = None
     wrk_notes: str | None = None
+    #: What the host should be (docs/fleet.md): a compute floor, disk headroom, solvers and
+    #: agents expected present or absent, the checkout's state. A group var sets it for every
+    #: host of the group.
+    wrk_baseline: Baseline | None = None
 
 
 #: Every ``wrk_*`` var the schema knows; ``set`` refuses others.

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from wrk_ansible import __version__
 from wrk_ansible.atomic import replace_file
+from wrk_ansible.fleet.model import Baseline
 from wrk_ansible.paths import cache_dir as wrk_cache_dir
 from wrk_ansible.registry.hostvars import LicenseDecl, StorageDecl, ToolDecl
 from wrk_ansible.registry.inventory import Registry, load_registry
@@ -147,6 +148,7 @@ def _decode(data: dict[str, Any]) -> Registry:
             signing_key=ws["signing_key"],
             notes=ws["notes"],
             connection=tuple((k, v) for k, v in ws["connection"].items()),
+            baseline=Baseline.model_validate(ws["baseline"]) if ws.get("baseline") else None,
         )
         for ws in data["workstations"]
     )

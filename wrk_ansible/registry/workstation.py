@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
+from wrk_ansible.fleet.model import Baseline
 from wrk_ansible.registry.availability import RosterFacts, Unavailable, own_state
 from wrk_ansible.registry.hostvars import HostVars, LicenseDecl, StorageDecl, ToolDecl
 
@@ -53,6 +54,8 @@ class Workstation:
     unavailable_per: tuple[Unavailable, ...] = ()
     #: What the rules file's roster says of the host (None: no roster machine is this host).
     roster: RosterFacts | None = None
+    #: What the host should be (``wrk_baseline``; None: no inventory baseline).
+    baseline: Baseline | None = None
 
     @classmethod
     def from_host_vars(
@@ -86,6 +89,7 @@ class Workstation:
             signing_key=host_vars.wrk_signing_key,
             notes=host_vars.wrk_notes,
             connection=shown,
+            baseline=host_vars.wrk_baseline,
         )
 
     @property
@@ -146,6 +150,7 @@ class Workstation:
             ),
             "signing_key": self.signing_key,
             "notes": self.notes,
+            "baseline": self.baseline.model_dump(mode="json") if self.baseline else None,
             "connection": dict(self.connection),
             "available": self.available,
             "unavailable": [u.as_dict() for u in self.unavailability],

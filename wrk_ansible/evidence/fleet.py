@@ -2,9 +2,10 @@
 
 Observations of a host: imported snapshots (kind ``snapshot``, chain ``_fleet``) and the
 readiness records of probes and local runs (chain ``_readiness``, their ``dimensions`` when
-the probe reported them). Baselines: a team's harness config (by machine name), then
-``fleet: baselines: groups`` (in the host's inventory group order), then ``hosts``, each
-laid over the one before.
+the probe reported them). Baselines: a team's harness config (by machine name), then the
+inventory's ``wrk_baseline`` (a host or group var), then ``fleet: baselines: groups`` of
+wrk.yml (in the host's inventory group order), then its ``hosts``, each laid over the one
+before.
 
 Importing (:func:`import_snapshots`) reads and checks every file first and writes nothing
 when one is bad; each snapshot's machine must be an inventory host (by name or alias).
@@ -142,6 +143,8 @@ def baselines(
     out: dict[str, Baseline] = {}
     for ws in registry.workstations:
         found: Baseline | None = harness.get(ws.name)
+        if ws.baseline is not None:  # the inventory's (wrk_baseline, a host or group var)
+            found = ws.baseline.over(found) if found else ws.baseline
         for group in ws.groups:
             if group in groups:
                 found = groups[group].over(found) if found else groups[group]
