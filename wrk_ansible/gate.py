@@ -159,8 +159,9 @@ class Gate:
         for stage_id in stages:
             self._gate_evidence = []
             row = contract.stage(stage_id)
+            observed = self._observe(row, here)  # probes run before the lease lock is taken
             with self._leasing(row):
-                decision, lease = self._decide(contract, row, here)
+                decision, lease = self._decide(contract, row, here, observed)
                 decisions.append(decision)
                 evidence.extend(self._gate_evidence)
                 if self.options.record:
@@ -266,6 +267,7 @@ class Gate:
         fits = fit(capacity, wants, held, alternatives)
         lease = leases.take(
             for_stage,
+            item=contract.wrk_id,
             hosts=tuple(w.host for w in wants),
             provider=wants[0].provider if wants else None,
             features=seats,
@@ -348,9 +350,8 @@ class Gate:
         return full
 
     # -- decision ------------------------------------------------------------------------
-    def _decide(
-        self, contract: Contract, row: ResolvedStage, here: Workstation
-    ) -> tuple[Decision, Lease | None]:
+    def _observe(self, row: ResolvedStage, here: Workstation) -> _Observed:
+        """The row's readiness (the one source: evidence, else a probe) and this machine's."""
         scope = row_scope(row, self.directory)
         observe = [self.registry.get(name) for name in to_observe(scope, self.registry, row)]
         readiness = self.source.for_row(row.requirements, observe)
@@ -358,6 +359,12 @@ class Gate:
         named = (*scope.assigned, *scope.fallback)
         if local is None and not row.requirements.empty and any(n != here.name for n in named):
             local = probe_local(here.name, here, row.requirements).for_decision()
+        return _Observed(scope, tuple(observe), readiness, local)
+
+    def _decide(
+        self, contract: Contract, row: ResolvedStage, here: Workstation, seen: _Observed
+    ) -> tuple[Decision, Lease | None]:
+        scope, observe, readiness, local = seen.scope, seen.hosts, seen.readiness, seen.local
         # read under the lease lock (see run): the leases every writer's chains hold now
         self._views = leases.leases(self.ledger) if self._takes_lease(row) else []
         holds = (
@@ -387,7 +394,7 @@ class Gate:
             agent, choice = self._choose_agent(contract, row, machine, here)
             if choice is not None:
                 gates.append(choice)
-        so_far = compose(machine, artifacts=artifacts, gates=gates)
+        so_far = compose(machine, artifacts=artifacts, gates=gates, agent=agent)
         capacity, lease = self._capacity(contract, row, so_far, here)
         if capacity is not None:
             gates.append(capacity)
@@ -448,6 +455,16 @@ class Gate:
             **({"readiness_artifacts": artifacts.directory} if artifacts is not None else {}),
         )
         return append(self.ledger, contract.wrk_id, here.name, body, signer=self.options.signer)
+
+
+@dataclass(frozen=True)
+class _Observed:
+    """What a row's decision rests on that needs no lock: its names and readiness."""
+
+    scope: Any
+    hosts: tuple[Workstation, ...]
+    readiness: Mapping[str, Any]
+    local: Any
 
 
 def _routed_agent(ledger: Ledger, wrk: str, stage: str) -> str | None:

@@ -52,6 +52,7 @@ GITIGNORE_LINES: Final = (
     ".wrk-inventory.lock",
     ".wrk-*.tmp",
     ".wrk/evidence/**/.lock",
+    ".wrk/evidence/.leases.lock",
 )
 _OS: Final = {"Linux": "linux", "Darwin": "macos", "Windows": "windows"}
 _HOST: Final = re.compile(r"[^A-Za-z0-9._-]")

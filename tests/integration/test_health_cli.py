@@ -167,3 +167,17 @@ def test_an_unknown_machine_is_refused_and_nothing_is_recorded(tmp_path: Path) -
     assert (error["file"], error["field"]) == (str(other), "machine")
     assert "not an inventory host" in error["message"]
     assert not (tmp_path / "evidence" / "_fleet").exists()
+
+
+def test_a_person_resuming_a_health_drain_is_not_undone(tmp_path: Path) -> None:
+    fleet = Fleet(tmp_path)
+    for _ in range(3):
+        fleet.observe(passing=False)
+    assert fleet.health()["action"] == "drain"
+    done = fleet.run("inventory", "resume", "ace-win-1")
+    assert done.returncode == 0, done.stderr
+    host = fleet.health()  # the failures that drained it are not counted again
+    assert (host["action"], host["failing_in_a_row"]) == (None, 0)
+    assert fleet.state() == ("active", None)
+    fleet.observe(passing=False)
+    assert fleet.health()["failing_in_a_row"] == 1  # a new failure starts a new run

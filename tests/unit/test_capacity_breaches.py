@@ -146,3 +146,18 @@ def test_two_leases_over_a_pool_of_one_are_a_double_booking() -> None:
     laptop = held("a#1", "macbook-portable", "claude")
     other = held("a#2", "dev-secondary", "hermes")
     assert overbooked(Capacity(wip_caps=WipCaps(per_machine={"default": 1})), [laptop, other]) == []
+
+
+def test_an_item_on_two_hosts_is_one_item_of_its_provider() -> None:
+    caps = Capacity(wip_caps=WipCaps(per_provider={"claude": 1}))
+    both = [held("WRK-1", "build1", "claude"), held("WRK-1", "build2", "claude")]
+    assert overbooked(caps, both) == []  # one item, not a double booking
+    (full,) = breaches(caps, want("WRK-2", "build3", "claude"), both)
+    assert (full.cap, len(full.holders)) == ("wip_caps.per_provider.claude", 1)
+    assert breaches(caps, want("WRK-1", "build3", "claude"), both) == []  # its own lease
+
+
+def test_an_issue_never_competes_with_its_own_lease() -> None:
+    caps = Capacity(wip_caps=WipCaps(per_machine={"default": 1}))
+    mine = [held("acme/widgets#5", "build1", "claude")]
+    assert breaches(caps, want("acme/widgets#5", "build1", "claude"), mine) == []

@@ -89,6 +89,6 @@ def test_baselines_lay_over_one_another(tmp_path: Path) -> None:
     hosts = {"build1": Baseline.model_validate({"compute_floor": {"cores_min": 4}})}
     (found,) = baselines(registry, hosts, groups, str(harness)).values()
     assert found.compute_floor is not None
-    assert (found.compute_floor.cores_min, found.compute_floor.ram_gib_min) == (4, None)
+    assert (found.compute_floor.cores_min, found.compute_floor.ram_gib_min) == (4, 16)  # by field
     assert found.solvers == {"solver-a": "absent", "solver-b": "present"}
     assert found.agents == {"agent-a": "absent"}

@@ -174,3 +174,23 @@ def test_a_seat_reservation_written_before_leases_reads_as_one(
     assert leases.seats_held([view]) == {("build1", "solver-a"): 1}
     (gone,) = leases.leases(ledger, now=datetime(2026, 8, 6, tzinfo=UTC))
     assert gone.state is State.STALE
+
+
+def test_an_issue_lease_names_the_issue_as_its_contract_does(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tick = Clock(monkeypatch)
+    lease = leases.take(
+        "execute", item="acme/widgets#5", hosts=("build1",), provider="agent-a",
+        features=(), caps=(), ttl_minutes=90, now=tick.at(0),
+    )  # fmt: skip
+    append(
+        ledger,
+        "acme/widgets#5",
+        "orchestrator",
+        GateBody(stage="claim", verdict="pass", lease=lease),
+    )
+    (view,) = leases.leases(ledger, now=tick.at(1))
+    assert view.item == "acme/widgets#5"  # not its folder name: it is compared with the claim's
+    assert [h.item for h in view.held()] == ["acme/widgets#5"]
+    assert leases.of_item(ledger, "acme/widgets#5", now=tick.at(1)) == view

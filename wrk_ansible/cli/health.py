@@ -46,33 +46,47 @@ def run_health(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from wrk_ansible.cli.common import open_registry, settings
-    from wrk_ansible.evidence.fleet import FRESH_HOURS, baselines, newest, observations
+    from wrk_ansible.evidence.fleet import FRESH_HOURS, baselines, last_changes, observations
     from wrk_ansible.evidence.ledger import Ledger
-    from wrk_ansible.fleet.grade import Grade, grade
+    from wrk_ansible.fleet.grade import Grade, current, grade
     from wrk_ansible.fleet.health import Policy, decide
     from wrk_ansible.here import writer_name
 
-    config = settings(args).fleet()
+    chosen = settings(args)
+    config = chosen.fleet()
     registry = open_registry(args)
     bases = baselines(
-        registry, config.baselines.hosts, config.baselines.groups, config.harness_config
+        registry,
+        config.baselines.hosts,
+        config.baselines.groups,
+        config.harness_config,
+        where=chosen.loaded.where("fleet", "baselines"),
     )
     fresh = config.fresh_hours or FRESH_HOURS
     policy = Policy(config.fail_after, config.pass_after)
     ledger = Ledger.at(evidence_dir(args))
     seen = observations(ledger, bases)
+    changed = last_changes(ledger)
     now = datetime.now(UTC)
     rows = []
     for host, base in bases.items():
         ws = registry.get(host)
-        history = [grade(host, base, obs, obs.at, fresh) for obs in seen[host]]
-        current = grade(host, base, newest(seen[host], now), now, fresh)
+        # only what was observed after the observations health's last change rested on counts
+        # (a person who resumes a host is not undone by the failures that drained it)
+        rested = set(changed.get(host, ()))
+        since = max((o.at for o in seen[host] if o.source in rested), default=None)
+        history = [
+            grade(host, base, obs, obs.at, fresh)
+            for obs in seen[host]
+            if since is None or obs.at > since
+        ]
+        graded = grade(host, base, current(seen[host], now), now, fresh)
         decided = decide(host, ws.state, ws.state_reason, history, policy)
-        rows.append((host, current, decided))
+        rows.append((host, graded, decided))
     changes = [d for _, _, d in rows if d.action is not None]
     recorded: dict[str, str] = {}
     if changes and not args.dry_run:
-        grades = {host: current.grade.value for host, current, _ in rows}
+        grades = {host: now_graded.grade.value for host, now_graded, _ in rows}
         writer = writer_name(registry, args.here)
         recorded = _apply(args, ledger, changes, grades=grades, policy=policy, writer=writer)
     if args.json:
@@ -82,9 +96,9 @@ def run_health(args: argparse.Namespace) -> int:
                 "hosts": [
                     {
                         "host": host,
-                        "grade": current.grade.value,
-                        "summary": current.summary,
-                        "dimensions": {d.name: d.grade.value for d in current.dimensions},
+                        "grade": now_graded.grade.value,
+                        "summary": now_graded.summary,
+                        "dimensions": {d.name: d.grade.value for d in now_graded.dimensions},
                         "failing_in_a_row": decided.failing,
                         "passing_in_a_row": decided.passing,
                         "action": decided.action,
@@ -92,14 +106,14 @@ def run_health(args: argparse.Namespace) -> int:
                         "why": decided.why,
                         "record": recorded.get(host),
                     }
-                    for host, current, decided in rows
+                    for host, now_graded, decided in rows
                 ],
             }
         )
     else:
-        for host, current, decided in rows:
+        for host, now_graded, decided in rows:
             act = decided.action or "-"
-            print(f"{host:24} {current.grade.value:15} {act:7} {current.summary}")
+            print(f"{host:24} {now_graded.grade.value:15} {act:7} {now_graded.summary}")
             note(f"  {host}: {decided.why}")
     return 0 if all(c.grade is Grade.OK for _, c, _ in rows) else 2
 

@@ -135,11 +135,26 @@ def _by_expiry(holders: Iterable[Held]) -> tuple[Held, ...]:
     return tuple(sorted(holders, key=lambda h: (h.expires, h.record)))
 
 
+#: Caps an item counts once against, however many hosts its lease holds.
+_PER_ITEM = frozenset({"provider", "budget"})
+
+
+def _counted(slot: Slot, holders: Iterable[Held]) -> list[Held]:
+    """The holders of ``slot``: one per item for the caps of items (a provider's, a budget
+    pool's), one per host for the caps of runs (a solver pool, a feature on a host)."""
+    if slot.key[0] not in _PER_ITEM:
+        return list(holders)
+    seen: dict[str, Held] = {}
+    for held in holders:
+        seen.setdefault(held.item.casefold(), held)
+    return list(seen.values())
+
+
 def usage(capacity: Capacity, want: Want, held: Sequence[Held]) -> list[tuple[Slot, list[Held]]]:
     """Each slot ``want`` would take, with the live leases of other items under it."""
     others = [(h, _keys(capacity, h)) for h in held if h.item.casefold() != want.item.casefold()]
     return [
-        (slot, [h for h, keys in others if slot.key in keys])
+        (slot, _counted(slot, (h for h, keys in others if slot.key in keys)))
         for slot in slots(capacity, want.host, want.names, want.provider, want.features)
     ]
 
@@ -160,11 +175,12 @@ def overbooked(capacity: Capacity, held: Sequence[Held]) -> list[Breach]:
     for lease in held:
         for slot in slots(capacity, lease.host, lease.names, lease.provider, lease.features):
             under.setdefault(slot.key, (slot, []))[1].append(lease)
-    return [
-        Breach(slot.cap, slot.limit, _by_expiry(holders))
-        for slot, holders in under.values()
-        if len(holders) > slot.limit
-    ]
+    found = []
+    for slot, holders in under.values():
+        counted = _counted(slot, holders)
+        if len(counted) > slot.limit:
+            found.append(Breach(slot.cap, slot.limit, _by_expiry(counted)))
+    return found
 
 
 def capacity_gap(

@@ -25,6 +25,7 @@ from wrk_ansible.evidence.ledger import Ledger, read_record
 from wrk_ansible.evidence.readiness import CHAIN as READINESS
 from wrk_ansible.evidence.records import (
     AttestationBody,
+    HealthBody,
     ReadinessBody,
     SnapshotBody,
     TypedRecord,
@@ -122,9 +123,32 @@ def observations(ledger: Ledger, hosts: Iterable[str]) -> dict[str, list[Observe
             and c["data"].get("version")
         }
         out[host].append(Observed(host, at, reachable, dims, record.id, False, versions))
-    for found_list in out.values():
+    for host, found_list in out.items():
         found_list.sort(key=lambda o: (o.at, o.source))
+        # one snapshot imported twice (a schedule re-importing an unchanged file) is one
+        imported: set[datetime] = set()
+        kept = []
+        for obs in found_list:
+            if obs.imported and obs.at in imported:
+                continue
+            if obs.imported:
+                imported.add(obs.at)
+            kept.append(obs)
+        out[host] = kept
     return out
+
+
+def last_changes(ledger: Ledger) -> dict[str, tuple[str, ...]]:
+    """host -> the observations ``wrk health``'s newest drain or resume of it rested on."""
+    newest: dict[str, tuple[tuple[datetime, str], tuple[str, ...]]] = {}
+    for record in _records(ledger, CHAIN, (HealthBody.KIND,)):
+        found = typed(record, HealthBody)
+        if isinstance(found, TypedRecord):
+            key = found.order
+            host = found.body.host
+            if host not in newest or key > newest[host][0]:
+                newest[host] = (key, found.body.observations)
+    return {host: ids for host, (_, ids) in newest.items()}
 
 
 def baselines(
@@ -132,8 +156,24 @@ def baselines(
     hosts: Mapping[str, Baseline],
     groups: Mapping[str, Baseline],
     harness_config: str | None,
+    where: str = "wrk.yml",
 ) -> dict[str, Baseline]:
-    """host -> its baseline (hosts without one are left out)."""
+    """host -> its baseline (hosts without one are left out); a host or group named in
+    ``fleet: baselines`` that the inventory does not have is an error naming it."""
+    for name in hosts:
+        if registry.find(name) is None:
+            raise InputError(
+                f"{name!r} is not an inventory host or alias ({registry.source})",
+                path=where,
+                field=f"fleet.baselines.hosts.{name}",
+            )
+    for name in groups:
+        if name not in registry.groups:
+            raise InputError(
+                f"{name!r} is not an inventory group ({registry.source})",
+                path=where,
+                field=f"fleet.baselines.groups.{name}",
+            )
     harness: dict[str, Baseline] = {}
     if harness_config:
         for machine, base in read_harness_baselines(harness_config).items():
@@ -154,9 +194,3 @@ def baselines(
         if found is not None:
             out[ws.name] = found
     return out
-
-
-def newest(found: Sequence[Observed], now: datetime) -> Observed | None:
-    """The newest observation not dated in the future."""
-    usable = [o for o in found if o.at <= now]
-    return usable[-1] if usable else None

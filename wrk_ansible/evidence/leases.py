@@ -121,20 +121,28 @@ class LeaseView:
 def lock(ledger: Ledger, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """The evidence folder's one lease lock: a claim reads the live leases, decides and records
     its own while holding it, so two claims on this machine never take the same last slot."""
-    ledger.root.mkdir(parents=True, exist_ok=True)
     path = ledger.root / LOCK_NAME
     try:
-        with FileLock(str(path), timeout=timeout):
-            yield
+        ledger.root.mkdir(parents=True, exist_ok=True)
+        held = FileLock(str(path), timeout=timeout)
+        held.acquire()
     except Timeout:
         raise WrkError(
-            f"{path}: another claim held the lease lock for {timeout:g} s; nothing was recorded"
+            f"{path}: another claim held the lease lock for {timeout:g} s; this row was not "
+            "decided or recorded"
         ) from None
+    except OSError as exc:
+        raise WrkError(f"{path}: cannot take the lease lock: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def take(
     for_stage: str,
     *,
+    item: str | None = None,
     hosts: Sequence[str],
     provider: str | None,
     features: Iterable[tuple[str, int]],
@@ -145,6 +153,7 @@ def take(
     """The lease a passing gate records (expiring ``ttl_minutes`` from ``now``)."""
     return Lease(
         for_stage=for_stage,
+        item=item,
         hosts=tuple(hosts),
         provider=provider,
         features=tuple(LeasedSeats(feature=f, seats=n) for f, n in features),
@@ -224,7 +233,7 @@ def item_lease(records: Sequence[Record], now: datetime) -> LeaseView | None:
     else:
         state = State.STALE
     return LeaseView(
-        item=gate.wrk,
+        item=lease.item or gate.wrk,
         stage=gate.body.stage,
         lease=lease,
         record=gate.id,

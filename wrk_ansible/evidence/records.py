@@ -136,6 +136,9 @@ class Lease(_Model):
     as shown), until ``expires`` unless a heartbeat renews it or an outcome releases it."""
 
     for_stage: str
+    #: The work item as its contract names it (``OWNER/REPO#N`` for an issue; the record's
+    #: ``wrk`` holds its folder name). Absent in leases written before it was kept.
+    item: str | None = None
     hosts: tuple[str, ...] = Field(min_length=1)
     provider: str | None = None
     features: tuple[LeasedSeats, ...] = ()

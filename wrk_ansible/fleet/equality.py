@@ -215,11 +215,21 @@ def read_harness_baselines(path: str) -> dict[str, Baseline]:
         if ws is None:
             continue
         floor = ws.compute_floor
-        out[name] = Baseline(
-            compute_floor=ComputeFloor(cores_min=floor.cores_min, ram_gib_min=floor.ram_gib_min)
-            if floor is not None
-            else None,
-            solvers=dict(ws.solvers_baseline),
-            agents=dict(ws.providers_baseline),
-        )
+        try:
+            out[name] = Baseline(
+                compute_floor=ComputeFloor(cores_min=floor.cores_min, ram_gib_min=floor.ram_gib_min)
+                if floor is not None
+                else None,
+                solvers=dict(ws.solvers_baseline),
+                agents=dict(ws.providers_baseline),
+            )
+        except ValidationError as exc:
+            item = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in item["loc"])
+            raise InputError(
+                f"{item['msg']} ({where})",
+                path=path,
+                field=f"workstations.{name}",
+                line=parsed.line_of(("workstations", name)),
+            ) from None
     return out

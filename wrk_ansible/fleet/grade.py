@@ -9,7 +9,7 @@ below-baseline when any dimension is, else stale when any dimension is, else ok.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -101,14 +101,16 @@ def _disk(baseline: Baseline, seen: Dimensions) -> DimensionGrade | None:
     if seen.disk is None:
         return DimensionGrade("disk", Grade.STALE, ("not observed",))
     free = {d.path: d.free_gb for d in seen.disk}
-    what = []
+    below, unseen = [], []
     for want in baseline.disk:
         got = free.get(want.path)
         if got is None:
-            what.append(f"{want.path} not observed")
+            unseen.append(f"{want.path} not observed")
         elif got < want.free_gb:
-            what.append(f"{want.path} {got:g} GB free, headroom {want.free_gb:g}")
-    return DimensionGrade("disk", Grade.BELOW if what else Grade.OK, tuple(what))
+            below.append(f"{want.path} {got:g} GB free, headroom {want.free_gb:g}")
+    if below:
+        return DimensionGrade("disk", Grade.BELOW, tuple(below + unseen))
+    return DimensionGrade("disk", Grade.STALE if unseen else Grade.OK, tuple(unseen))
 
 
 def _solvers(baseline: Baseline, seen: Dimensions) -> DimensionGrade | None:
@@ -156,6 +158,35 @@ def _checkout(baseline: Baseline, seen: Dimensions) -> DimensionGrade | None:
         if got.behind is not None and got.behind > want.max_behind:
             what.append(f"{got.behind} commit(s) behind its upstream, at most {want.max_behind}")
     return DimensionGrade("checkout", Grade.BELOW if what else Grade.OK, tuple(what))
+
+
+def current(found: Sequence[Observed], now: datetime) -> Observed | None:
+    """The host's current observation: the newest one (not dated in the future), each of its
+    dimensions from the newest observation that observed it (a probe that saw no dimension
+    does not hide a snapshot's)."""
+    usable = [o for o in found if o.at <= now]
+    if not usable:
+        return None
+    newest = usable[-1]
+    fields = {}
+    for name in Dimensions.model_fields:
+        fields[name] = next(
+            (
+                getattr(o.dimensions, name)
+                for o in reversed(usable)
+                if getattr(o.dimensions, name) is not None
+            ),
+            None,
+        )
+    return Observed(
+        newest.host,
+        newest.at,
+        newest.reachable,
+        Dimensions(**fields),
+        newest.source,
+        newest.imported,
+        newest.versions,
+    )
 
 
 def grade_dimensions(baseline: Baseline, seen: Dimensions) -> tuple[DimensionGrade, ...]:

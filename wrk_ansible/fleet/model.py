@@ -71,9 +71,19 @@ class Baseline(_Shape):
         )
 
     def over(self, base: Baseline) -> Baseline:
-        """This baseline laid over ``base`` (a host's over its group's): keys given win."""
+        """This baseline laid over ``base`` (a host's over its group's): keys given win, a
+        compute floor's field by field, each solver and agent by name."""
+        floor = self.compute_floor
+        if floor is not None and base.compute_floor is not None:
+            under = base.compute_floor
+            floor = ComputeFloor(
+                cores_min=floor.cores_min if floor.cores_min is not None else under.cores_min,
+                ram_gib_min=floor.ram_gib_min
+                if floor.ram_gib_min is not None
+                else under.ram_gib_min,
+            )
         return Baseline(
-            compute_floor=self.compute_floor or base.compute_floor,
+            compute_floor=floor or base.compute_floor,
             disk=self.disk or base.disk,
             solvers={**base.solvers, **self.solvers},
             agents={**base.agents, **self.agents},

@@ -161,10 +161,19 @@ def build_review(
             registry.names_of if registry is not None else (lambda host: ()),
             now,
         ),
-        fleet=fleet_facts(registry, ledger, fleet, now) if registry is not None else None,
+        fleet=fleet_facts(registry, ledger, fleet, now)
+        if registry is not None and (fleet_only or _configured(fleet))
+        else None,
         fleet_only=fleet_only,
     )
     return Review(report, baseline, hosts)
+
+
+def _configured(config: Any) -> bool:
+    """Whether wrk.yml gives the fleet baselines (the review page then has a fleet section)."""
+    return config is not None and bool(
+        config.harness_config or config.baselines.hosts or config.baselines.groups
+    )
 
 
 def fleet_facts(registry: Registry, ledger: Ledger, config: Any, now: datetime) -> FleetFacts:

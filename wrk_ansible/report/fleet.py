@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from wrk_ansible.fleet.grade import DIMENSIONS, Grade, Observed, grade
+from wrk_ansible.fleet.grade import DIMENSIONS, Grade, Observed, current, grade
 from wrk_ansible.fleet.model import Baseline
 
 DAYS: Final = 30
@@ -160,7 +160,7 @@ def fleet_view(facts: FleetFacts) -> FleetView:
     newest: dict[str, Observed | None] = {}
     for host, state in facts.hosts.items():
         seen = [o for o in facts.observations.get(host, ()) if o.at <= facts.now]
-        latest = seen[-1] if seen else None
+        latest = current(seen, facts.now)
         newest[host] = next((o for o in reversed(seen) if o.versions), None)
         base = facts.baselines.get(host)
         if base is None:
