@@ -49,7 +49,7 @@ lint-ansible: $(STAMP)
 	  $(BIN)/ansible-lint --offline
 
 molecule: $(STAMP)
-	cd roles/wrk_readiness && for s in default impossible; do \
+	cd roles/wrk_readiness && for s in default impossible schedule; do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/molecule test -s $$s || exit 1; done
 
 typecheck: $(STAMP)

@@ -15,6 +15,11 @@ command -v chromium >/dev/null || need+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)  # readable screenshots
 # the GitHub issues source: its offline error paths run the real gh (tests/integration/test_gh.py)
 command -v gh >/dev/null || need+=(gh)
+# the wrk_readiness role's schedule entry point: its molecule scenario `schedule` writes and
+# removes a real crontab entry (crontab, from cron; its daemon is not started, see below), and
+# tests/integration/test_schedule_render.py checks the systemd units with systemd-analyze verify
+command -v crontab >/dev/null || need+=(cron)
+command -v systemd-analyze >/dev/null || need+=(systemd)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
