@@ -31,7 +31,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 #: Arguments the module itself takes; the rest steer this action.
-MODULE_ARGS = ("requirements", "declared", "timeout")
+MODULE_ARGS = ("requirements", "declared", "timeout", "repository")
 PROBE_SOURCE = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils", "wrk_probe.py"
 )
@@ -131,6 +131,8 @@ class ActionModule(ActionBase):
             "declared": args.get("declared") or {},
             "timeout": args.get("timeout", 5),
         }
+        if args.get("repository"):
+            module_args["repository"] = args["repository"]
         transport = args.get("transport", "script")
         if transport not in ("script", "module"):
             raise AnsibleActionFail("transport must be script or module, got %r" % (transport,))
@@ -148,6 +150,8 @@ class ActionModule(ActionBase):
             return result
         keys = ("schema_version", "facts", "mode", "checks", "ready")
         readiness = {key: probe.get(key) for key in keys}
+        if "dimensions" in probe:  # facts for grading, absent from an older probe's result
+            readiness["dimensions"] = probe["dimensions"]
         result.update(readiness)
         result["changed"] = False
         result["transport"] = transport

@@ -12,8 +12,11 @@ no subprocess goes through a shell.
 Every check returns ``{name, kind, required, found, ok, reason, spec, data}``: ``ok`` is True
 (passed), False (failed) or None (unknown: could not be decided, with the reason; never a silent
 pass); ``required``/``found``/``reason`` are text for people, ``spec`` (what was asked) and
-``data`` (what was observed, null where unknown) are typed values for programs.  The shape of
-the whole result is ``docs/probe-output.schema.json`` (``schema_version`` 2).
+``data`` (what was observed, null where unknown) are typed values for programs.  Beside the
+checks, ``dimensions`` reports facts of the host for grading it against a baseline (compute,
+disk, solvers, agents, checkout), never for its readiness.  The shape of the whole result is
+``docs/probe-output.schema.json`` (``schema_version`` 2; ``dimensions`` is an optional key
+older readers ignore).
 """
 
 from __future__ import annotations
@@ -286,16 +289,18 @@ def network_data(reachable: bool | None = None) -> Dict[str, Any]:
     return {"reachable": reachable}
 
 
-def run_command(argv: Sequence[str], timeout: float) -> tuple[int, str]:
+def run_command(
+    argv: Sequence[str], timeout: float, env: Dict[str, str] | None = None
+) -> tuple[int, str]:
     """Run ``argv`` without a shell; return (rc, stdout+stderr). Raises OSError/TimeoutExpired.
 
     Output goes to a temporary file, not a pipe: a grandchild that keeps the pipe open (a
     ``.cmd`` wrapper's real program, a daemonising tool) would otherwise block the read after
-    the timeout killed the child.
+    the timeout killed the child.  ``env`` replaces the environment when given.
     """
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(  # an argv list, never a shell
-            list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+            list(argv), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env
         )
         try:
             rc = proc.wait(timeout=timeout)
@@ -783,6 +788,317 @@ def check_network(host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> Che
 
 
 # --------------------------------------------------------------------------------------------
+# Dimensions: facts of the host for grading it against a baseline (never for the verdict)
+#
+# The shape is wrk_ansible.fleet.model.Dimensions dumped to JSON.  Each dimension is read on
+# its own; one whose facts cannot be read is null, never an error that fails the probe.
+# Disk and RAM are in GiB (1024**3 bytes), as the disk check's ``free_gb`` is.
+# --------------------------------------------------------------------------------------------
+
+#: Variables that would point git at another repository than the one asked about (wrk may run
+#: inside a git hook, where git sets them for its own repository).
+_GIT_REPOSITORY_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+)
+_MEMTOTAL_RE = re.compile(r"^MemTotal:\s+(\d+)\s*kB\s*$", re.MULTILINE)
+#: One ``git status --porcelain`` (v1) entry: two status letters, a space, a path.
+_PORCELAIN_RE = re.compile(r"^[ MTADRCU?!]{2} .")
+_COUNTS_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s*$")
+_REVISION_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+#: Order of the solver states: absent < present (installed) < licensed.
+_SOLVER_RANK = {"absent": 0, "present": 1, "licensed": 2}
+
+
+def parse_meminfo(text: str) -> int | None:
+    """Total RAM in bytes from ``/proc/meminfo`` (its ``MemTotal: N kB`` line); None without."""
+    match = _MEMTOTAL_RE.search(text or "")
+    return int(match.group(1)) * 1024 if match else None
+
+
+def _windows_ram_bytes() -> int | None:
+    """Total physical memory from GlobalMemoryStatusEx (Windows only)."""
+    if sys.platform != "win32":  # also tells mypy that ctypes.windll is there below
+        return None
+    import ctypes  # pylint: disable=import-outside-toplevel
+
+    class MemoryStatusEx(ctypes.Structure):
+        _fields_ = [
+            ("dwLength", ctypes.c_ulong),
+            ("dwMemoryLoad", ctypes.c_ulong),
+            ("ullTotalPhys", ctypes.c_ulonglong),
+            ("ullAvailPhys", ctypes.c_ulonglong),
+            ("ullTotalPageFile", ctypes.c_ulonglong),
+            ("ullAvailPageFile", ctypes.c_ulonglong),
+            ("ullTotalVirtual", ctypes.c_ulonglong),
+            ("ullAvailVirtual", ctypes.c_ulonglong),
+            ("ullAvailExtendedVirtual", ctypes.c_ulonglong),
+        ]
+
+    status = MemoryStatusEx()
+    status.dwLength = ctypes.sizeof(MemoryStatusEx)
+    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+        return None
+    return int(status.ullTotalPhys)
+
+
+def ram_bytes(
+    system: str,
+    timeout: float = DEFAULT_TIMEOUT,
+    runner: Runner = run_command,
+    meminfo: str = "/proc/meminfo",
+) -> int | None:
+    """Total RAM in bytes on ``system`` (platform.system() lowercased); None when unknown.
+
+    Linux: ``MemTotal`` of ``meminfo``; macOS: ``sysctl -n hw.memsize``; Windows:
+    GlobalMemoryStatusEx.  Raises OSError/ValueError/TimeoutExpired when the source fails.
+    """
+    if system == "linux":
+        with open(meminfo, encoding="ascii", errors="replace") as handle:
+            return parse_meminfo(handle.read(64 * 1024))
+    if system == "darwin":
+        rc, output = runner(["sysctl", "-n", "hw.memsize"], timeout)
+        return int(output.strip()) if rc == 0 else None
+    if system == "windows":
+        return _windows_ram_bytes()
+    return None
+
+
+def read_compute(timeout: float = DEFAULT_TIMEOUT, runner: Runner = run_command) -> Dict[str, Any]:
+    """``{cores, ram_gib}``: os.cpu_count() and total RAM in GiB (each null when unknown)."""
+    try:
+        total = ram_bytes(platform.system().lower(), timeout, runner)
+    except (OSError, ValueError, AttributeError, subprocess.TimeoutExpired):
+        total = None
+    return {"cores": os.cpu_count(), "ram_gib": None if total is None else round(total / GIB, 2)}
+
+
+def read_disk(storage: Sequence[str], checks: Sequence[Check]) -> List[Dict[str, Any]]:
+    """``[{path, free_gb}]`` (GiB) of each declared storage root that exists, as declared.
+
+    A disk check of the same path already measured it: its ``free_bytes`` is reused.
+    Raises OSError when an existing root cannot be measured (the dimension is then null).
+    """
+    measured = {
+        c["spec"].get("path"): c["data"].get("free_bytes")
+        for c in checks
+        if c.get("kind") == "disk" and c.get("data")
+    }
+    out: List[Dict[str, Any]] = []
+    for path in storage:
+        if any(seen["path"] == path for seen in out):
+            continue
+        free = measured.get(path)
+        if free is None:
+            local = os.path.expanduser(path)
+            if not os.path.exists(local):
+                continue
+            free = shutil.disk_usage(local).free
+        out.append({"path": path, "free_gb": round(free / GIB, 3)})
+    return out
+
+
+def tool_state(check: Check | None, tool: Dict[str, Any]) -> str:
+    """``present`` or ``absent``: the tool check's path when it ran, else where the tool is."""
+    data = (check or {}).get("data") or {}
+    if "path" in data:
+        return "present" if data["path"] else "absent"
+    if not TOOL_NAME_RE.match(tool["name"]):
+        return "absent"
+    return "present" if locate_tool(tool["name"], tool.get("path"))[0] else "absent"
+
+
+def license_state(check: Check | None, decl: Dict[str, Any]) -> str | None:
+    """``absent``, ``present`` or ``licensed`` from the license check (None: unknown).
+
+    A file license is ``present`` once its file is read; a server license is ``present`` when
+    its server answered and ``licensed`` when it reported free seats (or an uncounted
+    license).  Without a check that ran, a file license is ``present`` when its file is
+    readable, and a server license is unknown: the probe does not ask a server a second time
+    or for a feature it was not asked to check.
+    """
+    data = (check or {}).get("data") or {}
+    kind = decl.get("kind")
+    if not data:
+        if kind == "file":
+            path = str(decl.get("path") or "")
+            readable = bool(path) and os.path.isfile(path) and os.access(path, os.R_OK)
+            return "present" if readable else "absent"
+        return None
+    if data.get("license_kind") == "file":
+        return (
+            "present" if data.get("issued_seats") is not None or data.get("uncounted") else "absent"
+        )
+    if data.get("license_kind") in ("flexlm", "rlm"):
+        if not data.get("server"):
+            return "absent"
+        if data.get("uncounted") or (data.get("free_seats") or 0) > 0:
+            return "licensed"
+        return "present"
+    return "absent"
+
+
+def solver_states(
+    tools: Sequence[Dict[str, Any]],
+    licenses: Sequence[Dict[str, Any]],
+    checks: Sequence[Check],
+) -> Dict[str, str] | None:
+    """Each declared tool and license feature: ``absent``, ``present`` or ``licensed``.
+
+    Read from the checks the probe made where it made them.  A tool and a license of the same
+    name (case-insensitively) are one solver: absent when the tool is, else licensed when the
+    license is, else present.  None when a declared license's state is unknown.
+    """
+    ran_tools = {c["spec"].get("name"): c for c in checks if c.get("kind") == "tool"}
+    ran_licenses = {
+        (c["name"], c["data"].get("license_kind")): c
+        for c in checks
+        if c.get("kind") == "license" and c.get("data")
+    }
+    names: Dict[str, str] = {}  # folded name -> its spelling shown (the first declared)
+    of_tools: Dict[str, str] = {}
+    of_licenses: Dict[str, str] = {}
+    for tool in tools:
+        folded = tool["name"].casefold()
+        names.setdefault(folded, tool["name"])
+        state = tool_state(ran_tools.get(tool["name"]), tool)
+        of_tools[folded] = _higher(state, of_tools.get(folded, "absent"))
+    for decl in licenses:
+        folded = decl["feature"].casefold()
+        names.setdefault(folded, decl["feature"])
+        found = license_state(ran_licenses.get((decl["feature"], decl.get("kind"))), decl)
+        if found is None:
+            return None
+        of_licenses[folded] = _higher(found, of_licenses.get(folded, "absent"))
+    out: Dict[str, str] = {}
+    for folded, name in names.items():
+        installed, licensed = of_tools.get(folded), of_licenses.get(folded)
+        if installed is not None and licensed is not None:
+            both = "absent" if installed == "absent" else _higher(licensed, "present")
+            out[name] = both
+        else:
+            out[name] = installed or licensed or "absent"
+    return out
+
+
+def _higher(a: str, b: str) -> str:
+    """The higher of two solver states (absent < present < licensed)."""
+    return a if _SOLVER_RANK[a] >= _SOLVER_RANK[b] else b
+
+
+def agent_states(
+    agents: Sequence[Dict[str, Any]], which: Callable[[str], str | None] = shutil.which
+) -> Dict[str, str]:
+    """Each declared agent: ``present`` when its CLI (``cli``, else its name) is on PATH."""
+    out: Dict[str, str] = {}
+    for agent in agents:
+        cli = agent.get("cli") or agent["name"]
+        found = isinstance(cli, str) and TOOL_NAME_RE.match(cli) and which(cli)
+        out[agent["name"]] = "present" if found else "absent"
+    return out
+
+
+def parse_porcelain(output: str) -> bool:
+    """True when ``git status --porcelain`` lists any change (untracked files included)."""
+    return any(_PORCELAIN_RE.match(line) for line in (output or "").splitlines())
+
+
+def parse_left_right(output: str) -> Tuple[int, int] | None:
+    """``(ahead, behind)`` from ``git rev-list --left-right --count HEAD...@{upstream}``
+    (left: commits only in HEAD, right: only in the upstream); None without such a line."""
+    for line in reversed((output or "").splitlines()):
+        match = _COUNTS_RE.match(line)
+        if match:
+            return int(match.group(1)), int(match.group(2))
+    return None
+
+
+def git_environment() -> Dict[str, str]:
+    """This environment without what points git elsewhere; no optional locks, C messages."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_REPOSITORY_VARS}
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # a reader must not take the index lock
+    env["LC_ALL"] = "C"  # "not a git repository" is matched below
+    return env
+
+
+def read_checkout(
+    path: str, timeout: float = DEFAULT_TIMEOUT, runner: Runner | None = None
+) -> Dict[str, Any] | None:
+    """``{present, dirty, behind, ahead, revision}`` of the git work tree at ``path``.
+
+    ``{present: false}`` when ``path`` is not in a work tree; ``behind``/``ahead`` null without
+    an upstream, ``revision`` null before the first commit; None when git cannot tell (not
+    installed, timed out, refusing the repository).  Raises OSError/TimeoutExpired from git.
+    """
+    if runner is None:
+        runner = functools.partial(run_command, env=git_environment())
+    local = os.path.expanduser(path)
+    if not os.path.isdir(local):
+        return {"present": False}
+
+    def git(*args: str) -> Tuple[int, str]:
+        return runner(["git", "-C", local, *args], timeout)
+
+    rc, output = git("rev-parse", "--is-inside-work-tree")
+    if rc != 0:
+        return {"present": False} if "not a git repository" in output.lower() else None
+    if output.strip().splitlines()[-1:] != ["true"]:
+        return {"present": False}  # inside a .git folder or a bare repository
+    rc, output = git("rev-parse", "--verify", "--quiet", "HEAD")
+    revision = output.strip() if rc == 0 and _REVISION_RE.match(output.strip()) else None
+    rc, output = git("status", "--porcelain")
+    dirty = parse_porcelain(output) if rc == 0 else None
+    rc, output = git("rev-list", "--left-right", "--count", "HEAD...@{upstream}")
+    counts = parse_left_right(output) if rc == 0 else None
+    ahead, behind = counts if counts is not None else (None, None)
+    return {"present": True, "dirty": dirty, "behind": behind, "ahead": ahead, "revision": revision}
+
+
+def read_dimensions(
+    declared: Dict[str, Any],
+    checks: Sequence[Check],
+    repository: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    runner: Runner = run_command,
+) -> Dict[str, Any]:
+    """``{compute, disk, solvers, agents[, checkout]}`` of this host (checkout only with a
+    ``repository`` path); a dimension that cannot be read is null."""
+
+    def entries(key: str, what: str, field: str, shorthand: bool = True) -> List[Dict[str, Any]]:
+        return [_entry(e, what, field, shorthand) for e in _as_list(declared.get(key), what)]
+
+    def disk() -> List[Dict[str, Any]]:
+        return read_disk([s["path"] for s in entries("storage", "wrk_storage", "path")], checks)
+
+    def solvers() -> Dict[str, str] | None:
+        tools = entries("tools", "wrk_tools", "name")
+        licenses = entries("licenses", "wrk_licenses", "feature", shorthand=False)
+        return solver_states(tools, licenses, checks)
+
+    readers: List[Tuple[str, Callable[[], Any]]] = [
+        ("compute", lambda: read_compute(timeout, runner)),
+        ("disk", disk),
+        ("solvers", solvers),
+        ("agents", lambda: agent_states(entries("agents", "wrk_agents", "name"))),
+    ]
+    if repository is not None:
+        readers.append(("checkout", lambda: read_checkout(repository, timeout)))
+    out: Dict[str, Any] = {}
+    for key, read in readers:
+        try:
+            out[key] = read()
+        except Exception:  # a fact that cannot be read is null; the probe still reports
+            out[key] = None
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Facts and the whole probe
 # --------------------------------------------------------------------------------------------
 
@@ -895,14 +1211,17 @@ def run_probe(
     declared: Dict[str, Any] | None,
     timeout: float = DEFAULT_TIMEOUT,
     runner: Runner = run_command,
+    repository: str | None = None,
 ) -> Dict[str, Any]:
-    """Probe this host: {schema_version, facts, mode, checks, ready}.
+    """Probe this host: {schema_version, facts, mode, checks, ready, dimensions}.
 
     ``requirements`` has the shape of a stage's machine_capability_requirements (tools,
     licenses, disk, network); when it lists nothing, the host's own declarations (``declared``:
     tools, licenses, storage, i.e. wrk_tools/wrk_licenses/wrk_storage) are checked instead.
     ``ready`` is true only when every check passed (an unknown check is not a pass).
-    Raises ProbeInputError on a malformed request.
+    ``dimensions`` are facts for grading the host (see read_dimensions: the declared tools,
+    licenses, storage and ``agents``; the git work tree at ``repository`` when given); they
+    never change ``ready``.  Raises ProbeInputError on a malformed request.
     """
     requirements = {} if requirements is None else requirements
     declared = {} if declared is None else declared
@@ -911,6 +1230,8 @@ def run_probe(
     unknown = set(requirements) - {"tools", "licenses", "disk", "network"}
     if unknown:
         raise ProbeInputError("unknown requirement kinds: %s" % ", ".join(sorted(unknown)))
+    if repository is not None and (not isinstance(repository, str) or not repository):
+        raise ProbeInputError("repository must be a non-empty path, got %r" % (repository,))
     timeout = _number(timeout, "timeout")
     if not 0 < timeout <= 3600:
         raise ProbeInputError("timeout must be between 0 and 3600 seconds, got %r" % timeout)
@@ -927,11 +1248,13 @@ def run_probe(
         "mode": mode,
         "checks": checks,
         "ready": all(check["ok"] is True for check in checks),
+        "dimensions": read_dimensions(declared, checks, repository, timeout, runner),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Script entry: JSON request {requirements, declared, timeout} on stdin (or --request-b64).
+    """Script entry: JSON request {requirements, declared, timeout, repository} on stdin (or
+    --request-b64).
 
     Prints the JSON result; exit 0 when it ran (ready or not), 2 on a malformed request.
     """
@@ -950,6 +1273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             request.get("requirements"),
             request.get("declared"),
             request.get("timeout", DEFAULT_TIMEOUT),
+            repository=request.get("repository"),
         )
     except (ProbeInputError, ValueError) as exc:
         sys.stdout.write(json.dumps({"failed": True, "msg": str(exc)}) + "\n")

@@ -13,6 +13,9 @@ description:
   - Checks, in one module execution, the tools (presence and minimum version), license
     features (license file and expiry, or FlexLM/RLM server reachability and free seats),
     free disk space and TCP endpoints a stage needs, and gathers basic facts.
+  - It also reports the host's C(dimensions) (cores and RAM, free space at its declared
+    storage, its declared solvers and agents, optionally a git work tree), facts for grading
+    the host against a baseline that never change whether it is ready.
   - It only observes; it never changes the host and always returns C(changed=false).
   - A failed check does not fail the task; the result carries O(ignore:ready=false) and a reason
     per check. The task fails only on malformed arguments.
@@ -36,10 +39,19 @@ options:
       - What the host declares in the inventory.
       - C(tools) is the host's C(wrk_tools) (C({name, path, version_command, version_regex})),
         C(licenses) its C(wrk_licenses) (C({feature, kind, server, path, seats, utility}),
-        kind one of C(file), C(flexlm), C(rlm)), C(storage) its C(wrk_storage) (C({path})).
+        kind one of C(file), C(flexlm), C(rlm)), C(storage) its C(wrk_storage) (C({path})),
+        C(agents) its C(wrk_agents) (agent names; an agent is present when a program of its
+        name is on PATH).
       - A license requirement is only checked against a license declared here.
+      - The same declarations give the result's C(dimensions) whatever the mode.
     type: dict
     default: {}
+  repository:
+    description:
+      - A git work tree on the host whose state the result's C(dimensions.checkout) reports
+        (present, dirty, behind and ahead of its upstream, revision).
+      - Left out, C(dimensions) has no C(checkout).
+    type: str
   timeout:
     description: Seconds allowed for each TCP connection and each version or license command.
     type: float
@@ -91,6 +103,21 @@ schema_version:
   returned: always
   type: int
   sample: 2
+dimensions:
+  description:
+    - Facts of the host for grading it against a baseline, never for O(ignore:ready); the
+      shape of C(wrk_ansible.fleet.model.Dimensions). A dimension that cannot be read is null.
+    - C(compute) C({cores, ram_gib}); C(disk) C([{path, free_gb}]) (GiB) of each declared
+      storage root that exists; C(solvers) declared tool or license feature to C(absent),
+      C(present) or C(licensed); C(agents) declared agent to C(present) or C(absent);
+      C(checkout) C({present, dirty, behind, ahead, revision}), only with O(repository).
+  returned: always
+  type: dict
+  sample:
+    compute: {"cores": 8, "ram_gib": 31.2}
+    disk: [{"path": "/srv/work", "free_gb": 412.5}]
+    solvers: {"git": "present", "aqwa": "licensed"}
+    agents: {"claude": "present"}
 ready:
   description: True when every check passed; a failed or unknown check makes it false.
   returned: always
@@ -188,12 +215,16 @@ def run_module() -> None:
             "requirements": {"type": "dict", "default": {}},
             "declared": {"type": "dict", "default": {}},
             "timeout": {"type": "float", "default": 5.0},
+            "repository": {"type": "str"},
         },
         supports_check_mode=True,
     )
     try:
         result = run_probe(
-            module.params["requirements"], module.params["declared"], module.params["timeout"]
+            module.params["requirements"],
+            module.params["declared"],
+            module.params["timeout"],
+            repository=module.params["repository"],
         )
     except ProbeInputError as exc:
         module.fail_json(msg="invalid wrk_probe arguments: %s" % exc, changed=False)

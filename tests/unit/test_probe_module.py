@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,6 +116,13 @@ def test_declared_mode(module: ModuleType, tmp_path: Path) -> None:
     result = run(module, {"declared": {"storage": [{"path": str(tmp_path)}]}, "timeout": 2})
     assert result["mode"] == "declared"
     assert result["ready"] is True
+    assert [d["path"] for d in result["dimensions"]["disk"]] == [str(tmp_path)]
+    assert "checkout" not in result["dimensions"]
+
+
+def test_repository_gives_the_checkout(module: ModuleType, tmp_path: Path) -> None:
+    result = run(module, {"repository": str(tmp_path)})
+    assert result["dimensions"]["checkout"] == {"present": False}
 
 
 def test_bad_arguments_fail(module: ModuleType) -> None:
@@ -129,7 +137,7 @@ def test_documentation_is_yaml(module: ModuleType) -> None:
 
     doc = yaml.safe_load(module.DOCUMENTATION)
     assert doc["module"] == "wrk_probe"
-    assert set(doc["options"]) == {"requirements", "declared", "timeout"}
+    assert set(doc["options"]) == {"requirements", "declared", "timeout", "repository"}
     returned = yaml.safe_load(module.RETURN)
     assert returned["ready"]["type"] == "bool"
     assert returned["schema_version"]["sample"] == 2
@@ -174,4 +182,6 @@ def test_action_script_transport_keeps_schema_version(
     assert published["schema_version"] == 2
     assert published["checks"][0]["spec"] == {"path": str(tmp_path), "free_gb": 0.001}
     assert set(published["checks"][0]["data"]) == {"free_bytes"}
+    assert published["dimensions"]["compute"]["cores"] == os.cpu_count()  # facts for grading
+    assert "checkout" not in published["dimensions"]  # the role gives no repository
     assert result["summary"][1].startswith("PASS disk ")

@@ -175,6 +175,16 @@ def _check_key(ws: Any, signer: Any, args: argparse.Namespace) -> None:
         )
 
 
+def _work_tree_here() -> str | None:
+    """The git work tree this command runs in (its checkout dimension), if any."""
+    from pathlib import Path
+
+    from wrk_ansible.evidence.repo import work_tree
+
+    tree = work_tree(Path.cwd())
+    return None if tree is None else str(tree.top)
+
+
 def _entry(host: str, seen: Any, observed: Any) -> dict[str, Any]:
     """One host's ``--json`` entry: its observation (when there is one) and its readiness as
     every command reports it."""
@@ -193,6 +203,7 @@ def _entry(host: str, seen: Any, observed: Any) -> dict[str, Any]:
             "checks": [],
             "mode": None,
             "schema_version": None,
+            "dimensions": None,
         }
     out["readiness"] = seen.as_dict()
     return out
@@ -333,7 +344,9 @@ def run_readiness(args: argparse.Namespace) -> int:
         )
     if not args.no_record:
         _check_key(ws, signer, args)
-    observed = probe_local(name, ws, requirements, timeout=args.timeout)
+    observed = probe_local(
+        name, ws, requirements, timeout=args.timeout, repository=_work_tree_here()
+    )
     if not args.no_record:
         ledger = Ledger.at(evidence_dir(args))
         data = requirements_data(requirements)

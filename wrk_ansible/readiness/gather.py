@@ -67,6 +67,7 @@ def declared_data(ws: Workstation | None) -> dict[str, Any]:
         "tools": [t.model_dump(exclude_none=True) for t in ws.tools],
         "licenses": [lic.model_dump(exclude_none=True) for lic in ws.licenses],
         "storage": [s.model_dump() for s in ws.storage],
+        "agents": list(ws.agents),
     }
 
 
@@ -76,12 +77,18 @@ def probe_local(
     requirements: StageRequirements | None,
     *,
     timeout: float = DEFAULT_TIMEOUT,
+    repository: str | None = None,
 ) -> Observation:
-    """Run the probe in this process (``wrk readiness --local``): no Ansible involved."""
+    """Run the probe in this process (``wrk readiness --local``): no Ansible involved.
+
+    ``repository``: a git work tree whose state the observation's dimensions report.
+    """
     from wrk_ansible import probe
 
     try:
-        result = probe.run_probe(requirements_data(requirements), declared_data(ws), timeout)
+        result = probe.run_probe(
+            requirements_data(requirements), declared_data(ws), timeout, repository=repository
+        )
     except probe.ProbeInputError as exc:
         raise WrkError(f"the local probe refused its input: {exc}") from None
     return parse_probe_result(host, result, source="local probe", observed_at=utc_now())

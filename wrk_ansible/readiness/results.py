@@ -4,11 +4,14 @@ A probe result comes back through Ansible (or from an evidence file, or an artif
 written elsewhere), so every field is checked and capped before it is used (pydantic, frozen).
 Each check keeps the probe's human ``required``/``found``/``reason`` and its machine-readable
 ``spec`` (what was asked) and ``data`` (typed numbers seen): code reads those, never the text.
+The probe's ``dimensions`` (facts for grading the host, :class:`~wrk_ansible.fleet.model.
+Dimensions`) are kept beside the checks and never enter the decision.
 The probe's output schema is ``docs/probe-output.schema.json``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Final
@@ -18,11 +21,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.decision.outcomes import Check, Outcome
 from wrk_ansible.decision.readiness import Basis, HostReadiness
+from wrk_ansible.fleet.model import Dimensions
 from wrk_ansible.readiness.connection import HOST_KEY
 
 MAX_CHECKS: Final = 500
 MAX_TEXT: Final = 2000
 MAX_ITEMS: Final = 32
+#: Characters of JSON one dimension may take (a host declares tens of solvers, not thousands).
+MAX_DIMENSION_JSON: Final = 64 * 1024
 #: The probe output schema this controller reads (``schema_version`` of ``run_probe``).
 PROBE_SCHEMA: Final = 2
 
@@ -105,6 +111,8 @@ class Observation(BaseModel):
     problem: str | None = None
     #: What fixes that problem, for the gap.
     fix: str | None = None
+    #: What the probe saw of the host for grading (None: it reported none); never decides.
+    dimensions: Dimensions | None = None
 
     @property
     def ready(self) -> bool:
@@ -114,6 +122,11 @@ class Observation(BaseModel):
         out = self.model_dump(mode="json")
         out["checks"] = [c.as_dict() for c in self.checks]
         out["ready"] = self.ready
+        # as the probe said it: a dimension it left out (checkout) stays out
+        dims = self.dimensions
+        out["dimensions"] = (
+            None if dims is None else dims.model_dump(mode="json", exclude_unset=True)
+        )
         return out
 
     def for_decision(self, basis: Basis = Basis.OBSERVED) -> HostReadiness:
@@ -171,6 +184,25 @@ def _facts(value: Any) -> dict[str, str]:
     return {str(k)[:64]: str(v)[:200] for k, v in list(value.items())[:MAX_ITEMS]}
 
 
+def _dimensions(value: Any) -> Dimensions | None:
+    """The probe's ``dimensions``, each one kept only when it has its shape (a dimension
+    that does not is dropped: it is a fact for grading, never a reason to refuse the run)."""
+    if not isinstance(value, Mapping):
+        return None
+    kept: dict[str, Any] = {}
+    for key in Dimensions.model_fields:
+        if key not in value:
+            continue
+        try:
+            if len(json.dumps(value[key], allow_nan=False)) > MAX_DIMENSION_JSON:
+                continue
+            Dimensions.model_validate({key: value[key]})
+        except (TypeError, ValueError):  # pydantic's ValidationError is a ValueError
+            continue
+        kept[key] = value[key]
+    return Dimensions.model_validate(kept)
+
+
 def parse_probe_result(
     host: str, result: Any, *, source: str, observed_at: str | None
 ) -> Observation:
@@ -192,6 +224,7 @@ def parse_probe_result(
             observed_at=observed_at,
             mode=mode if mode in ("requirements", "declared") else None,
             schema_version=version if isinstance(version, int) else 1,
+            dimensions=_dimensions(result.get("dimensions")),
         )
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
