@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
+from wrk_ansible.evidence.fleet import observations
 from wrk_ansible.evidence.ledger import Ledger, read_record
 from wrk_ansible.evidence.readiness import CHAIN
-from wrk_ansible.fleet.history import observations
 from wrk_ansible.fleet.model import Checkout
 
 pytestmark = pytest.mark.integration

@@ -560,9 +560,9 @@ def test_dimensions_never_reach_the_decision() -> None:
 
 
 def test_history_reads_them_from_a_readiness_record(tmp_path: Path) -> None:
+    from wrk_ansible.evidence.fleet import observations
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.readiness import record_observation, requirements_hash
-    from wrk_ansible.fleet.history import observations
     from wrk_ansible.fleet.model import Dimensions
     from wrk_ansible.readiness.results import parse_probe_result
 
