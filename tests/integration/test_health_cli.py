@@ -120,7 +120,7 @@ def test_three_failures_drain_two_passes_resume(tmp_path: Path) -> None:
 
     fleet.observe(passing=False)
     host = fleet.health()
-    assert host["action"] == "drain"
+    assert (host["action"], host["applied"]) == ("drain", True)
     state, reason = fleet.state()
     assert state == "drained"
     assert reason is not None

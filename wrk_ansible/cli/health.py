@@ -104,6 +104,7 @@ def run_health(args: argparse.Namespace) -> int:
                         "action": decided.action,
                         "reason": decided.reason,
                         "why": decided.why,
+                        "applied": host in recorded,
                         "record": recorded.get(host),
                     }
                     for host, now_graded, decided in rows
@@ -127,23 +128,33 @@ def _apply(
     policy: Any,
     writer: str,
 ) -> dict[str, str]:
-    """Each change: the inventory edit (locked, atomic), then its ``health`` record."""
+    """Each change: the inventory edit (locked, atomic), then its ``health`` record. Under the
+    lock each host's state is read again: a change whose premise no longer holds (a person
+    drained the host, or resumed it, since it was decided) is left out, and said."""
     from wrk_ansible.cli.common import inventory_source
     from wrk_ansible.evidence.fleet import CHAIN
     from wrk_ansible.evidence.records import HealthBody, append
+    from wrk_ansible.fleet.health import PREFIX
     from wrk_ansible.registry import ops
     from wrk_ansible.registry.edit import edit_inventory
 
     source, _ = inventory_source(args)
+    applied = []
     with edit_inventory(source) as edit:
         for change in changes:
             host = ops.resolve(edit, change.host)
-            if change.action == "drain":
+            state = ops.state_of(edit, host)
+            reason = str(edit.vars_of(host).get("wrk_state_reason") or "")
+            if change.action == "drain" and state == "active":
                 ops.drain(edit, host, change.reason)
-            else:
+            elif change.action == "resume" and state == "drained" and reason.startswith(PREFIX):
                 ops.resume(edit, host)
+            else:
+                note(f"wrk health: {host} changed since it was decided ({state}): left as it is")
+                continue
+            applied.append(change)
     out = {}
-    for change in changes:
+    for change in applied:
         body = HealthBody(
             host=change.host,
             action=change.action,
