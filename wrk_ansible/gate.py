@@ -128,7 +128,9 @@ class Gate:
         )
         self._gate_evidence: list[str] = []  # records named gates wrote (the claim's routing)
         self._lost: list[str] = []  # evidence that could not be written, and why
-        self._views: list[leases.LeaseView] = []  # the leases a row taking one was decided on
+        self._quota: dict[str, Any] | None = None  # the newest quota readings, read once
+        #: The folder's leases as the row being decided read them (None: not read yet).
+        self._views: list[leases.LeaseView] | None = None
 
     def run(self, wrk_path: str, stage: str) -> GateOutcome:
         stages = resolve_stage(stage)
@@ -219,6 +221,12 @@ class Gate:
             return leases.lock(self.ledger)
         return nullcontext()
 
+    def _live_leases(self) -> list[leases.LeaseView]:
+        """The folder's leases for the row being decided, read once."""
+        if self._views is None:
+            self._views = leases.leases(self.ledger)
+        return self._views
+
     def _wants(
         self, contract: Contract, row: ResolvedStage, decision: Decision, here: Workstation
     ) -> tuple[str, list[Want], list[Want], tuple[tuple[str, int], ...]]:
@@ -263,7 +271,7 @@ class Gate:
             return None, None
         for_stage, wants, alternatives, seats = self._wants(contract, row, machine, here)
         capacity = self.options.capacity
-        held = [h for v in leases.live(self._views) for h in v.held(self.registry.names_of)]
+        held = leases.live_held(self._live_leases(), self.registry.names_of)
         fits = fit(capacity, wants, held, alternatives)
         lease = leases.take(
             for_stage,
@@ -310,9 +318,11 @@ class Gate:
         if len(names) < 2:
             return None, None
         now = datetime.now(UTC)
+        if self._quota is None:  # read once per gate, however many rows choose
+            self._quota = latest_readings(quota_records(self.ledger))
         readings = {
             agent: used.reading
-            for agent, used in latest_readings(quota_records(self.ledger)).items()
+            for agent, used in self._quota.items()
             if used.fresh(now, policy.quota_fresh_hours)
         }
         choice = choose_agents(
@@ -335,8 +345,7 @@ class Gate:
         caps = capacity.wip_caps
         if not capacity.budget_pools and (caps is None or not caps.per_provider):
             return {}
-        views = self._views or leases.leases(self.ledger)
-        held = [h for v in leases.live(views) for h in v.held(self.registry.names_of)]
+        held = leases.live_held(self._live_leases(), self.registry.names_of)
         full: dict[str, str] = {}
         for agent in names:
             want = Want(contract.wrk_id, row.stage, host.name, (), agent)
@@ -365,10 +374,10 @@ class Gate:
         self, contract: Contract, row: ResolvedStage, here: Workstation, seen: _Observed
     ) -> tuple[Decision, Lease | None]:
         scope, observe, readiness, local = seen.scope, seen.hosts, seen.readiness, seen.local
-        # read under the lease lock (see run): the leases every writer's chains hold now
-        self._views = leases.leases(self.ledger) if self._takes_lease(row) else []
+        # read under the lease lock (see run), once per row: every writer's chains
+        self._views = None
         holds = (
-            leases.seats_held(self._views, exclude=contract.wrk_id)
+            leases.seats_held(self._live_leases(), exclude=contract.wrk_id)
             if row.requirements.licenses
             else {}
         )

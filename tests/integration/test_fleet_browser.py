@@ -11,15 +11,14 @@ versions (git 2.39.2 on two machines, 2.30.1 on the third: the odd one out).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import wrkkit
 import yaml
 from browser import keep_artifact, requested_urls, require_browser, start_chromium
 
@@ -42,20 +41,7 @@ def _day(days_ago: int) -> datetime:
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "WRK_CONFIG": str(root / "wrk.yml")}
-    for name in ("WRK_INVENTORY", "WRK_EVIDENCE_DIR"):
-        env.pop(name, None)
-    done = subprocess.run(
-        [sys.executable, "-m", "wrk_ansible", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
-    return done
+    return wrkkit.wrk(root, root / "wrk.yml", *args)
 
 
 def _snapshot(root: Path, machine: str, days_ago: int, licensed: bool = False) -> Path:

@@ -13,14 +13,13 @@ the same snapshot with its solvers licensed (a pass against the team's baseline)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import wrkkit
 import yaml
 
 pytestmark = pytest.mark.integration
@@ -61,22 +60,7 @@ class Fleet:
         self.day = 0
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
-        env["WRK_CONFIG"] = str(self.root / "wrk.yml")
-        for name in ("WRK_INVENTORY", "WRK_EVIDENCE_DIR"):
-            env.pop(name, None)
-        done = subprocess.run(
-            [sys.executable, "-m", "wrk_ansible", *args],
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=SLOW,
-            check=False,
-        )
-        assert "Traceback" not in done.stderr, done.stderr
-        return done
+        return wrkkit.wrk(self.root, self.root / "wrk.yml", *args)
 
     def observe(self, passing: bool) -> None:
         self.day += 1

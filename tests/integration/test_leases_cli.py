@@ -14,15 +14,14 @@ Hosts use ``ansible_connection: local`` (never ssh); wrk.yml and the inventory a
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import wrkkit
 import yaml
 from gitkit import git
 
@@ -115,28 +114,13 @@ class Work:
         git(self.root, "commit", "-q", "-m", message)
 
     def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "wrk_ansible", *args]
+        return wrkkit.command(*args)
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
-        env["WRK_CONFIG"] = str(self.root / "wrk.yml")
-        for name in ("WRK_INVENTORY", "WRK_EVIDENCE_DIR"):
-            env.pop(name, None)
-        return env
+        return wrkkit.environment(self.root / "wrk.yml")
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            self.command(*args),
-            cwd=self.root,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=SLOW,
-            check=False,
-        )
-        assert "Traceback" not in done.stderr, done.stderr
-        return done
+        return wrkkit.wrk(self.root, self.root / "wrk.yml", *args)
 
     def claim(self, item: str, here: str = "box") -> tuple[int, dict[str, Any]]:
         done = self.run("gate", item, "--stage", "claim", "--here", here, "--json")

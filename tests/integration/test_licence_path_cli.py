@@ -10,13 +10,12 @@ the license licensed there and the gate passes, naming the attestation.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import wrkkit
 import yaml
 from gitkit import git
 
@@ -71,22 +70,7 @@ class World:
         (self.root / self.item).write_text(text, encoding="utf-8")
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
-        env["WRK_CONFIG"] = str(self.root / "wrk.yml")
-        for name in ("WRK_INVENTORY", "WRK_EVIDENCE_DIR", "WRK_SIGNING_KEY"):
-            env.pop(name, None)
-        done = subprocess.run(
-            [sys.executable, "-m", "wrk_ansible", *args],
-            cwd=self.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=SLOW,
-            check=False,
-        )
-        assert "Traceback" not in done.stderr, done.stderr
-        return done
+        return wrkkit.wrk(self.root, self.root / "wrk.yml", *args)
 
     def gate(self) -> tuple[int, dict[str, Any]]:
         done = self.run(

@@ -63,6 +63,8 @@ MachineName = Annotated[
 ]
 #: Agent names (claude, codex, agent-router).
 AgentName = Annotated[str, _NO_TEMPLATE, _pattern(_HOSTLIKE, 64)]
+#: How work reaches a license on a host (``scheduled-task``; ``any``: no constraint).
+DispatchPath = Annotated[str, _NO_TEMPLATE, _pattern(_HOSTLIKE, 64)]
 GateName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[a-z0-9][a-z0-9._-]*$", 64)]
 #: Tools: executable names such as ``g++`` or ``python3.11``.
 ToolName = Annotated[str, _NO_TEMPLATE, _pattern(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$", 128)]
@@ -155,7 +157,7 @@ class LicenseRequirement(_Shape):
     feature: FeatureName
     seats: int = Field(default=1, ge=1, le=10_000)
     state: Literal["present", "licensed"] | None = None
-    dispatch_path: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")] | None = None
+    dispatch_path: DispatchPath | None = None
 
 
 class DiskRequirement(_Shape):

@@ -17,11 +17,11 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from wrk_ansible import clock
 from wrk_ansible.errors import InputError
-from wrk_ansible.evidence.ledger import Ledger, read_record
+from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.readiness import CHAIN as READINESS
 from wrk_ansible.evidence.records import (
     AttestationBody,
@@ -74,18 +74,11 @@ def import_snapshots(
     return [append(ledger, CHAIN, writer, body) for body in bodies]
 
 
-def _records(ledger: Ledger, chain: str, kinds: tuple[str, ...]) -> Iterable[Any]:
-    for _, writer in ledger.chains(chain):
-        for path in ledger.files(chain, writer):
-            if path.name.removesuffix(".json").split("-", 1)[1] in kinds:
-                yield read_record(path)
-
-
 def observations(ledger: Ledger, hosts: Iterable[str]) -> dict[str, list[Observed]]:
     """host -> its observations, oldest first (a body that does not validate is left out)."""
     wanted = {h.casefold(): h for h in hosts}
     out: dict[str, list[Observed]] = {h: [] for h in wanted.values()}
-    for record in _records(ledger, CHAIN, (SnapshotBody.KIND,)):
+    for record in ledger.records(CHAIN, kinds=(SnapshotBody.KIND,)):
         found = typed(record, SnapshotBody)
         if not isinstance(found, TypedRecord):
             continue
@@ -96,7 +89,7 @@ def observations(ledger: Ledger, hosts: Iterable[str]) -> dict[str, list[Observe
         dims = Dimensions.model_validate(found.body.dimensions)
         out[host].append(Observed(host, at, found.body.reachable, dims, record.id, True))
     kinds = (ReadinessBody.KIND, AttestationBody.KIND)
-    for record in _records(ledger, READINESS, kinds):
+    for record in ledger.records(READINESS, kinds=kinds):
         model: type[ReadinessBody] = (
             AttestationBody if record.kind == AttestationBody.KIND else ReadinessBody
         )
@@ -141,7 +134,7 @@ def observations(ledger: Ledger, hosts: Iterable[str]) -> dict[str, list[Observe
 def last_changes(ledger: Ledger) -> dict[str, tuple[str, ...]]:
     """host -> the observations ``wrk health``'s newest drain or resume of it rested on."""
     newest: dict[str, tuple[tuple[datetime, str], tuple[str, ...]]] = {}
-    for record in _records(ledger, CHAIN, (HealthBody.KIND,)):
+    for record in ledger.records(CHAIN, kinds=(HealthBody.KIND,)):
         found = typed(record, HealthBody)
         if isinstance(found, TypedRecord):
             key = found.order

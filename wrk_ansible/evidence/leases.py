@@ -38,7 +38,7 @@ from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.decision.capacity import Breach, Held, overbooked
 from wrk_ansible.decision.outcomes import Verdict
 from wrk_ansible.errors import WrkError
-from wrk_ansible.evidence.ledger import Ledger, Record, folder_of, read_record
+from wrk_ansible.evidence.ledger import Ledger, Record, folder_of
 from wrk_ansible.evidence.query import select
 from wrk_ansible.evidence.records import (
     GateBody,
@@ -163,17 +163,6 @@ def take(
     )
 
 
-def _records(ledger: Ledger, folder: str) -> list[Record]:
-    """The gate, heartbeat and outcome records of one item (by file name: nothing else is
-    read)."""
-    out = []
-    for _, chain in ledger.chains(folder):
-        for path in ledger.files(folder, chain):
-            if path.name.removesuffix(".json").split("-", 1)[1] in _KINDS:
-                out.append(read_record(path))
-    return out
-
-
 def _legacy(gate: TypedRecord[GateBody]) -> Lease | None:
     """A gate record's seat reservations (written before leases) as a lease."""
     seats = gate.body.reservations
@@ -255,7 +244,7 @@ def leases(ledger: Ledger, *, now: datetime | None = None) -> list[LeaseView]:
     moment = now or datetime.now(UTC)
     out = []
     for folder in dict.fromkeys(w for w, _ in ledger.chains() if not w.startswith("_")):
-        found = item_lease(_records(ledger, folder), moment)
+        found = item_lease(ledger.records(folder, kinds=_KINDS), moment)
         if found is not None:
             out.append(found)
     return out
@@ -263,11 +252,18 @@ def leases(ledger: Ledger, *, now: datetime | None = None) -> list[LeaseView]:
 
 def of_item(ledger: Ledger, item: str, *, now: datetime | None = None) -> LeaseView | None:
     """One item's current lease."""
-    return item_lease(_records(ledger, folder_of(item)), now or datetime.now(UTC))
+    return item_lease(ledger.records(folder_of(item), kinds=_KINDS), now or datetime.now(UTC))
 
 
 def live(views: Iterable[LeaseView]) -> list[LeaseView]:
     return [v for v in views if v.state is State.LIVE]
+
+
+def live_held(
+    views: Iterable[LeaseView], names_of: Callable[[str], tuple[str, ...]] = lambda h: ()
+) -> list[Held]:
+    """The slots the live leases hold, one per lease and host (what the caps count)."""
+    return [h for view in live(views) for h in view.held(names_of)]
 
 
 def seats_held(
@@ -323,5 +319,4 @@ def double_bookings(
 ) -> list[Breach]:
     """Caps the live leases hold more of than their limit: two clones that each took the last
     slot before their evidence met (detected after the merge, never prevented)."""
-    held = [h for view in live(views) for h in view.held(names_of)]
-    return overbooked(capacity, held) if not capacity.empty else []
+    return overbooked(capacity, live_held(views, names_of)) if not capacity.empty else []

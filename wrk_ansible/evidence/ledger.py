@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -129,6 +129,12 @@ class Record:
     @property
     def signature(self) -> Path:
         return self.path.with_name(self.path.name + ".sig")
+
+
+def _kind_of(path: Path) -> str:
+    """A record file's kind, from its name (``000003-gate.json``: gate)."""
+    found = _NAME.match(path.name)
+    return found.group(2) if found else ""
 
 
 def read_record(path: Path) -> Record:
@@ -266,10 +272,19 @@ class Ledger:
             return []
         return sorted(p for p in folder.iterdir() if _NAME.match(p.name))
 
-    def records(self, wrk: str, chain: str | None = None) -> list[Record]:
-        """Every record of the WRK's chains (or of one chain), chain by chain."""
+    def records(
+        self, wrk: str, chain: str | None = None, *, kinds: Collection[str] | None = None
+    ) -> list[Record]:
+        """Every record of the WRK's chains (or of one chain), chain by chain; ``kinds``: only
+        records of those kinds, chosen by file name (``<seq>-<kind>.json``), so no other file
+        is read."""
         chains = [chain] if chain else [c for _, c in self.chains(wrk)]
-        return [read_record(p) for c in chains for p in self.files(wrk, c)]
+        return [
+            read_record(p)
+            for c in chains
+            for p in self.files(wrk, c)
+            if kinds is None or _kind_of(p) in kinds
+        ]
 
     def get(self, record_id: str) -> Record:
         parts = record_id.strip("/").split("/")

@@ -22,7 +22,7 @@ from typing import Any
 from wrk_ansible import clock
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.decision.licence import Attested, LicenceFacts
-from wrk_ansible.evidence.ledger import Ledger, Record, host_of, read_record
+from wrk_ansible.evidence.ledger import Ledger, Record, host_of
 from wrk_ansible.evidence.readiness import CHAIN, KIND_LOCAL
 from wrk_ansible.evidence.records import AttestationBody, TypedRecord, typed
 from wrk_ansible.registry.workstation import Workstation
@@ -37,10 +37,7 @@ def _from_records(ledger: Ledger, ws: Workstation, problem: Problem) -> list[Att
     for _, chain in ledger.chains(CHAIN):
         if host_of(chain).casefold() != me:
             continue
-        for path in ledger.files(CHAIN, chain):
-            if not path.name.endswith(f"-{KIND_LOCAL}.json"):
-                continue
-            record = read_record(path)
+        for record in ledger.records(CHAIN, chain, kinds=(KIND_LOCAL,)):
             found = typed(record, AttestationBody)
             if not isinstance(found, TypedRecord) or not found.body.dispatch_path:
                 continue

@@ -17,7 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+from wrk_ansible.capacity.model import Name
+
 PathText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 Amount = Annotated[float, Field(ge=0, le=1_000_000_000)]
 Presence = Literal["present", "absent"]

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.decision.capacity import slots
-from wrk_ansible.evidence.leases import LeaseView, State, double_bookings, live
+from wrk_ansible.evidence.leases import LeaseView, State, double_bookings, live_held
 from wrk_ansible.report.gaps import GapView, short_time
 
 #: Where a lease of an item the page does not list links to.
@@ -89,7 +89,7 @@ def cap_uses(
 ) -> tuple[CapUse, ...]:
     """Every declared fleet-wide cap, and every cap a live lease is under, with its use."""
     used: dict[tuple[str, ...], tuple[str, int, list[str]]] = {}
-    for held in (h for v in live(views) for h in v.held(names_of)):
+    for held in live_held(views, names_of):
         for slot in slots(capacity, held.host, held.names, held.provider, held.features):
             label = slot.cap
             if slot.key[0] == "machine":  # one per host: name the host under a shared key
