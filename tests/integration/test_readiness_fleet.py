@@ -300,7 +300,7 @@ def test_playbook_license_seats(runs: Runs) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# wrk readiness --json (ansible-runner)
+# wrk readiness --json (ansible-playbook with wrk's callback; --artifacts: ansible-runner)
 # ------------------------------------------------------------------------------------------
 
 
@@ -362,6 +362,41 @@ def test_wrk_license_seats(runs: Runs) -> None:
         ("license", LICENSE_FEATURE, False)
     ]
     assert exhausted["checks"][0]["required"] == "2 free seats"
+
+
+def outcomes(entries: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run found per host, without its times."""
+    return {
+        host: (e["ready"], e["reachable"], [(c["kind"], c["name"], c["ok"]) for c in e["checks"]])
+        for host, e in entries.items()
+    }
+
+
+def test_wrk_artifacts_runs_through_ansible_runner_and_finds_the_same(
+    runs: Runs, inventory: Path, scratch: Path
+) -> None:
+    """--artifacts: the run goes through ansible-runner, keeps its job events (what AWX and
+    ``wrk gate --from-artifacts`` read), and finds per host what the direct run found."""
+    kept = scratch / "kept-artifacts"
+    proc = wrk(
+        scratch, "readiness", "-i", str(inventory), "--requirements", str(scratch / "req.yml"),
+        "--json", "--no-record", "--artifacts", str(kept),
+    )  # fmt: skip
+    assert proc.returncode == runs.wrk.returncode, proc.stderr
+    assert outcomes(runs.wrk_json(proc)) == outcomes(runs.wrk_json(runs.wrk))
+    assert len(outcomes(runs.wrk_json(proc))) == 9
+    from wrk_ansible.readiness.artifacts import read_artifacts
+
+    kept_run = read_artifacts(kept)
+    assert set(kept_run.observations) == set(SSH_HOSTS + DEAD_HOSTS), proc.stderr
+    assert {h for h, o in kept_run.observations.items() if not o.reachable} == set(DEAD_HOSTS)
+
+
+def test_wrk_artifacts_do_not_apply_to_local(scratch: Path) -> None:
+    proc = wrk(scratch, "readiness", "--local", "--artifacts", str(scratch / "nowhere"))
+    assert proc.returncode == 64  # a usage error
+    assert "--artifacts does not apply to --local" in proc.stderr
+    assert not (scratch / "nowhere").exists()
 
 
 def test_wrk_exit_code_zero_when_every_host_is_ready(inventory: Path, scratch: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from wrk_ansible.cli.common import (
@@ -23,7 +25,7 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "readiness",
         help="probe workstations (one playbook run) or this machine (--local)",
-        description="Run the readiness playbook through ansible-runner over the inventory (or "
+        description="Run the readiness playbook over the inventory (or "
         "the same probe in this process with --local) and print host x check. Exit 0 when "
         "every host is ready, 2 when some are not, 1 on error. `wrk readiness import FILE...` "
         "records another tool's readiness snapshots (schema 4 or 5 equality files) as "
@@ -58,6 +60,12 @@ def register(commands: Any) -> None:
     )
     add_writer(parser, here=False)  # --here is above: it also says which host --local is
     parser.add_argument("--no-record", action="store_true", help="record no evidence")
+    parser.add_argument(
+        "--artifacts",
+        metavar="DIR",
+        help="run the playbook through ansible-runner and keep its artifacts in DIR (what "
+        "`wrk gate --from-artifacts` and AWX read); a little slower",
+    )
     add_evidence_dir(parser)
     add_inventory(parser)
     add_json(parser)
@@ -126,8 +134,6 @@ def _signer(given: str | None) -> Any:
     key = given or os.environ.get("WRK_SIGNING_KEY")
     if not key:
         return None
-    from pathlib import Path
-
     from wrk_ansible.evidence.ledger import Signer
 
     signer = Signer(Path(key).absolute())  # ssh-keygen may run in another folder
@@ -139,7 +145,6 @@ def _can_sign(signer: Any, shown: str) -> None:
     """Sign a scratch file outside every repository, so a file that is no usable SSH private
     key (a ``KEY.pub`` beside it or not) is refused now, before anything is written."""
     import tempfile
-    from pathlib import Path
 
     from wrk_ansible.errors import InputError, WrkError
 
@@ -177,8 +182,6 @@ def _check_key(ws: Any, signer: Any, args: argparse.Namespace) -> None:
 
 def _work_tree_here() -> str | None:
     """The git work tree this command runs in (its checkout dimension), if any."""
-    from pathlib import Path
-
     from wrk_ansible.evidence.repo import work_tree
 
     tree = work_tree(Path.cwd())
@@ -209,7 +212,9 @@ def _entry(host: str, seen: Any, observed: Any) -> dict[str, Any]:
     return out
 
 
-def _fleet(args: argparse.Namespace, registry: Any, requirements: Any, signer: Any) -> int:
+def _fleet(
+    args: argparse.Namespace, registry: Any, requirements: Any, signer: Any, started: Any
+) -> int:
     """Probe every host of --limit in one run; hosts without remote access answer through
     their signed attestations (the one readiness source decides, as for every command)."""
     from wrk_ansible.cli.common import inventory_source
@@ -233,7 +238,8 @@ def _fleet(args: argparse.Namespace, registry: Any, requirements: Any, signer: A
     def prober(names: Any, wanted: Any) -> Any:
         return probe_hosts(
             names, inventory=inventory, requirements=wanted, timeout=args.timeout,
-            progress=progress,
+            progress=progress, started=started,
+            artifacts_dir=Path(args.artifacts) if args.artifacts else None,
         )  # fmt: skip
 
     def remember(observed: Any, data: Any) -> None:
@@ -284,7 +290,7 @@ def _import(args: argparse.Namespace) -> int:
 
     if not args.files:
         raise UsageError("import needs one or more snapshot FILEs")
-    for flag in ("local", "limit", "requirements", "dispatch_path", "no_record"):
+    for flag in ("local", "limit", "requirements", "dispatch_path", "no_record", "artifacts"):
         if getattr(args, flag):
             raise UsageError(f"--{flag.replace('_', '-')} does not apply to import")
     registry = open_registry(args)
@@ -320,13 +326,31 @@ def run_readiness(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unexpected argument {args.files[0]!r} (import FILE... records snapshots)"
         )
-    requirements = load_requirements(args.requirements)
-    signer = _signer(args.sign_key)
-    registry = open_registry(args, required=not args.local)
+    if args.local and args.artifacts:
+        raise UsageError("--artifacts does not apply to --local (no playbook runs)")
     if not args.local:
         if args.dispatch_path is not None:
             raise UsageError("--dispatch-path needs --local: only the host itself can attest it")
-        return _fleet(args, registry, requirements, signer)
+        from wrk_ansible.cli.common import inventory_source
+        from wrk_ansible.readiness.gather import start_probe
+
+        # ansible-playbook starts now and waits for its hosts and requirements (sent by the
+        # probe), so Ansible's start-up overlaps wrk's own checks; leaving the block without a
+        # probe (bad input, no host to probe, an interrupt) ends it, having run nothing. With
+        # --artifacts ansible-runner makes the run, later.
+        pending = (
+            contextlib.nullcontext(None)
+            if args.artifacts
+            else start_probe(inventory_source(args)[0], timeout=args.timeout)
+        )
+        with pending as started:
+            requirements = load_requirements(args.requirements)
+            signer = _signer(args.sign_key)
+            registry = open_registry(args)
+            return _fleet(args, registry, requirements, signer, started)
+    requirements = load_requirements(args.requirements)
+    signer = _signer(args.sign_key)
+    registry = open_registry(args, required=False)
     if args.limit:
         raise UsageError("--limit does not apply to --local (it probes this machine)")
     if args.dispatch_path is not None and not re.match(_PATH, args.dispatch_path):

@@ -8,7 +8,6 @@ templated.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -27,10 +26,18 @@ from wrk_ansible.readiness.results import (
     requirements_data,
     unreachable,
 )
-from wrk_ansible.readiness.runner import ProgressCallback, run_playbook
+from wrk_ansible.readiness.runner import (
+    PendingRun,
+    PlaybookRun,
+    ProgressCallback,
+    run_playbook,
+    start_playbook,
+)
 from wrk_ansible.registry.workstation import Workstation
 
 STATS_KEY: Final = "wrk_readiness"
+#: The play's hosts (playbooks/readiness.yml): the hosts of the run, sent with its variables.
+HOSTS_VAR: Final = "wrk_readiness_hosts"
 DEFAULT_TIMEOUT: Final = 10.0
 
 
@@ -94,41 +101,61 @@ def probe_local(
     return parse_probe_result(host, result, source="local probe", observed_at=utc_now())
 
 
+def start_probe(inventory: str, *, timeout: float = DEFAULT_TIMEOUT) -> PendingRun:
+    """Start the readiness playbook against ``inventory`` before the hosts and requirements are
+    known (Ansible starts meanwhile); :func:`probe_hosts` with ``started=`` sends them."""
+    content = content_dir()
+    return start_playbook(
+        content / PLAYBOOK,
+        inventory=os.path.abspath(inventory),
+        content_dir=content,
+        connect_timeout=timeout,
+    )
+
+
+def probe_vars(hosts: Sequence[str], requirements: StageRequirements | None, timeout: float) -> str:
+    """The run's variables: its hosts, the requirements, the timeouts (``!unsafe`` YAML)."""
+    return unsafe_yaml(
+        {
+            HOSTS_VAR: [str(host) for host in hosts],
+            "wrk_readiness_requirements": requirements_data(requirements),
+            "wrk_readiness_timeout": timeout,
+            "ansible_timeout": max(1, int(timeout)),
+        }
+    )
+
+
 def probe_hosts(
     hosts: Sequence[str],
     *,
     inventory: str,
     requirements: StageRequirements | None,
-    work_dir: Path | None = None,
+    artifacts_dir: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     progress: ProgressCallback | None = None,
+    started: PendingRun | None = None,
 ) -> dict[str, Observation]:
-    """Probe ``hosts`` in ONE ansible-runner run; every host gets an observation."""
+    """Probe ``hosts`` in ONE playbook run; every host gets an observation.
+
+    ``started``: the run :func:`start_probe` began for ``inventory`` (with this ``timeout``);
+    else one is started now. ``artifacts_dir``: run through ansible-runner, keeping its
+    artifacts there."""
     if not hosts:
         return {}
-    content = content_dir()  # the package's ansible.cfg and collection (wrk_ansible/packaged.py)
-    with tempfile.TemporaryDirectory(prefix="wrk-run-") as scratch:
-        run_dir = work_dir or Path(scratch)
-        vars_file = Path(scratch) / "requirements.yml"
-        vars_file.write_text(
-            unsafe_yaml(
-                {
-                    "wrk_readiness_requirements": requirements_data(requirements),
-                    "wrk_readiness_timeout": timeout,
-                    "ansible_timeout": max(1, int(timeout)),
-                }
-            ),
-            encoding="utf-8",
-        )
+    extra_vars = probe_vars(hosts, requirements, timeout)
+    run: PlaybookRun
+    if started is not None and artifacts_dir is None:
+        run = started.finish(extra_vars, progress=progress)
+    else:
+        content = content_dir()  # the package's ansible.cfg and collection (packaged.py)
         run = run_playbook(
             content / PLAYBOOK,
             inventory=os.path.abspath(inventory),
             content_dir=content,
-            work_dir=run_dir,
-            extra_vars_file=vars_file,
-            limit=",".join(hosts),
+            extra_vars=extra_vars,
             connect_timeout=timeout,
             progress=progress,
+            artifacts_dir=artifacts_dir,
         )
     published = run.custom_stats.get(STATS_KEY)
     results: Mapping[str, Any] = published if isinstance(published, Mapping) else {}
@@ -145,7 +172,7 @@ def probe_hosts(
             except ProbeOutputError as exc:
                 message = str(exc)
         elif outcome is None:
-            message = f"not in the run (ansible-runner status {run.status})"
+            message = run.why_not_run()
         elif not outcome.reachable:
             failure = classify(outcome.message)
             fix = host_key_fix(host, failure.message) if failure.kind == HOST_KEY else None
