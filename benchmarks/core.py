@@ -2,7 +2,8 @@
 
 - ``wrk --help`` start-up (target < 0.15 s), and that it imports no Ansible (``sys.modules``
   checked in a child that builds the parser and prints the help);
-- a gate on fresh evidence (target < 0.25 s and faster than ``ansible --version``):
+- a gate on fresh evidence (target <= 0.5x ``ansible --version``, the two timed interleaved:
+  one of each per repetition, so a change in the machine's load weighs on both alike):
   examples/WRK-640.md, examples/inventory, ``--here dev-primary``, after one warm gate (the
   registry snapshot and fresh readiness evidence exist, so no network and no Ansible import);
 - ``wrk contract validate`` over 1,200 generated WRK files on one core (``taskset -c 0``),
@@ -54,7 +55,7 @@ README = ROOT / "benchmarks" / "README.md"
 START, END = "<!-- core-bench:start -->", "<!-- core-bench:end -->"
 TARGETS = {
     "help_seconds": 0.15,
-    "fresh_gate_seconds": 0.25,
+    "fresh_gate_ratio_to_ansible_version": 0.5,
     "validate_files_per_second": 1000,
     "peak_rss_mb": 200,
 }
@@ -140,9 +141,19 @@ def bench_fresh_gate(scratch: Path, reps: int) -> dict[str, Any]:
     gate = [*WRK, "gate", "WRK-640.md", "--stage", "execute", "--here", "dev-primary"]
     gate += ["-i", "inventory"]
     _time(gate, repo, 1)  # the warm gate: snapshot written, readiness evidence recorded
-    ansible = _time([str(BIN / "ansible"), "--version"], repo, reps)
-    fresh = _time(gate, repo, reps)
-    return {"seconds": _stats(fresh), "ansible_version_seconds": _stats(ansible)}
+    ansible: list[float] = []
+    fresh: list[float] = []
+    for _ in range(reps):  # interleaved: one of each per repetition, same load on both
+        fresh += _time(gate, repo, 1)
+        ansible += _time([str(BIN / "ansible"), "--version"], repo, 1)
+    pairs = [g / a for g, a in zip(fresh, ansible, strict=True)]
+    return {
+        "seconds": _stats(fresh),
+        "ansible_version_seconds": _stats(ansible),
+        # the target's ratio: from the medians; the per-pair ratios show the spread
+        "ratio": round(statistics.median(fresh) / statistics.median(ansible), 3),
+        "pair_ratios": _stats(pairs),
+    }
 
 
 def bench_validate(scratch: Path, count: int, reps: int) -> dict[str, Any]:
@@ -268,9 +279,7 @@ def verdicts(r: dict[str, Any]) -> dict[str, bool]:
     out = {
         "help": r["help"]["seconds"]["median"] < TARGETS["help_seconds"]
         and not r["help"]["ansible_modules"],
-        "fresh_gate": r["fresh_gate"]["seconds"]["median"] < TARGETS["fresh_gate_seconds"]
-        and r["fresh_gate"]["seconds"]["median"]
-        < r["fresh_gate"]["ansible_version_seconds"]["median"],
+        "fresh_gate": r["fresh_gate"]["ratio"] <= TARGETS["fresh_gate_ratio_to_ansible_version"],
         "validate": r["validate"]["files_per_second"] > TARGETS["validate_files_per_second"],
         "report_rss": r["report"]["peak_rss_mb"] < TARGETS["peak_rss_mb"],
         "snapshot_key": all(v for k, v in r["snapshot"].items() if k != "proven_also_by"),
@@ -294,10 +303,12 @@ def update_readme(r: dict[str, Any]) -> None:
         f"| `wrk --help` start-up (median of {len(h['seconds']['samples'])}) | "
         f"{h['seconds']['median']:.3f} s, Ansible modules imported: "
         f"{len(h['ansible_modules'])} | < 0.15 s, none | {mark('help')} |",
-        f"| gate on fresh evidence (WRK-640, `--here dev-primary`) | "
-        f"{g['seconds']['median']:.3f} s vs `ansible --version` "
-        f"{g['ansible_version_seconds']['median']:.3f} s | < 0.25 s and faster | "
-        f"{mark('fresh_gate')} |",
+        f"| gate on fresh evidence (WRK-640, `--here dev-primary`) vs `ansible --version`, "
+        f"interleaved (medians of {len(g['seconds']['samples'])}) | "
+        f"{g['seconds']['median']:.3f} s vs {g['ansible_version_seconds']['median']:.3f} s: "
+        f"**{g['ratio']:.2f}x** (pairs: {g['pair_ratios']['median']:.2f}, "
+        f"{min(g['pair_ratios']['samples']):.2f}-{max(g['pair_ratios']['samples']):.2f}) | "
+        f"<= {TARGETS['fresh_gate_ratio_to_ansible_version']}x | {mark('fresh_gate')} |",
         f"| `wrk contract validate` over {v['files']:,} files "
         f"({'one core, taskset -c 0' if v['one_core'] else 'no taskset'}) | "
         f"{v['files_per_second']:,} files/s ({v['seconds']['median']:.2f} s) | > 1,000 files/s | "

@@ -1,5 +1,5 @@
 """``python -m wrk_ansible`` runs the ``wrk`` command line."""
 
-from wrk_ansible.cli import main
+from wrk_ansible.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

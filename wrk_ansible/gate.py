@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wrk_ansible.agents.catalog import AgentPolicy
 from wrk_ansible.capacity.model import Capacity
@@ -58,12 +58,14 @@ from wrk_ansible.evidence.records import (
 )
 from wrk_ansible.gate_outcome import GateOutcome, invalid_contract
 from wrk_ansible.names import Directory, check_against, row_scope
-from wrk_ansible.readiness.artifacts import ArtifactRun
-from wrk_ansible.readiness.gather import probe_hosts, probe_local
 from wrk_ansible.readiness.results import Observation
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
 from wrk_ansible.registry.workstation import Workstation
+
+if TYPE_CHECKING:  # imported where used: a gate on fresh evidence neither probes nor reads
+    # artifacts, and these pull in the probe, ansible-runner's wrapper and their helpers
+    from wrk_ansible.readiness.artifacts import ArtifactRun
 
 Note = Callable[[str], None]
 
@@ -187,6 +189,8 @@ class Gate:
 
     # -- observations ----------------------------------------------------------------------
     def _probe(self, hosts: Sequence[str], row: Any) -> Mapping[str, Observation]:
+        from wrk_ansible.readiness.gather import probe_hosts
+
         return probe_hosts(
             hosts,
             inventory=self.inventory,
@@ -367,6 +371,8 @@ class Gate:
         local = readiness.get(here.name)
         named = (*scope.assigned, *scope.fallback)
         if local is None and not row.requirements.empty and any(n != here.name for n in named):
+            from wrk_ansible.readiness.gather import probe_local
+
             local = probe_local(here.name, here, row.requirements).for_decision()
         return _Observed(scope, tuple(observe), readiness, local)
 

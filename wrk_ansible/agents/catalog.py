@@ -24,7 +24,7 @@ Window = Literal["weekly", "daily"]
 class AgentDecl(BaseModel):
     """One agent of the fleet."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     name: AgentName
     cli: ToolName
@@ -49,7 +49,7 @@ class AgentDecl(BaseModel):
 class AgentCatalog(BaseModel):
     """Every agent of the fleet, in declared order."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     agents: tuple[AgentDecl, ...] = ()
 

@@ -34,7 +34,7 @@ DEFAULT: Final = "default"
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class SolverPool(_Shape):

@@ -34,7 +34,7 @@ Curve = tuple[tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0, 
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class QuotaSettings(_Shape):

@@ -134,7 +134,7 @@ MachineList = Annotated[
 class _Shape(BaseModel):
     """A shape we own: frozen, no unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 def _named(value: Any) -> Any:
@@ -331,7 +331,7 @@ StageRequirementMap = Annotated[
 class WorkItemFields(BaseModel):
     """The frontmatter fields the contract reads. Every other key is kept but not checked."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     id: str | int | None = None
     title: str | int | float | None = None

@@ -42,7 +42,7 @@ CLONE_ID: Final = re.compile(r"^[0-9a-f]{8}$")
 class CloneId(BaseModel):
     """The stored clone id file."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     schema_version: Literal[1] = 1
     clone_id: str = Field(pattern=CLONE_ID.pattern)

@@ -50,7 +50,7 @@ def newest_key(time: str, record_id: str) -> tuple[datetime, str]:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore", populate_by_name=True)
 
 
 class Body(_Model):

@@ -45,7 +45,7 @@ SNAPSHOT_DISK: Final = "(snapshot)"
 
 
 class _Read(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
 
 class _Static(_Read):
@@ -97,7 +97,7 @@ class _Snapshot(_Read):
 class Snapshot(BaseModel):
     """One imported snapshot: who it is of, when it was made, what it saw."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     machine: str
     host: str | None

@@ -28,7 +28,7 @@ SOLVER_RANK = {"absent": 0, "present": 1, "licensed": 2}
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class ComputeFloor(_Shape):
@@ -93,7 +93,7 @@ class Baseline(_Shape):
 
 
 class _Read(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
 
 class Compute(_Read):

@@ -30,7 +30,7 @@ MAX_BYTES: Final = 256 * 1024
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class Rule(_Shape):

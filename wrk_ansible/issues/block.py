@@ -47,7 +47,7 @@ _CLOSE: Final = re.compile(r"^ {0,3}```[ \t]*$")
 class BlockContract(BaseModel):
     """What a ``wrk`` block may say: the contract keys of a WRK's frontmatter."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     stage_assignments: StageAssignments | None = None
     machine_capability_requirements: StageRequirementMap | None = None

@@ -33,7 +33,7 @@ _MAX_NESTING: Final = 32
 class _GitHubShape(BaseModel):
     """A shape GitHub writes: fields wrk does not read are ignored, never refused."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
 
 class ExportLabel(_GitHubShape):

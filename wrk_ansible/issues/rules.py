@@ -49,7 +49,7 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 class _Read(BaseModel):
     """A shape wrk reads: frozen, no unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 class LabelAxes(_Read):
@@ -160,7 +160,7 @@ class Defaults(_Read):
 class RoutingRules(BaseModel):
     """The whole file. Unknown top-level sections are the team's: kept, never checked."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="allow")
 
     label_axes: LabelAxes
     machines: dict[Name, Machine]

@@ -33,7 +33,7 @@ Argument = Annotated[str, StringConstraints(min_length=1, max_length=4096, patte
 class ValidatorSpec(BaseModel):
     """One validator of ``wrk.yml``: the argument list it runs and its timeout in seconds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     command: tuple[Argument, ...] = Field(min_length=1, max_length=256)
     timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, le=86_400)

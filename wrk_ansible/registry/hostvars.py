@@ -16,7 +16,7 @@ from wrk_ansible.fleet.model import Baseline
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
 
 def _named(value: Any) -> Any:
@@ -62,7 +62,7 @@ Tool = Annotated[ToolDecl, BeforeValidator(_named)]
 class HostVars(BaseModel):
     """The ``wrk_*`` vars of one host. Other vars (ansible_*, team-specific) are kept apart."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     wrk_access: Literal["ssh", "local", "none"] = "ssh"
     wrk_aliases: tuple[MachineName, ...] = ()

@@ -41,7 +41,7 @@ _RESOLVER: Final = yaml.resolver.Resolver()
 class _ConnectionVars(BaseModel):
     """Shapes of the allow-listed connection vars (Ansible itself reads them)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", strict=True)
 
     ansible_host: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:\[\]-]{1,253}$")
     ansible_port: int | None = Field(default=None, ge=1, le=65535)
