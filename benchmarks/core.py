@@ -58,6 +58,8 @@ TARGETS = {
     "fresh_gate_ratio_to_ansible_version": 0.5,
     "validate_files_per_second": 1000,
     "peak_rss_mb": 200,
+    #: validate files/s over a bare CSafeLoader parse's files/s (whole runs).
+    "validate_vs_bare_parse": 0.6,
 }
 TIMEOUT = 600  # a hang fails the benchmark loudly instead of blocking it
 _RSS_WRAPPER = (
@@ -156,6 +158,23 @@ def bench_fresh_gate(scratch: Path, reps: int) -> dict[str, Any]:
     }
 
 
+#: The baseline validate is compared with: a fresh process of the same interpreter that reads
+#: each file, cuts out its frontmatter the simplest way and parses it with libyaml, nothing else.
+_BARE_PARSE = (
+    "import pathlib, sys, yaml\n"
+    "root = pathlib.Path(sys.argv[1])\n"
+    "files = [root] if root.is_file() else sorted(root.rglob('WRK-*.md'))\n"
+    "for path in files:\n"
+    "    text = path.read_text(encoding='utf-8')\n"
+    "    yaml.load(text.split('\\n---', 1)[0].removeprefix('---\\n'), Loader=yaml.CSafeLoader)\n"
+)
+
+
+def _marginal(whole: float, one: float, count: int) -> float:
+    """Seconds per file beyond the fixed cost: (N-file run - 1-file run) / (N - 1)."""
+    return (whole - one) / (count - 1)
+
+
 def bench_validate(scratch: Path, count: int, reps: int) -> dict[str, Any]:
     queue = scratch / "validate"
     samples = report_bench.SAMPLES
@@ -165,14 +184,40 @@ def bench_validate(scratch: Path, count: int, reps: int) -> dict[str, Any]:
         lines = [f"id: WRK-{20000 + n}" if ln.startswith("id: ") else ln for ln in lines]
         (queue / f"d{n % 12}").mkdir(parents=True, exist_ok=True)
         (queue / f"d{n % 12}" / f"WRK-{20000 + n}.md").write_text("\n".join(lines), "utf-8")
+    one = queue / "d0" / "WRK-20000.md"
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    command = [*pin, *WRK, "contract", "validate", "--json", str(queue)]
-    seconds = _time(command, scratch, reps, ok=(0, 1))
+    commands = {
+        "validate": [*pin, *WRK, "contract", "validate", "--json", str(queue)],
+        "bare": [*pin, sys.executable, "-c", _BARE_PARSE, str(queue)],
+        "validate_one": [*pin, *WRK, "contract", "validate", "--json", str(one)],
+        "bare_one": [*pin, sys.executable, "-c", _BARE_PARSE, str(one)],
+    }
+    runs: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(reps):  # interleaved: load on the machine weighs on every side alike
+        for name, command in commands.items():
+            runs[name] += _time(command, scratch, 1, ok=(0, 1))
+    med = {name: statistics.median(samples) for name, samples in runs.items()}
+    marginal = {
+        side: _marginal(med[side], med[f"{side}_one"], count) for side in ("validate", "bare")
+    }
     return {
         "files": count,
         "one_core": bool(pin),
-        "seconds": _stats(seconds),
-        "files_per_second": round(count / statistics.median(seconds)),
+        "seconds": _stats(runs["validate"]),
+        "files_per_second": round(count / med["validate"]),
+        "bare_parse": {
+            "what": "fresh python: read each file, split off the frontmatter, "
+            "yaml.load(..., Loader=yaml.CSafeLoader)",
+            "seconds": _stats(runs["bare"]),
+            "files_per_second": round(count / med["bare"]),
+        },
+        "one_file_seconds": {
+            "validate": _stats(runs["validate_one"]),
+            "bare": _stats(runs["bare_one"]),
+        },
+        "marginal_ms_per_file": {side: round(v * 1000, 3) for side, v in marginal.items()},
+        "ratio_whole_run": round(med["bare"] / med["validate"], 3),
+        "ratio_marginal": round(marginal["bare"] / marginal["validate"], 3),
     }
 
 
@@ -281,12 +326,25 @@ def verdicts(r: dict[str, Any]) -> dict[str, bool]:
         and not r["help"]["ansible_modules"],
         "fresh_gate": r["fresh_gate"]["ratio"] <= TARGETS["fresh_gate_ratio_to_ansible_version"],
         "validate": r["validate"]["files_per_second"] > TARGETS["validate_files_per_second"],
+        "validate_vs_bare": r["validate"]["ratio_whole_run"] >= TARGETS["validate_vs_bare_parse"],
         "report_rss": r["report"]["peak_rss_mb"] < TARGETS["peak_rss_mb"],
         "snapshot_key": all(v for k, v in r["snapshot"].items() if k != "proven_also_by"),
     }
     if r.get("gate_16"):
         out["gate_16_rss"] = r["gate_16"]["peak_rss_mb"] < TARGETS["peak_rss_mb"]
     return out
+
+
+def _bare_row(v: dict[str, Any], verdict: str) -> str:
+    bare, one, per = v["bare_parse"], v["one_file_seconds"], v["marginal_ms_per_file"]
+    return (
+        f"| `wrk contract validate` vs a bare CSafeLoader parse of the same {v['files']:,} "
+        "frontmatters (fresh `python -c`, same core, interleaved) | "
+        f"{v['files_per_second']:,} vs {bare['files_per_second']:,} files/s: "
+        f"**{v['ratio_whole_run']:.2f}x**; 1-file run {one['validate']['median']:.2f} s vs "
+        f"{one['bare']['median']:.2f} s, marginal {per['validate']:.2f} vs {per['bare']:.2f} "
+        f"ms/file: **{v['ratio_marginal']:.2f}x** | >= 0.6x (whole run) | {verdict} |"
+    )
 
 
 def update_readme(r: dict[str, Any]) -> None:
@@ -313,6 +371,7 @@ def update_readme(r: dict[str, Any]) -> None:
         f"({'one core, taskset -c 0' if v['one_core'] else 'no taskset'}) | "
         f"{v['files_per_second']:,} files/s ({v['seconds']['median']:.2f} s) | > 1,000 files/s | "
         f"{mark('validate')} |",
+        _bare_row(v, mark("validate_vs_bare")),
         f"| peak RSS, 16-host gate (cold, parallel row) | "
         f"{g16.get('peak_rss_mb', '-')} MB | < 200 MB | {mark('gate_16_rss')} |",
         f"| peak RSS, `wrk report` over {rep['items']:,} items | {rep['peak_rss_mb']} MB | "

@@ -45,6 +45,8 @@ RESULTS = REPO / "benchmarks" / "results" / "report.json"
 README = REPO / "benchmarks" / "README.md"
 START, END = "<!-- report-bench:start -->", "<!-- report-bench:end -->"
 TARGET_SECONDS, TARGET_BYTES = 5.0, 4 * 1024 * 1024
+#: ``wrk report`` over ``wrk contract validate`` of the same queue, at most.
+TARGET_VS_VALIDATE = 2.0
 STATUSES = ("pending", "working", "blocked", "done")
 
 
@@ -95,6 +97,19 @@ def run_report(queue: Path, evidence: Path, out: Path) -> float:
     return elapsed
 
 
+def run_validate(queue: Path) -> float:
+    """``wrk contract validate`` of the same queue with the same inventory (what the report's
+    validation alone costs), exit 1 (an invalid item) accepted."""
+    command = [str(REPO / ".venv" / "bin" / "wrk"), "contract", "validate", "--json", str(queue)]
+    command += ["-i", str(INVENTORY)]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"wrk contract validate failed ({done.returncode}): {done.stderr}")
+    return elapsed
+
+
 def update_readme(result: dict[str, Any]) -> None:
     seconds = result["seconds"]
     section = "\n".join(
@@ -115,6 +130,13 @@ def update_readme(result: dict[str, Any]) -> None:
             f"| {result['items']} | {seconds['median']:.2f} s | {seconds['best']:.2f} s | "
             f"{result['bytes'] / 1024 / 1024:.2f} MB | {result['peak_rss_mb']:.0f} MB | "
             f"< 5 s, < 4 MB: {'met' if result['targets_met'] else '**missed**'} |",
+            "",
+            "| `wrk report` (median) | `wrk contract validate` of the same queue and inventory, "
+            "interleaved (median) | ratio | target |",
+            "|---:|---:|---:|---|",
+            f"| {seconds['median']:.2f} s | {result['validate_seconds']['median']:.2f} s | "
+            f"**{result['report_vs_validate']:.2f}x** | <= {TARGET_VS_VALIDATE:.1f}x: "
+            f"{'met' if result['vs_validate_met'] else '**missed**'} |",
             END,
         ]
     )
@@ -142,7 +164,10 @@ def main() -> int:
         root = Path(tmp)
         queue, evidence, out = root / "queue", root / "evidence", root / "review.html"
         generate(queue, evidence, args.items)
-        samples = [run_report(queue, evidence, out) for _ in range(args.repeat)]
+        samples, validate = [], []
+        for _ in range(args.repeat):  # interleaved: load weighs on both sides alike
+            samples.append(run_report(queue, evidence, out))
+            validate.append(run_validate(queue))
         size = out.stat().st_size
     rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result = {
@@ -154,9 +179,21 @@ def main() -> int:
             "median": round(statistics.median(samples), 3),
             "best": round(min(samples), 3),
         },
+        "validate_seconds": {
+            "samples": [round(s, 3) for s in validate],
+            "median": round(statistics.median(validate), 3),
+            "best": round(min(validate), 3),
+        },
+        "report_vs_validate": round(statistics.median(samples) / statistics.median(validate), 3),
         "bytes": size,
         "peak_rss_mb": round(rss_kb / 1024, 1),
-        "targets": {"seconds": TARGET_SECONDS, "bytes": TARGET_BYTES},
+        "targets": {
+            "seconds": TARGET_SECONDS,
+            "bytes": TARGET_BYTES,
+            "report_vs_validate": TARGET_VS_VALIDATE,
+        },
+        "vs_validate_met": statistics.median(samples) / statistics.median(validate)
+        <= TARGET_VS_VALIDATE,
         "targets_met": statistics.median(samples) < TARGET_SECONDS and size < TARGET_BYTES,
         "machine": {
             "python": platform.python_version(),

@@ -1,12 +1,15 @@
 """Safe, bounded YAML parsing for data ``wrk`` does not control.
 
-libyaml's C parser keeps validation fast; before anything is constructed, the node graph is
-walked once to refuse aliases (so an alias bomb costs nothing), cap nesting depth, and collect
-repeated keys and the line of every key, which error messages need.
+libyaml's C parser keeps validation fast. The node graph is walked once to refuse aliases (so
+an alias bomb costs nothing), cap nesting depth, find repeated keys and build the data. The
+line of every key, which only error messages need, is found when it is first asked for, by a
+second, full walk of the same text (:attr:`ParsedYaml.key_lines`): most documents are valid and
+never need one.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Hashable
@@ -48,8 +51,20 @@ class ParsedYaml:
     """A parsed document, with where each key was written."""
 
     data: Any
-    key_lines: dict[KeyPath, int] = field(default_factory=dict)
     duplicates: tuple[DuplicateKey, ...] = ()
+    #: The key lines, when the full walk found them while parsing.
+    found_lines: dict[KeyPath, int] | None = field(default=None, repr=False, compare=False)
+    #: (text, source, line offset) to find them in when first asked for (the fast walk).
+    lines_from: tuple[str, str, int] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def key_lines(self) -> dict[KeyPath, int]:
+        """Line (1-based) of every key down to four levels, by key path."""
+        if self.found_lines is not None:
+            return self.found_lines
+        if self.lines_from is None:
+            return {}
+        return _full_parse(*self.lines_from).key_lines
 
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         """Line of the deepest recorded key on ``path`` (1-based), if any."""
@@ -134,11 +149,80 @@ class _Builder:
         return out
 
 
+class _Slow(Exception):
+    """The fast walk met something only the full walk handles (or reports) exactly."""
+
+
+#: Scalar tags whose SafeConstructor method returns the value itself (no generator, no
+#: children): called directly, without construct_object's bookkeeping.
+_PLAIN_SCALAR_TAGS: Final = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
+)
+
+
+def _fast_build(loader: yaml.SafeLoader, node: yaml.Node, depth: int) -> Any:
+    """The data of ``node`` when it is plain: str-keyed mappings without a repeated key,
+    lists, scalars; no line bookkeeping. Anything else raises :class:`_Slow`. Hand-written
+    rather than SafeConstructor's generators: this is most of a validation's parse time."""
+    if depth > MAX_DEPTH:
+        raise _Slow
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag in _PLAIN_SCALAR_TAGS:
+            return loader.yaml_constructors[tag](loader, node)
+        raise _Slow
+    if kind is yaml.MappingNode and node.tag == _MAP:
+        pairs = node.value
+        if pairs and depth >= MAX_DEPTH:
+            raise _Slow  # its keys are one level deeper: the full walk refuses them
+        out: dict[str, Any] = {}
+        for key_node, value_node in pairs:
+            if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
+                raise _Slow
+            out[key_node.value] = _fast_build(loader, value_node, depth + 1)
+        if len(out) != len(pairs):
+            raise _Slow  # a repeated key: the full walk records where
+        return out
+    if kind is yaml.SequenceNode and node.tag == _SEQ:
+        return [_fast_build(loader, item, depth + 1) for item in node.value]
+    raise _Slow
+
+
+def _fast_parse(text: str) -> Any:
+    loader = _BaseLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _fast_build(loader, node, 1)
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, source: str, *, line_offset: int = 0) -> ParsedYaml:
     """Parse one YAML document safely, or raise :class:`InputError` naming ``source``.
 
     ``line_offset`` is added to every line number (frontmatter starts below its ``---``).
+
+    A document without ``*`` can hold no alias: it is built by the fast walk, and its key lines
+    are found only when asked for. Anything the fast walk does not take (an alias, a repeated
+    key, deep nesting, other tags, invalid YAML) goes through the full walk, which gives the
+    same data and every error with its line.
     """
+    if "*" not in text:
+        try:
+            data = _fast_parse(text)
+        except Exception:  # the full walk below reports it exactly
+            pass
+        else:
+            if data is None:
+                return ParsedYaml(data=None)
+            return ParsedYaml(data=data, lines_from=(text, source, line_offset))
+    return _full_parse(text, source, line_offset)
+
+
+def _full_parse(text: str, source: str, line_offset: int) -> ParsedYaml:
     loader = _BaseLoader(text)
     try:
         try:
@@ -165,7 +249,9 @@ def parse_yaml(text: str, source: str, *, line_offset: int = 0) -> ParsedYaml:
             raise InputError(f"invalid YAML: {exc}", path=source) from None
     finally:
         loader.dispose()
-    return ParsedYaml(data=data, key_lines=builder.key_lines, duplicates=tuple(builder.duplicates))
+    return ParsedYaml(
+        data=data, duplicates=tuple(builder.duplicates), found_lines=builder.key_lines
+    )
 
 
 def read_text(path: str, *, max_bytes: int, what: str = "file") -> str:

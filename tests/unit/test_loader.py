@@ -246,3 +246,57 @@ def test_parse_yaml_refuses_several_documents() -> None:
 def test_parse_yaml_bad_timestamp_is_an_input_error() -> None:
     with pytest.raises(InputError, match="invalid YAML"):
         parse_yaml("when: !!timestamp 2026-99-99\n", "f.yml")
+
+
+def test_fast_walk_gives_the_full_walks_data_and_lines() -> None:
+    from wrk_ansible.safeyaml import _full_parse
+
+    text = "a: 1\nb:\n  c: [x, 2.5, null, true]\n  d: 2026-01-02\ne: 'q'\n"
+    fast = parse_yaml(text, "f.yml", line_offset=3)
+    full = _full_parse(text, "f.yml", 3)
+    assert fast.found_lines is None
+    assert fast.lines_from is not None
+    assert fast.data == full.data
+    assert fast.key_lines == full.key_lines
+    assert fast.line_of(("b", "c", "0")) == 6
+
+
+def test_fast_walk_leaves_repeats_aliases_and_odd_tags_to_the_full_walk() -> None:
+    repeated = parse_yaml("a: 1\nb: 2\na: 3\n", "f.yml")
+    assert [(d.path, d.first_line, d.second_line) for d in repeated.duplicates] == [(("a",), 1, 3)]
+    assert repeated.found_lines is not None
+    assert parse_yaml("1: a\n'1': b\n", "f.yml").duplicates  # equal as text, as before
+    assert parse_yaml("s: !!set {x}\n", "f.yml").data == {"s": {"x"}}
+    with pytest.raises(InputError, match="aliases"):
+        parse_yaml("a: &k [1]\nb: *k\n", "f.yml")
+    with pytest.raises(InputError) as bad:
+        parse_yaml("a: 1\nb: [\n", "f.yml", line_offset=1)
+    assert bad.value.line is not None
+
+
+def test_error_found_after_the_fast_walk_names_its_line(tmp_path: Path) -> None:
+    from wrk_ansible.contract.validate import check_work_item
+
+    path = tmp_path / "WRK-7.md"
+    path.write_text(
+        "---\nid: WRK-7\nstatus: pending\nstage_assignments:\n  execute:\n"
+        "    primary: claude\n    workstations: ['bad name!']\n---\nbody\n",
+        "utf-8",
+    )
+    result = check_work_item(str(path))
+    assert result.item is not None
+    assert result.item.parsed.found_lines is None
+    [error] = [e for e in result.errors if e.field and "workstations" in e.field]
+    assert error.line == 7
+
+
+def test_bulk_checks_raises_the_gc_threshold_and_restores_it() -> None:
+    import gc
+
+    from wrk_ansible.contract.validate import bulk_checks
+
+    before = gc.get_threshold()
+    with bulk_checks():
+        assert gc.get_threshold()[0] >= 10_000
+        assert gc.get_threshold()[1:] == before[1:]
+    assert gc.get_threshold() == before

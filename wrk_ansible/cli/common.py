@@ -310,9 +310,12 @@ def item_checks(
         if looks_like_ref(name):
             found = check_issue(args, name, directory)
             out.append((with_validators(args, found.result), found))
-    found_files = [
-        (with_validators(args, check_against(p, directory, matrix=matrix)), None) for p in files
-    ]
+    from wrk_ansible.contract.validate import bulk_checks
+
+    with bulk_checks():
+        found_files = [
+            (with_validators(args, check_against(p, directory, matrix=matrix)), None) for p in files
+        ]
     if paths and not found_files:
         raise InputError("no WRK files found (WRK-*.md)", path=" ".join(paths))
     return found_files + out

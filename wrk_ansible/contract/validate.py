@@ -6,9 +6,11 @@ of 1,000 items reports every broken one instead of stopping at the first.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -75,6 +77,25 @@ class ValidationResult:
             "warnings": [issue.as_dict() for issue in self.warnings],
             **({"ref": self.ref} if self.ref else {}),
         }
+
+
+#: Allocations between young-generation collections while many items are checked (CPython's
+#: default is 700). Checking an item allocates thousands of objects that all live on (its
+#: data, its contract): with the default, collections scan the growing results again and
+#: again, a third of a 1,200-item validation. Every collection still runs, less often.
+_BULK_GC_THRESHOLD: Final = 10_000
+
+
+@contextlib.contextmanager
+def bulk_checks() -> Iterator[None]:
+    """Around checking many items: the young-generation collection threshold raised (see
+    :data:`_BULK_GC_THRESHOLD`), the previous thresholds restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], _BULK_GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def repository_root(wrk_path: str) -> Path:
