@@ -90,6 +90,23 @@ def test_ansible_cfg_and_environment_are_part_of_the_key(
     assert snapshot_key(str(inventory)) not in (key, with_cfg)
 
 
+def test_settings_of_a_run_alone_leave_the_key_as_it_is(
+    inventory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh ssh control folder per command, colours, the output callback: none shapes the
+    inventory, so none makes the next read go through Ansible again."""
+    cache = str(tmp_path / "cache")
+    key = snapshot_key(str(inventory))
+    cached_registry(str(inventory), cache)
+    monkeypatch.setenv("ANSIBLE_SSH_CONTROL_PATH_DIR", str(tmp_path / "cp-1"))
+    monkeypatch.setenv("ANSIBLE_NOCOLOR", "1")
+    monkeypatch.setenv("ANSIBLE_STDOUT_CALLBACK", "json")
+    assert snapshot_key(str(inventory)) == key
+    assert sorted(p.name for p in (tmp_path / "cache").rglob("*.json")) != []
+    monkeypatch.setenv("ANSIBLE_VARS_ENABLED", "host_group_vars")
+    assert snapshot_key(str(inventory)) != key  # not known to be a run's setting alone
+
+
 def test_plugin_and_script_inventories_are_never_snapshotted(
     inventory: Path, tmp_path: Path
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -212,12 +211,11 @@ def _entry(host: str, seen: Any, observed: Any) -> dict[str, Any]:
     return out
 
 
-def _fleet(
-    args: argparse.Namespace, registry: Any, requirements: Any, signer: Any, started: Any
-) -> int:
-    """Probe every host of --limit in one run; hosts without remote access answer through
-    their signed attestations (the one readiness source decides, as for every command)."""
-    from wrk_ansible.cli.common import inventory_source
+def _fleet(args: argparse.Namespace, started: Any) -> int:
+    """Probe every host of --limit in one run (``started``: the run already begun, else one is
+    made when the hosts are known); hosts without remote access answer through their signed
+    attestations (the one readiness source decides, as for every command)."""
+    from wrk_ansible.cli.common import inventory_source, open_registry
     from wrk_ansible.errors import InputError
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.evidence.readiness import record_observation
@@ -225,6 +223,9 @@ def _fleet(
     from wrk_ansible.readiness.gather import probe_hosts
     from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 
+    requirements = load_requirements(args.requirements)
+    signer = _signer(args.sign_key)
+    registry = open_registry(args)
     hosts = registry.hosts_in(args.limit or "all")
     if not hosts:
         raise InputError(f"no host matches {args.limit!r}", field="--limit")
@@ -310,6 +311,42 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def run_readiness(args: argparse.Namespace) -> int:
+    from wrk_ansible.errors import UsageError
+
+    if args.verb == "import":
+        return _import(args)
+    if args.files:
+        raise UsageError(
+            f"unexpected argument {args.files[0]!r} (import FILE... records snapshots)"
+        )
+    if args.local:
+        if args.artifacts:
+            raise UsageError("--artifacts does not apply to --local (no playbook runs)")
+        return _here(args)
+    if args.dispatch_path is not None:
+        raise UsageError("--dispatch-path needs --local: only the host itself can attest it")
+    if args.artifacts:  # ansible-runner makes the run, when the hosts are known
+        return _fleet(args, None)
+    from wrk_ansible.readiness.launch import start_probe
+
+    # ansible-playbook starts first and waits for its hosts and requirements (the probe sends
+    # them), so Ansible's start-up overlaps wrk's own imports and checks; leaving the block
+    # without a probe (bad input, no host to probe, an interrupt) ends it, having run nothing.
+    # --inventory wins over every other source (Settings.inventory), so when it is given the
+    # configuration is read after the start; the probe uses this run only if it was started
+    # for the inventory the settings name (launch.started_for).
+    if args.inventory:
+        inventory = args.inventory
+    else:
+        from wrk_ansible.cli.common import inventory_source
+
+        inventory = inventory_source(args)[0]
+    with start_probe(inventory, timeout=args.timeout) as started:
+        return _fleet(args, started)
+
+
+def _here(args: argparse.Namespace) -> int:
+    """``--local``: probe this machine in this process and attest what it found."""
     import re
 
     from wrk_ansible.cli.common import open_registry
@@ -320,34 +357,6 @@ def run_readiness(args: argparse.Namespace) -> int:
     from wrk_ansible.readiness.gather import probe_local
     from wrk_ansible.readiness.results import requirements_data
 
-    if args.verb == "import":
-        return _import(args)
-    if args.files:
-        raise UsageError(
-            f"unexpected argument {args.files[0]!r} (import FILE... records snapshots)"
-        )
-    if args.local and args.artifacts:
-        raise UsageError("--artifacts does not apply to --local (no playbook runs)")
-    if not args.local:
-        if args.dispatch_path is not None:
-            raise UsageError("--dispatch-path needs --local: only the host itself can attest it")
-        from wrk_ansible.cli.common import inventory_source
-        from wrk_ansible.readiness.gather import start_probe
-
-        # ansible-playbook starts now and waits for its hosts and requirements (sent by the
-        # probe), so Ansible's start-up overlaps wrk's own checks; leaving the block without a
-        # probe (bad input, no host to probe, an interrupt) ends it, having run nothing. With
-        # --artifacts ansible-runner makes the run, later.
-        pending = (
-            contextlib.nullcontext(None)
-            if args.artifacts
-            else start_probe(inventory_source(args)[0], timeout=args.timeout)
-        )
-        with pending as started:
-            requirements = load_requirements(args.requirements)
-            signer = _signer(args.sign_key)
-            registry = open_registry(args)
-            return _fleet(args, registry, requirements, signer, started)
     requirements = load_requirements(args.requirements)
     signer = _signer(args.sign_key)
     registry = open_registry(args, required=False)

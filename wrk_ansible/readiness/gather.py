@@ -7,7 +7,6 @@ templated.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -17,8 +16,8 @@ import yaml
 from wrk_ansible.clock import utc_now
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.errors import WrkError
-from wrk_ansible.packaged import PLAYBOOK, content_dir
 from wrk_ansible.readiness.connection import HOST_KEY, classify, host_key_fix
+from wrk_ansible.readiness.launch import run_probe, started_for
 from wrk_ansible.readiness.results import (
     Observation,
     ProbeOutputError,
@@ -26,13 +25,7 @@ from wrk_ansible.readiness.results import (
     requirements_data,
     unreachable,
 )
-from wrk_ansible.readiness.runner import (
-    PendingRun,
-    PlaybookRun,
-    ProgressCallback,
-    run_playbook,
-    start_playbook,
-)
+from wrk_ansible.readiness.runner import PendingRun, PlaybookRun, ProgressCallback
 from wrk_ansible.registry.workstation import Workstation
 
 STATS_KEY: Final = "wrk_readiness"
@@ -101,18 +94,6 @@ def probe_local(
     return parse_probe_result(host, result, source="local probe", observed_at=utc_now())
 
 
-def start_probe(inventory: str, *, timeout: float = DEFAULT_TIMEOUT) -> PendingRun:
-    """Start the readiness playbook against ``inventory`` before the hosts and requirements are
-    known (Ansible starts meanwhile); :func:`probe_hosts` with ``started=`` sends them."""
-    content = content_dir()
-    return start_playbook(
-        content / PLAYBOOK,
-        inventory=os.path.abspath(inventory),
-        content_dir=content,
-        connect_timeout=timeout,
-    )
-
-
 def probe_vars(hosts: Sequence[str], requirements: StageRequirements | None, timeout: float) -> str:
     """The run's variables: its hosts, the requirements, the timeouts (``!unsafe`` YAML)."""
     return unsafe_yaml(
@@ -137,23 +118,22 @@ def probe_hosts(
 ) -> dict[str, Observation]:
     """Probe ``hosts`` in ONE playbook run; every host gets an observation.
 
-    ``started``: the run :func:`start_probe` began for ``inventory`` (with this ``timeout``);
-    else one is started now. ``artifacts_dir``: run through ansible-runner, keeping its
-    artifacts there."""
+    ``started``: the run ``launch.start_probe`` began for ``inventory`` (with this
+    ``timeout``); else (or when it was started for another) one is started now.
+    ``artifacts_dir``: run through ansible-runner, keeping its artifacts there."""
     if not hosts:
         return {}
     extra_vars = probe_vars(hosts, requirements, timeout)
     run: PlaybookRun
-    if started is not None and artifacts_dir is None:
+    if started is not None and artifacts_dir is None and started_for(started, inventory, timeout):
         run = started.finish(extra_vars, progress=progress)
     else:
-        content = content_dir()  # the package's ansible.cfg and collection (packaged.py)
-        run = run_playbook(
-            content / PLAYBOOK,
-            inventory=os.path.abspath(inventory),
-            content_dir=content,
+        if started is not None:
+            started.cancel()  # not the run wanted: it ran nothing
+        run = run_probe(
+            inventory,
             extra_vars=extra_vars,
-            connect_timeout=timeout,
+            timeout=timeout,
             progress=progress,
             artifacts_dir=artifacts_dir,
         )

@@ -216,6 +216,9 @@ class PendingRun:
         forks: int = 50,
         connect_timeout: float = 10.0,
     ) -> None:
+        #: What the run was started with (a caller checks it is the run it wants).
+        self.inventory = inventory
+        self.connect_timeout = connect_timeout
         become_subreaper()  # before the process exists: whatever it orphans is adopted
         self._scratch: Path | None = Path(tempfile.mkdtemp(prefix="wrk-run-"))
         self._fifo = self._scratch / "vars.yml"

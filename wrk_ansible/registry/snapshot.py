@@ -92,6 +92,29 @@ def _ansible_cfg() -> Path | None:
     return None
 
 
+#: ``ANSIBLE_*`` settings that steer only how a run connects and what it prints, never how an
+#: inventory is read: left out of the key, so a fresh ssh control folder per command (as CI
+#: and the benchmarks give) or another output format still finds the snapshot. Every other
+#: ``ANSIBLE_*`` variable is part of the key, known to matter or not.
+RUN_ONLY: Final = frozenset(
+    {
+        "ANSIBLE_SSH_CONTROL_PATH_DIR",
+        "ANSIBLE_SSH_CONTROL_PATH",
+        "ANSIBLE_SSH_ARGS",
+        "ANSIBLE_SSH_RETRIES",
+        "ANSIBLE_PIPELINING",
+        "ANSIBLE_TIMEOUT",
+        "ANSIBLE_FORKS",
+        "ANSIBLE_HOST_KEY_CHECKING",
+        "ANSIBLE_RETRY_FILES_ENABLED",
+        "ANSIBLE_NOCOLOR",
+        "ANSIBLE_FORCE_COLOR",
+        "ANSIBLE_STDOUT_CALLBACK",
+        "ANSIBLE_SHOW_CUSTOM_STATS",
+    }
+)
+
+
 def _core_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -111,7 +134,7 @@ def snapshot_key(source: str) -> str | None:
     digest = hashlib.sha256()
     digest.update(f"wrk {__version__}; ansible-core {_core_version()}\n".encode())
     digest.update(os.path.realpath(source).encode() + b"\n")
-    for name in sorted(k for k in os.environ if k.startswith("ANSIBLE_")):
+    for name in sorted(k for k in os.environ if k.startswith("ANSIBLE_") and k not in RUN_ONLY):
         digest.update(f"{name}={os.environ[name]}\n".encode())
     cfg = _ansible_cfg()
     for path in [*([cfg] if cfg else []), *files]:
