@@ -17,7 +17,7 @@ import pytest
 from wrk_ansible.errors import WrkError
 from wrk_ansible.packaged import content_dir
 from wrk_ansible.readiness.gather import unsafe_yaml
-from wrk_ansible.readiness.runner import run_playbook, start_playbook
+from wrk_ansible.readiness.runner import PendingRun, run_playbook
 
 MARKING = """\
 - name: Leave a marker
@@ -65,7 +65,7 @@ def test_cancelled_before_finish_runs_nothing_and_leaves_nothing(
 ) -> None:
     playbook, inventory = setup
     before = scratch_folders()
-    with start_playbook(playbook, inventory=str(inventory), content_dir=content_dir()) as run:
+    with PendingRun(playbook, inventory=str(inventory), content_dir=content_dir()) as run:
         process = run._process
         assert process is not None
         assert process.poll() is None  # started, waiting for its variables
@@ -81,7 +81,7 @@ def test_finished_run_returns_counters_and_published_stats(
     marker = tmp_path / "marker"
     said: list[tuple[str, str]] = []
     before = scratch_folders()
-    with start_playbook(playbook, inventory=str(inventory), content_dir=content_dir()) as run:
+    with PendingRun(playbook, inventory=str(inventory), content_dir=content_dir()) as run:
         result = run.finish(variables(marker), progress=lambda h, o, m: said.append((h, o)))
         with pytest.raises(WrkError, match="already finished"):
             run.finish(variables(marker))

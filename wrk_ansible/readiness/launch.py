@@ -19,20 +19,20 @@ from wrk_ansible.readiness.runner import (
     PlaybookRun,
     ProgressCallback,
     run_playbook,
-    start_playbook,
 )
+
+
+def _readiness(inventory: str) -> tuple[Path, str, Path]:
+    """The playbook, the inventory by its absolute path, and the content folder of a run."""
+    content = content_dir()
+    return content / PLAYBOOK, os.path.abspath(inventory), content
 
 
 def start_probe(inventory: str, *, timeout: float) -> PendingRun:
     """Start the readiness playbook against ``inventory`` before its hosts and requirements are
     known; :meth:`PendingRun.finish` sends them (``gather.probe_hosts(started=...)``)."""
-    content = content_dir()
-    return start_playbook(
-        content / PLAYBOOK,
-        inventory=os.path.abspath(inventory),
-        content_dir=content,
-        connect_timeout=timeout,
-    )
+    playbook, absolute, content = _readiness(inventory)
+    return PendingRun(playbook, inventory=absolute, content_dir=content, connect_timeout=timeout)
 
 
 def run_probe(
@@ -45,10 +45,10 @@ def run_probe(
 ) -> PlaybookRun:
     """Run the readiness playbook against ``inventory`` now, with ``extra_vars``: directly, or
     through ansible-runner keeping its artifacts in ``artifacts_dir``."""
-    content = content_dir()
+    playbook, absolute, content = _readiness(inventory)
     return run_playbook(
-        content / PLAYBOOK,
-        inventory=os.path.abspath(inventory),
+        playbook,
+        inventory=absolute,
         content_dir=content,
         extra_vars=extra_vars,
         connect_timeout=timeout,

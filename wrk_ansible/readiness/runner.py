@@ -5,7 +5,7 @@ result (:class:`PlaybookRun`):
 
 - **directly** (the default): ``ansible-playbook`` with wrk's stdout callback
   (``wrkansible.wrk.wrk_events``), whose JSON lines (host outcomes, the final counters and the
-  ``set_stats`` data) arrive on a pipe of their own. :func:`start_playbook` starts the process
+  ``set_stats`` data) arrive on a pipe of their own. :class:`PendingRun` starts the process
   before its variables are known: Ansible imports itself and reads the inventory while wrk
   loads its registry and checks its inputs, then blocks reading ``-e @FIFO`` (a named pipe in a
   private temporary folder: Ansible resolves the path, so ``/dev/fd/N`` would not do) until
@@ -53,6 +53,13 @@ EVENTS_FD_ENV: Final = "WRK_EVENTS_FD"
 STOP_GRACE: Final = 1.0
 #: How much of ansible-playbook's own output (warnings, errors) a result keeps.
 OUTPUT_TAIL: Final = 4000
+
+#: ansible-runner's host events, as the callback names them (plugins/callback/wrk_events.py).
+RUNNER_EVENTS: Final = {
+    "runner_on_unreachable": "unreachable",
+    "runner_on_failed": "failed",
+    "runner_on_ok": "ok",
+}
 
 #: Called with (host, outcome, message) as each host finishes or fails to connect.
 ProgressCallback = Callable[[str, str, str], None]
@@ -104,10 +111,9 @@ def _outcomes(stats: Mapping[str, Any], messages: Mapping[str, str]) -> dict[str
     return hosts
 
 
-def _event_message(event: Mapping[str, Any]) -> str:
-    res = (event.get("event_data") or {}).get("res") or {}
-    text = res.get("msg") or res.get("stderr") or ""
-    return " ".join(str(text).split())[:500]
+def _one_line(text: Any) -> str:
+    """A host's message as a result keeps it: one line of at most 500 characters."""
+    return " ".join(str(text or "").split())[:500]
 
 
 def ssh_args(connect_timeout: float) -> str:
@@ -143,7 +149,8 @@ def _environment(content_dir: Path, connect_timeout: float) -> dict[str, str]:
 
 
 class _Events:
-    """The callback's JSON lines as they arrive: progress calls, messages, the final stats."""
+    """A run's host outcomes and final stats as they arrive (the callback's JSON lines, or
+    ansible-runner's events): progress calls, messages, the final stats."""
 
     def __init__(self, progress: ProgressCallback | None) -> None:
         self.progress = progress
@@ -165,20 +172,26 @@ class _Events:
             return  # not one of the callback's lines
         if not isinstance(event, dict):
             return
-        kind, host = event.get("event"), str(event.get("host") or "")
-        message = " ".join(str(event.get("msg") or "").split())[:500]
+        kind = event.get("event")
+        if kind == "stats":
+            hosts, custom = event.get("hosts"), event.get("custom")
+            self.stats = hosts if isinstance(hosts, dict) else {}
+            self.custom = custom if isinstance(custom, dict) else {}
+        elif isinstance(kind, str):
+            self.host(kind, str(event.get("host") or ""), event.get("msg"), event.get("published"))
+
+    def host(self, kind: str, host: str, text: Any = "", published: Any = False) -> None:
+        """One host's outcome (``unreachable``, ``failed``, ``ok``), from the callback or from
+        ansible-runner's events: the message kept, the progress said."""
+        message = _one_line(text)
         if kind == "unreachable":
             self.messages[host] = message
             self._said(host, "unreachable", message)
         elif kind == "failed":
             self.messages.setdefault(host, message)
             self._said(host, "failed", self.messages[host])
-        elif kind == "ok" and event.get("published"):
-            self._said(host, "done", "")
-        elif kind == "stats":
-            hosts, custom = event.get("hosts"), event.get("custom")
-            self.stats = hosts if isinstance(hosts, dict) else {}
-            self.custom = custom if isinstance(custom, dict) else {}
+        elif kind == "ok" and published:
+            self._said(host, "done", "")  # the probe published its result
 
     def _said(self, host: str, outcome: str, message: str) -> None:
         if self.progress is not None:
@@ -341,24 +354,6 @@ class PendingRun:
         )
 
 
-def start_playbook(
-    playbook: Path,
-    *,
-    inventory: str,
-    content_dir: Path,
-    forks: int = 50,
-    connect_timeout: float = 10.0,
-) -> PendingRun:
-    """Start ``playbook`` against ``inventory`` now; its variables follow (:class:`PendingRun`)."""
-    return PendingRun(
-        playbook,
-        inventory=inventory,
-        content_dir=content_dir,
-        forks=forks,
-        connect_timeout=connect_timeout,
-    )
-
-
 def run_playbook(
     playbook: Path,
     *,
@@ -385,7 +380,7 @@ def run_playbook(
             progress=progress,
             work_dir=artifacts_dir,
         )
-    with start_playbook(
+    with PendingRun(
         playbook,
         inventory=inventory,
         content_dir=content_dir,
@@ -410,25 +405,19 @@ def _run_with_runner(
     """Run ``playbook`` with ansible-runner, its artifacts kept in ``work_dir``."""
     import ansible_runner
 
-    messages: dict[str, str] = {}
-    custom: dict[str, Any] = {}
+    events = _Events(progress)
 
     def on_event(event: dict[str, Any]) -> bool:
         kind = event.get("event", "")
         data = event.get("event_data") or {}
-        host = data.get("host") or ""
-        if kind == "runner_on_unreachable":
-            messages[host] = _event_message(event)
-            if progress:
-                progress(host, "unreachable", messages[host])
-        elif kind == "runner_on_failed" and not data.get("ignore_errors"):
-            messages.setdefault(host, _event_message(event))
-            if progress:
-                progress(host, "failed", messages[host])
-        elif kind == "playbook_on_stats":
-            custom.update(data.get("artifact_data") or {})
-        elif kind == "runner_on_ok" and progress and "ansible_stats" in (data.get("res") or {}):
-            progress(host, "done", "")  # the probe published its result
+        res = data.get("res") or {}
+        if kind == "playbook_on_stats":
+            events.custom.update(data.get("artifact_data") or {})
+        elif kind in RUNNER_EVENTS and not (
+            kind == "runner_on_failed" and data.get("ignore_errors")
+        ):
+            text = res.get("msg") or res.get("stderr")
+            events.host(RUNNER_EVENTS[kind], data.get("host") or "", text, "ansible_stats" in res)
         return True
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -465,8 +454,8 @@ def _run_with_runner(
     return PlaybookRun(
         status=str(result.status),
         rc=int(result.rc if result.rc is not None else 1),
-        hosts=MappingProxyType(_outcomes(stats, messages)),
-        custom_stats=MappingProxyType(custom),
+        hosts=MappingProxyType(_outcomes(stats, events.messages)),
+        custom_stats=MappingProxyType(events.custom),
         artifact_dir=os.fspath(result.config.artifact_dir),
         changed=MappingProxyType(dict(stats.get("changed") or {})),
     )
