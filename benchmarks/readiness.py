@@ -6,7 +6,7 @@ median of a few repetitions of:
 - ``ansible all -m ping``
 - ``ansible all -m setup -a gather_subset=min``
 - ``ansible-playbook playbooks/readiness.yml`` (same requirements as wrk)
-- ``wrk readiness --no-record`` (ansible-runner over the same playbook)
+- ``wrk readiness --no-record`` (wrk running the same playbook)
 
 Every repetition uses fresh ssh connections: a new ControlPath directory each time, whose
 persistent masters are told to exit (``ssh -O exit``) after the command. All four use the
