@@ -61,14 +61,17 @@ unit: $(STAMP)
 # pytest last, so its summary is the closing line of the run
 test: $(STAMP) system-deps lint lint-ansible typecheck molecule unit
 
-# Readiness over 1, 4 and 16 loopback sshd hosts vs ansible ping/setup, then the core figures
-# (--help, fresh gate, validate files/s, peak RSS, snapshot key), then 5,000 issues vs 1,200
-# WRK files per item (validate, report). Not part of make test.
+# Readiness over 1, 4, 16 and 32 loopback sshd hosts vs ansible ping/setup and the bare
+# playbook, then the core figures (--help, fresh gate, validate files/s, peak RSS, snapshot
+# key), then wrk report over 1,200 items vs validate, then 5,000 issues vs 1,200 WRK files per
+# item (validate, report). Each runs even when one before missed a target; the target fails
+# at the end if any missed one. Not part of make test.
+BENCHMARKS := readiness core report issues
 bench: $(STAMP) system-deps
 	$(BIN)/python -m compileall -q wrk_ansible
-	$(BIN)/python benchmarks/readiness.py
-	$(BIN)/python benchmarks/core.py
-	$(BIN)/python benchmarks/issues.py
+	@rc=0; for name in $(BENCHMARKS); do \
+		echo "== benchmarks/$$name.py"; $(BIN)/python benchmarks/$$name.py || rc=1; \
+	done; exit $$rc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,6 +1,6 @@
 """Benchmark: readiness over N loopback SSH hosts against Ansible's own baselines.
 
-For N = 1, 4, 16 fleet hosts (``Fleet.uniform``, 127.0.0.101+) it times, in one run, the
+For N = 1, 4, 16, 32 fleet hosts (``Fleet.uniform``, 127.0.0.101+) it times, in one run, the
 median of a few repetitions of:
 
 - ``ansible all -m ping``
@@ -13,9 +13,11 @@ persistent masters are told to exit (``ssh -O exit``) after the command. All fou
 repository's ansible.cfg and forks >= N. It also times a hanging host (accepts TCP, never
 speaks) with ``wrk readiness --timeout T`` against the same run without it.
 
-    .venv/bin/python benchmarks/readiness.py [--reps 5] [--sizes 1,4,16]
+    .venv/bin/python benchmarks/readiness.py [--reps 7] [--sizes 1,4,16,32]
 
-Writes benchmarks/results/readiness.json and the table in benchmarks/README.md.
+Targets (issue 19), ratios of medians measured in the same run: ``wrk readiness`` over ``ansible
+-m ping`` (``TARGET_VS_PING``) and over the bare playbook (``TARGET_VS_PLAYBOOK``). Writes
+benchmarks/results/readiness.json and the table in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,10 @@ REQUIREMENTS = {
 COMMAND_TIMEOUT = 600  # a hang fails the benchmark loudly instead of blocking it
 HANG_TIMEOUT = 3  # the --timeout given to wrk for the hanging-host measurement
 TABLE_START = "<!-- readiness-table:start -->"
+#: hosts -> the most ``wrk readiness`` may take, as a share of ``ansible -m ping``.
+TARGET_VS_PING = {1: 1.0, 4: 0.9, 16: 0.8, 32: 0.65}
+#: hosts -> the most ``wrk readiness`` may take, as a share of the bare playbook.
+TARGET_VS_PLAYBOOK = {1: 1.15, 16: 1.15, 32: 1.15}
 
 
 def _env(control_dir: Path) -> dict[str, str]:
@@ -162,19 +169,61 @@ def bench_hang(reps: int, scratch: Path) -> dict[str, Any]:
     }
 
 
+def _ratio(size: dict[str, Any], over: str) -> float:
+    """``wrk`` over ``over``, from the medians (the targets' ratio)."""
+    m = size["median_s"]
+    return float(m["wrk"] / m[over])
+
+
+def _pair_ratios(size: dict[str, Any], over: str) -> list[float]:
+    """``wrk`` over ``over`` for each repetition (the two were run next to each other)."""
+    s = size["samples_s"]
+    return [w / o for w, o in zip(s["wrk"], s[over], strict=True)]
+
+
+def _mark(value: float, target: float | None) -> str:
+    if target is None:
+        return f"{value:.2f}"
+    return f"**{value:.2f}** (<= {target:.2f}: {'met' if value <= target else 'missed'})"
+
+
+def verdicts(results: dict[str, Any]) -> dict[str, bool]:
+    """Each target of the run: ``wrk/ping@N`` and ``wrk/playbook@N`` -> met."""
+    out: dict[str, bool] = {}
+    for size in results["sizes"]:
+        hosts = size["hosts"]
+        for over, targets in (("ping", TARGET_VS_PING), ("playbook", TARGET_VS_PLAYBOOK)):
+            if hosts in targets:
+                out[f"wrk/{over}@{hosts}"] = _ratio(size, over) <= targets[hosts]
+    return out
+
+
 def table(results: dict[str, Any]) -> str:
     rows = [
         "| hosts | ansible -m ping | setup gather_subset=min | ansible-playbook readiness.yml "
-        "| wrk readiness | wrk / setup-min | wrk / ping |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| wrk readiness | wrk / ping | wrk / bare playbook | bare playbook / ping "
+        "| wrk / setup-min |",
+        "|---:|---:|---:|---:|---:|---|---|---:|---:|",
     ]
     for size in results["sizes"]:
-        m = size["median_s"]
+        m, hosts = size["median_s"], size["hosts"]
         rows.append(
-            f"| {size['hosts']} | {m['ping']:.2f} s | {m['setup_min']:.2f} s "
+            f"| {hosts} | {m['ping']:.2f} s | {m['setup_min']:.2f} s "
             f"| {m['playbook']:.2f} s | {m['wrk']:.2f} s "
-            f"| {m['wrk'] / m['setup_min']:.2f} | {m['wrk'] / m['ping']:.2f} |"
+            f"| {_mark(_ratio(size, 'ping'), TARGET_VS_PING.get(hosts))} "
+            f"| {_mark(_ratio(size, 'playbook'), TARGET_VS_PLAYBOOK.get(hosts))} "
+            f"| {m['playbook'] / m['ping']:.2f} | {_ratio(size, 'setup_min'):.2f} |"
         )
+    rows += ["", "Per-repetition ratios (each pair run next to each other): median, range.", ""]
+    rows += ["| hosts | wrk / ping | wrk / bare playbook |", "|---:|---:|---:|"]
+    for size in results["sizes"]:
+        cells = []
+        for over in ("ping", "playbook"):
+            pairs = _pair_ratios(size, over)
+            cells.append(
+                f"{statistics.median(pairs):.2f} ({min(pairs):.2f}-{max(pairs):.2f})"
+            )
+        rows.append(f"| {size['hosts']} | {cells[0]} | {cells[1]} |")
     hang = results["hanging_host"]
     rows += [
         "",
@@ -184,12 +233,8 @@ def table(results: dict[str, Any]) -> str:
         f"{hang['hanging_host_extra_s']:.2f} s (target: at most timeout + 1 s = "
         f"{hang['timeout_s'] + 1} s).",
         "",
-    ]
-    largest = max(results["sizes"], key=lambda s: s["hosts"])
-    m = largest["median_s"]
-    rows += [
-        f"{largest['hosts']} hosts ratio vs setup-min: {m['wrk'] / m['setup_min']:.2f}",
-        f"{largest['hosts']} hosts ratio vs ping: {m['wrk'] / m['ping']:.2f}",
+        f"Measured {results.get('measured_at', '?')}, {results['repetitions']} repetitions, "
+        f"load {results.get('load_before', '?')} before, {results.get('load_after', '?')} after.",
     ]
     return "\n".join(rows)
 
@@ -203,15 +248,17 @@ def write_readme(results: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--reps", type=int, default=5, help="repetitions per command (median)")
-    parser.add_argument("--sizes", default="1,4,16", help="fleet sizes, comma-separated")
+    parser.add_argument("--reps", type=int, default=7, help="repetitions per command (median)")
+    parser.add_argument("--sizes", default="1,4,16,32", help="fleet sizes, comma-separated")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="wrk-bench-") as folder:
         scratch = Path(folder)
         results: dict[str, Any] = {
-            "schema_version": 1,
+            "schema_version": 2,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "load_before": round(os.getloadavg()[0], 2),
             "machine": {
                 "python": platform.python_version(),
                 "cpus": os.cpu_count(),
@@ -225,13 +272,19 @@ def main() -> int:
             results["sizes"].append(bench_size(count, args.reps, scratch))
             print(json.dumps(results["sizes"][-1]["median_s"]), f"({count} hosts)", flush=True)
         results["hanging_host"] = bench_hang(args.reps, scratch)
+        results["load_after"] = round(os.getloadavg()[0], 2)
+        results["targets"] = {
+            "wrk_vs_ping": TARGET_VS_PING,
+            "wrk_vs_playbook": TARGET_VS_PLAYBOOK,
+        }
+        results["targets_met"] = verdicts(results)
         print(json.dumps(results["hanging_host"]), flush=True)
     print(table(results))
     if not args.no_write:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         write_readme(results)
-    return 0
+    return 0 if all(results["targets_met"].values()) else 1
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ __all__ = [
     "compose",
     "counted",
     "decide",
+    "for_item",
     "overall",
     "to_observe",
 ]
@@ -346,6 +347,33 @@ def decide(inputs: RowInputs) -> Decision:
             "not ready",
         )  # fmt: skip
     return decision(Verdict.PASS, chosen, f"ready on {', '.join(chosen)}")
+
+
+def for_item(decision: Decision, row: ResolvedStage, wrk: str) -> Decision:
+    """``decision`` as :func:`decide` words it for the item ``wrk``, when the decision was made
+    for another item over equal inputs (an equal row, scope, registry view, readiness, seats
+    held and licence facts): only the texts that name the item differ, and :func:`decide`
+    forms them in two places, both here: each gap's summary starts with the item and stage,
+    and the row's ``on_unavailable`` proposal names the item. A forecast over a queue decides
+    equal rows once (:class:`wrk_ansible.report.whatif.Memo`)."""
+    if decision.wrk == wrk:
+        return decision
+    gaps = decision.gaps
+    if gaps:
+        old, new = f"{decision.wrk} {row.stage}: ", f"{wrk} {row.stage}: "
+        action, renamed = _unavailable_action(row, decision.wrk), _unavailable_action(row, wrk)
+        gaps = tuple(
+            Gap(
+                gap.priority,
+                new + gap.summary[len(old) :] if gap.summary.startswith(old) else gap.summary,
+                tuple(renamed if p == action else p for p in gap.proposals),
+            )
+            for gap in gaps
+        )
+    d = decision  # every field as it is, but the item and the gaps naming it
+    return Decision(
+        wrk, d.stage, d.verdict, d.hosts, d.agent, d.checks, gaps, d.reason, d.readiness
+    )  # fmt: skip
 
 
 # -- the composition -------------------------------------------------------------------------

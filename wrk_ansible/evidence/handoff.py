@@ -89,6 +89,11 @@ def record_handoff(
     return append(ledger, wrk, writer, body, signer=signer)
 
 
+def has_handoff(ledger: Ledger, wrk: str) -> bool:
+    """Whether ``wrk`` has a handoff record at all (from file names: nothing is read)."""
+    return KIND in ledger.kinds(wrk)
+
+
 def latest_handoff(
     ledger: Ledger, wrk: str, host: str, *, skipped: list[Skipped] | None = None
 ) -> TypedRecord[HandoffBody] | None:

@@ -272,6 +272,10 @@ class Ledger:
             return []
         return sorted(p for p in folder.iterdir() if _NAME.match(p.name))
 
+    def kinds(self, wrk: str) -> set[str]:
+        """The kinds of record the WRK's chains hold, from file names (nothing is read)."""
+        return {_kind_of(p) for _, c in self.chains(wrk) for p in self.files(wrk, c)}
+
     def records(
         self, wrk: str, chain: str | None = None, *, kinds: Collection[str] | None = None
     ) -> list[Record]:

@@ -16,7 +16,7 @@ from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS
 from wrk_ansible.decision.outcomes import Check
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.fleet import FRESH_HOURS as FLEET_FRESH_HOURS
-from wrk_ansible.evidence.handoff import artifact_checks
+from wrk_ansible.evidence.handoff import artifact_checks, has_handoff
 from wrk_ansible.evidence.leases import LeaseView, leases, seats_held
 from wrk_ansible.evidence.ledger import Ledger, folder_of
 from wrk_ansible.evidence.licences import row_licences
@@ -63,9 +63,15 @@ def forecast_inputs(
     checked: dict[tuple[str, str, tuple[str, ...]], tuple[Check, ...]] = {}
     # an item with no evidence folder has no handoff: listed once, not looked up per row
     recorded = {wrk for wrk, _ in ledger.chains()}
+    handed: dict[str, bool] = {}  # item -> it has a handoff record (from file names)
 
     def artifacts(contract: Contract, row: ResolvedStage, hosts: Sequence[str]) -> Sequence[Check]:
-        if folder_of(contract.wrk_id) not in recorded:
+        wrk = contract.wrk_id
+        if folder_of(wrk) not in recorded:
+            return ()
+        if wrk not in handed:
+            handed[wrk] = has_handoff(ledger, wrk)
+        if not handed[wrk]:
             return ()
         key = (contract.path, row.stage, tuple(hosts))
         if key not in checked:

@@ -16,7 +16,7 @@ handoff artifacts. Two things only a gate knows are left out: the remote-coordin
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 
@@ -25,8 +25,8 @@ from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.decision.outcomes import Check, Verdict
 from wrk_ansible.decision.readiness import Basis, HostReadiness
 from wrk_ansible.decision.seats import Holds
-from wrk_ansible.decision.verdict import RowInputs, compose, decide, to_observe
-from wrk_ansible.names import row_scope
+from wrk_ansible.decision.verdict import Decision, RowInputs, compose, decide, for_item, to_observe
+from wrk_ansible.names import RowScope, row_scope
 from wrk_ansible.registry.workstation import Workstation
 
 SCHEMA_VERSION: Final = 1
@@ -57,6 +57,82 @@ class Hosts(Protocol):
 
 
 @dataclass(frozen=True)
+class Known:
+    """A row's decision kept by the :class:`Memo`, as made for the item ``machine.wrk``."""
+
+    #: host -> readiness, for the hosts the row considered.
+    seen: Mapping[str, HostReadiness]
+    #: The machine decision.
+    machine: Decision
+    #: It composed with no handoff artifact checks (what most rows are).
+    alone: Decision
+
+
+class Memo:
+    """Equal rows decided once per registry view, over one queue's forecasts.
+
+    A queue repeats rows: every item a template fills in has the same plan, review and close
+    rows, and copies of an item differ only in their id. The machine decision of a row rests
+    on the row, the registry view, the readiness of its hosts, the seats other items hold and
+    licence facts; equal rows over the same view and seats get the same decision, worded for
+    each item (:func:`~wrk_ansible.decision.verdict.for_item`). A row needing a licence is
+    decided every time (its facts are judged at the time of the call), and the handoff
+    artifacts, which are the item's own, are checked per item. Rows and views are held while
+    the memo lives, so no ``id`` is reused for another.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[ResolvedStage, int]] = {}
+        self._contents: dict[Hashable, int] = {}
+        self._views: dict[int, Hosts] = {}
+        self._scopes: dict[tuple[int, int], RowScope] = {}
+        self._decisions: dict[Hashable, Known] = {}
+
+    def _row(self, row: ResolvedStage) -> int:
+        """A number for the row's content, equal for equal rows (compared once per row)."""
+        known = self._rows.get(id(row))
+        if known is None:
+            key: Hashable = (
+                row.stage,
+                row.assignment,
+                row.requirements,
+                tuple(sorted(row.origin.items())),
+                row.explicit,
+                row.awaiting,
+            )
+            try:
+                number = self._contents.setdefault(key, len(self._contents))
+            except TypeError:  # a part that is not hashable: the row is its own
+                number = self._contents.setdefault(("row", id(row)), len(self._contents))
+            known = self._rows[id(row)] = (row, number)
+        return known[1]
+
+    def _view(self, hosts: Hosts) -> int:
+        self._views.setdefault(id(hosts), hosts)
+        return id(hosts)
+
+    def scope(self, row: ResolvedStage, hosts: Hosts) -> RowScope:
+        key = (self._row(row), self._view(hosts))
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = row_scope(row, hosts)
+        return found
+
+    def key(self, row: ResolvedStage, hosts: Hosts, holds: Holds) -> Hashable | None:
+        """Where the row's decision is kept; None for a row decided every time."""
+        if row.requirements.licenses:
+            return None
+        return (self._row(row), self._view(hosts), tuple(sorted(holds.items())))
+
+    def get(self, key: Hashable | None) -> Known | None:
+        return None if key is None else self._decisions.get(key)
+
+    def put(self, key: Hashable | None, known: Known) -> None:
+        if key is not None:
+            self._decisions[key] = known
+
+
+@dataclass(frozen=True)
 class Inputs:
     """What a forecast reads besides the registry: readiness, holds, artifacts."""
 
@@ -67,6 +143,8 @@ class Inputs:
     #: The licence facts of a row's hosts (:class:`~wrk_ansible.decision.verdict.RowInputs`
     #: fields ``licences``, ``now``, ``licence_ttl_days``), as a gate reads them.
     licences: Callable[[ResolvedStage, Sequence[Any]], Mapping[str, Any]] = lambda _r, _h: {}
+    #: Equal rows decided once (None: every row decided afresh, as the memo is checked by).
+    memo: Memo | None = field(default_factory=Memo)
 
 
 class DrainedView:
@@ -75,6 +153,7 @@ class DrainedView:
     def __init__(self, base: Hosts, drained: Iterable[str]) -> None:
         self.base = base
         self.drained = frozenset(drained)
+        self._found: dict[str, Workstation | None] = {}
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -91,9 +170,12 @@ class DrainedView:
         return self.base.suggest(name)
 
     def find(self, name: str) -> Workstation | None:
+        if name in self._found:
+            return self._found[name]
         ws = self.base.find(name)
         if ws is not None and ws.name in self.drained and ws.state == "active":
-            return replace(ws, state="drained", state_reason=DRAIN_REASON)
+            ws = replace(ws, state="drained", state_reason=DRAIN_REASON)
+        self._found[name] = ws
         return ws
 
 
@@ -180,21 +262,35 @@ class Scenario:
 def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Inputs) -> Forecast:
     """Decide ``row`` over ``hosts`` as a gate would without probing (policy and named gates
     left out)."""
-    scope = row_scope(row, hosts)
-    observe = [ws for n in to_observe(scope, hosts, row) if (ws := hosts.find(n)) is not None]
-    seen = inputs.readiness(row.requirements, observe)
-    machine = decide(
-        RowInputs(
-            wrk=contract.wrk_id,
-            row=row,
-            scope=scope,
-            hosts=hosts,
-            readiness=seen,
-            holds=inputs.holds(contract.wrk_id),
-            **inputs.licences(row, observe),
+    memo = inputs.memo
+    scope = memo.scope(row, hosts) if memo is not None else row_scope(row, hosts)
+    holds = inputs.holds(contract.wrk_id)
+    key = memo.key(row, hosts, holds) if memo is not None else None
+    known = memo.get(key) if memo is not None else None
+    if known is None:
+        names = to_observe(scope, hosts, row)
+        observe = [ws for n in names if (ws := hosts.find(n)) is not None]
+        seen = inputs.readiness(row.requirements, observe)
+        machine = decide(
+            RowInputs(
+                wrk=contract.wrk_id,
+                row=row,
+                scope=scope,
+                hosts=hosts,
+                readiness=seen,
+                holds=holds,
+                **inputs.licences(row, observe),
+            )
         )
-    )
-    decision = compose(machine, artifacts=inputs.artifacts(contract, row, machine.hosts))
+        known = Known(seen, machine, compose(machine))
+        if memo is not None:
+            memo.put(key, known)
+    seen = known.seen
+    artifacts = inputs.artifacts(contract, row, known.machine.hosts)
+    if artifacts:
+        decision = compose(for_item(known.machine, row, contract.wrk_id), artifacts=artifacts)
+    else:
+        decision = for_item(known.alone, row, contract.wrk_id)
     taken = tuple(h for h in decision.hosts if h in scope.fallback and h not in scope.assigned)
     proposals: tuple[str, ...] = ()
     reason = decision.reason  # the decision's own words; on pause, its P1 gap's summary
@@ -212,11 +308,11 @@ def _basis(seen: HostReadiness | None) -> str:
 
 
 def _lost(
-    row: ResolvedStage, hosts: Hosts, before: Forecast, drained: frozenset[str]
+    row: ResolvedStage, hosts: Hosts, before: Forecast, drained: frozenset[str], memo: Memo | None
 ) -> tuple[str, ...]:
     """Drained hosts the row names directly or ran on (a group member it did not pick is no
     loss)."""
-    scope = row_scope(row, hosts)
+    scope = memo.scope(row, hosts) if memo is not None else row_scope(row, hosts)
     named = (*(h for h in scope.assigned if h in scope.named), *before.hosts)
     return tuple(sorted({n for n in named if n in drained}))
 
@@ -245,7 +341,7 @@ def what_if(
             before = cache.get(key)
             if before is None:
                 before = cache[key] = forecast(contract, row, hosts, inputs)
-            lost = _lost(row, hosts, before, drained)
+            lost = _lost(row, hosts, before, drained, inputs.memo)
             if not lost:
                 continue
             after = forecast(contract, row, view, inputs)
