@@ -112,6 +112,7 @@ def _checked(args: argparse.Namespace, directory: Any, what: str) -> list[Any]:
 def run_report(args: argparse.Namespace) -> int:
     from wrk_ansible.cli.common import capacity, open_registry
     from wrk_ansible.cli.evidence import _signing_keys
+    from wrk_ansible.contract.validate import bulk_checks
     from wrk_ansible.evidence.ledger import Ledger
     from wrk_ansible.report.build import build_review, write_page
 
@@ -133,23 +134,24 @@ def run_report(args: argparse.Namespace) -> int:
     checked = [] if fleet_alone else _checked(args, directory, "wrk report")
     if registry is None:
         note(UNCHECKED_NAMES)
-    review = build_review(
-        checked,
-        registry=registry,
-        ledger=Ledger.at(evidence_dir(args)),
-        drain=args.drain,
-        signing_keys=_signing_keys(args) if registry is not None else {},
-        fresh_hours=fresh_hours(args),
-        title="wrk fleet" if args.fleet and args.title == "wrk review" else args.title,
-        directory=directory,
-        titles=not settings(args).omit_titles.value,
-        capacity=capacity(args).value,
-        attestation_ttl_days=settings(args).attestation_ttl_days().value,
-        fleet=settings(args).fleet(),
-        fleet_only=args.fleet,
-    )
-    report = review.report
-    target = write_page(report, args.output) if args.output else None
+    with bulk_checks():  # the whole queue's forecasts and page: objects that all live on
+        review = build_review(
+            checked,
+            registry=registry,
+            ledger=Ledger.at(evidence_dir(args)),
+            drain=args.drain,
+            signing_keys=_signing_keys(args) if registry is not None else {},
+            fresh_hours=fresh_hours(args),
+            title="wrk fleet" if args.fleet and args.title == "wrk review" else args.title,
+            directory=directory,
+            titles=not settings(args).omit_titles.value,
+            capacity=capacity(args).value,
+            attestation_ttl_days=settings(args).attestation_ttl_days().value,
+            fleet=settings(args).fleet(),
+            fleet_only=args.fleet,
+        )
+        report = review.report
+        target = write_page(report, args.output) if args.output else None
     note(
         f"wrk report: {len(report.items)} item(s), {report.error_items} with contract errors, "
         f"{len(report.gaps)} gap(s)" + (f"; wrote {target}" if target else "")

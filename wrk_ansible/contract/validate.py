@@ -79,10 +79,11 @@ class ValidationResult:
         }
 
 
-#: Allocations between young-generation collections while many items are checked (CPython's
-#: default is 700). Checking an item allocates thousands of objects that all live on (its
-#: data, its contract): with the default, collections scan the growing results again and
-#: again, a third of a 1,200-item validation. Every collection still runs, less often.
+#: Allocations between young-generation collections while many items are checked or
+#: forecast (CPython's default is 700). Checking an item allocates thousands of objects that
+#: all live on (its data, its contract), and so do a queue's forecasts: with the default,
+#: collections scan the growing results again and again, a third of a 1,200-item validation.
+#: Every collection still runs, less often.
 _BULK_GC_THRESHOLD: Final = 10_000
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from wrk_ansible.contract.resolve import ResolvedStage
 from wrk_ansible.decision.candidates import Candidate, declared_checks, stage_candidates
@@ -167,13 +167,16 @@ def _proposals(row: ResolvedStage, hosts: HostDirectory, considered: set[str]) -
     return out
 
 
+_ACTIONS: Final = {
+    "pause": "pause {wrk} {stage} until an assigned machine is ready, then gate again",
+    "defer": "defer {wrk}: move it back to pending until its machines are back",
+    "replan": "replan {wrk}: the contract's machines cannot run {stage}",
+}
+
+
 def _unavailable_action(row: ResolvedStage, wrk: str) -> str:
     action = row.assignment.on_unavailable or "pause"
-    return {
-        "pause": f"pause {wrk} {row.stage} until an assigned machine is ready, then gate again",
-        "defer": f"defer {wrk}: move it back to pending until its machines are back",
-        "replan": f"replan {wrk}: the contract's machines cannot run {row.stage}",
-    }[action]
+    return _ACTIONS[action].format(wrk=wrk, stage=row.stage)
 
 
 def _match(slots: Sequence[tuple[str, ...]], ready: set[str]) -> list[str | None]:

@@ -67,11 +67,10 @@ def forecast_inputs(
 
     def artifacts(contract: Contract, row: ResolvedStage, hosts: Sequence[str]) -> Sequence[Check]:
         wrk = contract.wrk_id
-        if folder_of(wrk) not in recorded:
-            return ()
-        if wrk not in handed:
-            handed[wrk] = has_handoff(ledger, wrk)
-        if not handed[wrk]:
+        has = handed.get(wrk)
+        if has is None:
+            has = handed[wrk] = folder_of(wrk) in recorded and has_handoff(ledger, wrk)
+        if not has:
             return ()
         key = (contract.path, row.stage, tuple(hosts))
         if key not in checked:

@@ -68,15 +68,28 @@ class Known:
     alone: Decision
 
 
+@dataclass
+class Entry:
+    """A row's scope over a registry view and, once made, its decision (never for a row that
+    needs a licence)."""
+
+    scope: RowScope
+    known: Known | None = None
+    #: The forecast of an item with no handoff artifacts, when no text of it names the item.
+    alone: Forecast | None = None
+
+
 class Memo:
     """Equal rows decided once per registry view, over one queue's forecasts.
 
     A queue repeats rows: every item a template fills in has the same plan, review and close
     rows, and copies of an item differ only in their id. The machine decision of a row rests
     on the row, the registry view, the readiness of its hosts, the seats other items hold and
-    licence facts; equal rows over the same view and seats get the same decision, worded for
-    each item (:func:`~wrk_ansible.decision.verdict.for_item`). A row needing a licence is
-    decided every time (its facts are judged at the time of the call), and the handoff
+    licence facts, and the last two count only for a row that needs a licence
+    (:func:`~wrk_ansible.decision.seats.apply_holds`). So every other row is decided once per
+    view and equal rows get that decision, worded for each item
+    (:func:`~wrk_ansible.decision.verdict.for_item`); a row needing a licence is decided every
+    time (the seats are the item's, its facts judged at the time of the call), and handoff
     artifacts, which are the item's own, are checked per item. Rows and views are held while
     the memo lives, so no ``id`` is reused for another.
     """
@@ -85,8 +98,8 @@ class Memo:
         self._rows: dict[int, tuple[ResolvedStage, int]] = {}
         self._contents: dict[Hashable, int] = {}
         self._views: dict[int, Hosts] = {}
-        self._scopes: dict[tuple[int, int], RowScope] = {}
-        self._decisions: dict[Hashable, Known] = {}
+        self._entries: dict[tuple[int, int], Entry] = {}
+        self._seen: dict[tuple[int, int], Entry] = {}
 
     def _row(self, row: ResolvedStage) -> int:
         """A number for the row's content, equal for equal rows (compared once per row)."""
@@ -111,25 +124,22 @@ class Memo:
         self._views.setdefault(id(hosts), hosts)
         return id(hosts)
 
-    def scope(self, row: ResolvedStage, hosts: Hosts) -> RowScope:
-        key = (self._row(row), self._view(hosts))
-        found = self._scopes.get(key)
+    def entry(self, row: ResolvedStage, hosts: Hosts) -> Entry:
+        """What is kept of ``row`` (and every row equal to it) over ``hosts``."""
+        pair = (id(row), id(hosts))  # the same objects again: no content compared
+        found = self._seen.get(pair)
         if found is None:
-            found = self._scopes[key] = row_scope(row, hosts)
+            key = (self._row(row), self._view(hosts))
+            found = self._entries.get(key)
+            if found is None:
+                found = self._entries[key] = Entry(row_scope(row, hosts))
+            self._seen[pair] = found
         return found
 
-    def key(self, row: ResolvedStage, hosts: Hosts, holds: Holds) -> Hashable | None:
-        """Where the row's decision is kept; None for a row decided every time."""
-        if row.requirements.licenses:
-            return None
-        return (self._row(row), self._view(hosts), tuple(sorted(holds.items())))
-
-    def get(self, key: Hashable | None) -> Known | None:
-        return None if key is None else self._decisions.get(key)
-
-    def put(self, key: Hashable | None, known: Known) -> None:
-        if key is not None:
-            self._decisions[key] = known
+    @property
+    def decided(self) -> int:
+        """How many decisions are kept."""
+        return sum(1 for e in self._entries.values() if e.known is not None)
 
 
 @dataclass(frozen=True)
@@ -263,10 +273,8 @@ def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Input
     """Decide ``row`` over ``hosts`` as a gate would without probing (policy and named gates
     left out)."""
     memo = inputs.memo
-    scope = memo.scope(row, hosts) if memo is not None else row_scope(row, hosts)
-    holds = inputs.holds(contract.wrk_id)
-    key = memo.key(row, hosts, holds) if memo is not None else None
-    known = memo.get(key) if memo is not None else None
+    entry = memo.entry(row, hosts) if memo is not None else Entry(row_scope(row, hosts))
+    scope, known = entry.scope, entry.known
     if known is None:
         names = to_observe(scope, hosts, row)
         observe = [ws for n in names if (ws := hosts.find(n)) is not None]
@@ -278,19 +286,27 @@ def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Input
                 scope=scope,
                 hosts=hosts,
                 readiness=seen,
-                holds=holds,
+                holds=inputs.holds(contract.wrk_id),
                 **inputs.licences(row, observe),
             )
         )
         known = Known(seen, machine, compose(machine))
-        if memo is not None:
-            memo.put(key, known)
-    seen = known.seen
+        if not row.requirements.licenses:  # seats held and licence facts count only there
+            entry.known = known
     artifacts = inputs.artifacts(contract, row, known.machine.hosts)
     if artifacts:
         decision = compose(for_item(known.machine, row, contract.wrk_id), artifacts=artifacts)
-    else:
-        decision = for_item(known.alone, row, contract.wrk_id)
+        return _outcome(decision, scope, known.seen)
+    if known.alone.verdict is Verdict.PAUSE:  # its gap names the item
+        return _outcome(for_item(known.alone, row, contract.wrk_id), scope, known.seen)
+    if entry.known is not known:  # decided for this item alone
+        return _outcome(known.alone, scope, known.seen)
+    if entry.alone is None:  # no text of it names the item: one forecast for every item
+        entry.alone = _outcome(known.alone, scope, known.seen)
+    return entry.alone
+
+
+def _outcome(decision: Decision, scope: RowScope, seen: Mapping[str, HostReadiness]) -> Forecast:
     taken = tuple(h for h in decision.hosts if h in scope.fallback and h not in scope.assigned)
     proposals: tuple[str, ...] = ()
     reason = decision.reason  # the decision's own words; on pause, its P1 gap's summary
@@ -312,7 +328,9 @@ def _lost(
 ) -> tuple[str, ...]:
     """Drained hosts the row names directly or ran on (a group member it did not pick is no
     loss)."""
-    scope = memo.scope(row, hosts) if memo is not None else row_scope(row, hosts)
+    scope = memo.entry(row, hosts).scope if memo is not None else row_scope(row, hosts)
+    if drained.isdisjoint(scope.named) and drained.isdisjoint(before.hosts):
+        return ()
     named = (*(h for h in scope.assigned if h in scope.named), *before.hosts)
     return tuple(sorted({n for n in named if n in drained}))
 
