@@ -220,9 +220,7 @@ def table(results: dict[str, Any]) -> str:
         cells = []
         for over in ("ping", "playbook"):
             pairs = _pair_ratios(size, over)
-            cells.append(
-                f"{statistics.median(pairs):.2f} ({min(pairs):.2f}-{max(pairs):.2f})"
-            )
+            cells.append(f"{statistics.median(pairs):.2f} ({min(pairs):.2f}-{max(pairs):.2f})")
         rows.append(f"| {size['hosts']} | {cells[0]} | {cells[1]} |")
     hang = results["hanging_host"]
     rows += [

@@ -98,6 +98,7 @@ def register(commands: Any) -> None:
 def _checked(args: argparse.Namespace, directory: Any, what: str) -> list[Any]:
     """Every work item the command names (files and folders must exist), checked."""
     import os
+    from dataclasses import replace
 
     from wrk_ansible.cli.common import item_checks
     from wrk_ansible.errors import InputError
@@ -106,7 +107,11 @@ def _checked(args: argparse.Namespace, directory: Any, what: str) -> list[Any]:
     for path in args.paths:
         if not looks_like_ref(path) and not os.path.exists(path):
             raise InputError("no such file or folder", path=path)
-    return item_checks(args, args.paths, directory, what=what)
+    return [
+        # a valid item's contract says all the review needs: its file's text and raw data go
+        (replace(result, item=None) if result.contract is not None else result, issue)
+        for result, issue in item_checks(args, args.paths, directory, what=what)
+    ]
 
 
 def run_report(args: argparse.Namespace) -> int:
