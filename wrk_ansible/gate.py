@@ -26,6 +26,7 @@ from wrk_ansible.contract.validate import ValidationResult, item_root
 from wrk_ansible.decision.capacity import Want, breaches, fit, slots
 from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS
 from wrk_ansible.decision.outcomes import GateResult, Verdict
+from wrk_ansible.decision.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.decision.verdict import (
     Decision,
     GateInput,
@@ -45,7 +46,7 @@ from wrk_ansible.evidence.provenance import (
     inventory_digest,
 )
 from wrk_ansible.evidence.query import latest
-from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS, record_observation
+from wrk_ansible.evidence.readiness import record_observation
 from wrk_ansible.evidence.records import (
     CheckEntry,
     GapEntry,

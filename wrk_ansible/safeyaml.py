@@ -20,7 +20,34 @@ import yaml
 
 from wrk_ansible.errors import InputError
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LibLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Plain scalar -> the tag YAML's implicit resolvers give it (bounded: cleared when full).
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX: Final = 65_536
+
+
+class _BaseLoader(_LibLoader):  # type: ignore[valid-type,misc]
+    """libyaml's safe loader with the implicit tag of each plain scalar remembered.
+
+    PyYAML resolves every scalar in Python (the first of half a validation's parse time), and
+    a queue repeats its values (agent names, states, stage names). The tag of a plain scalar
+    depends on its text alone (SafeLoader has no path resolvers), so it is looked up once per
+    distinct text; anything else goes to PyYAML's own ``resolve``."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
+                    _PLAIN_TAGS.clear()
+                _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+if _BaseLoader.yaml_path_resolvers:  # the remembered tags would be wrong: never the case
+    raise RuntimeError("wrk_ansible.safeyaml: the safe loader has path resolvers")
 
 MAX_DEPTH: Final = 32
 #: Keys deeper than this are not given a line of their own (their parent's line is used).

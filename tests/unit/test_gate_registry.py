@@ -203,3 +203,24 @@ def test_a_refused_claim_writes_no_routing_record(tmp_path: Path) -> None:
     routed = row_gates(context(claimable, "claim", ledger))
     assert routed.verdict is Verdict.PASS
     assert [ledger.get(e).kind for e in routed.evidence] == ["routing"]
+
+
+def test_known_gates_answer_for_a_builtin_without_reading_entry_points(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unread(group: str) -> list[EntryPoint]:
+        raise AssertionError("entry points were read for a built-in name")
+
+    monkeypatch.setattr(gate_names, "entry_points", unread)
+    known = gate_names.KnownGates()
+    assert "queue-valid" in known
+    with pytest.raises(AssertionError):
+        _ = "license-budget" in known  # not a built-in: the entry points are asked
+
+
+def test_known_gates_collection_lists_what_known_gates_lists(plugins: None) -> None:
+    known = gate_names.KnownGates()
+    assert list(known) == list(gate_names.known_gates())
+    assert len(known) == len(gate_names.known_gates())
+    assert "license-budget" in known
+    assert "Bad Name" not in known

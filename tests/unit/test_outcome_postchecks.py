@@ -18,15 +18,15 @@ from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.records import KINDS, OutcomeBody, PostCheck
 from wrk_ansible.gates.outcome import execute_succeeded
 from wrk_ansible.issues.block import parse_block
-from wrk_ansible.outcome.postchecks import (
-    check_attempts,
-    check_output,
-    run_post_checks,
+from wrk_ansible.outcome.postchecks import check_attempts, check_output, run_post_checks
+from wrk_ansible.outcome.record import next_attempt, outcome_body, record_outcome
+from wrk_ansible.outcome.validators import (
+    MAX_OUTPUT_CHARS,
+    ValidatorSpec,
+    run_validator,
     undefined,
     undefined_message,
 )
-from wrk_ansible.outcome.record import next_attempt, outcome_body, record_outcome
-from wrk_ansible.outcome.validators import MAX_OUTPUT_CHARS, ValidatorSpec, run_validator
 
 PY = sys.executable
 
@@ -327,7 +327,7 @@ def test_an_undefined_validator_is_a_contract_error_on_the_field_that_names_it(
 ) -> None:
     from wrk_ansible.contract.template import merged
     from wrk_ansible.names import check_against
-    from wrk_ansible.outcome.postchecks import validator_issues
+    from wrk_ansible.outcome.validators import validator_issues
 
     front = "stage_assignments:\n  execute: {workstations: [box], validators: [lint, pytest]}\n"
     path = write_wrk(repo / "queue", front)

@@ -260,7 +260,7 @@ def with_validators(args: argparse.Namespace, result: Any) -> Any:
         return result
     from dataclasses import replace
 
-    from wrk_ansible.outcome.postchecks import validator_issues
+    from wrk_ansible.outcome.validators import validator_issues
 
     found = validator_issues(result.contract, settings(args).validators().value)
     return replace(result, errors=(*result.errors, *found)) if found else result

@@ -29,8 +29,8 @@ from wrk_ansible.agents.pacing import Pacing
 from wrk_ansible.capacity.model import Capacity
 from wrk_ansible.config.load import LoadedConfig
 from wrk_ansible.contract.template import Matrix, merged
+from wrk_ansible.decision.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.errors import InputError
-from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.outcome.validators import ValidatorSpec
 
 T = TypeVar("T")

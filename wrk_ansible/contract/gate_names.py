@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib.metadata import EntryPoint, entry_points
-from typing import Final
+from collections.abc import Collection, Iterable, Iterator
+from typing import TYPE_CHECKING, Final
 
 from wrk_ansible.contract.template import BUILTIN_GATES
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 GROUP: Final = "wrk_ansible.gates"
 _GATE_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def entry_points(group: str) -> Iterable[EntryPoint]:
+    """The entry points of ``group``: :mod:`importlib.metadata` is imported on the first call
+    (importing it is a tenth of a validation's start-up, and most contracts name built-ins)."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 @functools.cache
@@ -32,3 +43,17 @@ def third_party() -> dict[str, EntryPoint]:
 def known_gates() -> tuple[str, ...]:
     """Every gate a contract may name: the built-ins, then third-party gates (sorted)."""
     return (*BUILTIN_GATES, *sorted(third_party()))
+
+
+class KnownGates(Collection[str]):
+    """:func:`known_gates` as a collection that answers "is this name known?" for a built-in
+    without reading entry point metadata (most contracts name only built-ins)."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in BUILTIN_GATES or name in third_party()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(known_gates())
+
+    def __len__(self) -> int:
+        return len(known_gates())

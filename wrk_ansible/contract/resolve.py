@@ -223,6 +223,43 @@ def pydantic_issues(
 
 #: Row keys of the outcome's post-checks: a row that does not state them keeps the matrix's.
 _POST_CHECK_KEYS: Final = ("outputs", "validators", "max_attempts")
+#: The requirements of a row that states none (models are frozen: one serves every row).
+_NO_REQUIREMENTS: Final = StageRequirements()
+#: Template rows as validated, by their content: most items fill the template alike, and a
+#: validated row is a frozen model, so equal rows share one (bounded: cleared when full).
+_TEMPLATE_ROWS: dict[Any, StageAssignment] = {}
+_TEMPLATE_ROWS_MAX: Final = 4096
+
+
+def _frozen(value: Any) -> Any:
+    """``value`` as a hashable key that tells apart what validation tells apart (``True`` from
+    ``1``, a list from a mapping); None for a value that is not plain data."""
+    kind = type(value)
+    if kind is dict:
+        items = [(k, _frozen(v)) for k, v in value.items()]
+        if any(type(k) is not str or v is None for k, v in items):
+            return None
+        return ("map", tuple(sorted(items)))
+    if kind is list or kind is tuple:
+        parts = tuple(_frozen(v) for v in value)
+        return None if any(p is None for p in parts) else (kind.__name__, parts)
+    if value is None or kind in (str, int, float, bool):
+        return (kind.__name__, value)
+    return None
+
+
+def _template_assignment(row: dict[str, Any]) -> StageAssignment:
+    """``row`` (a template row filled from the item) validated, shared with equal rows."""
+    key = _frozen(row)
+    if key is None:
+        return StageAssignment.model_validate(row)
+    found = _TEMPLATE_ROWS.get(key)
+    if found is None:
+        found = StageAssignment.model_validate(row)  # an invalid row raises: nothing kept
+        if len(_TEMPLATE_ROWS) >= _TEMPLATE_ROWS_MAX:
+            _TEMPLATE_ROWS.clear()
+        _TEMPLATE_ROWS[key] = found
+    return found
 
 
 def build_stages(
@@ -239,12 +276,12 @@ def build_stages(
         template_row, template_origin = derive_row(stage, fields, matrix)
         given = explicit.get(stage)
         if given is None:
-            assignment = StageAssignment.model_validate(template_row)
+            assignment = _template_assignment(template_row)
             origin = dict(template_origin)
         else:
             assignment = given
             origin = {name: explicit_source for name in given.model_fields_set}
-            template = StageAssignment.model_validate(template_row)
+            template = _template_assignment(template_row)
             if given.gates is None:
                 assignment = assignment.model_copy(update={"gates": template.gates})
                 origin["gates"] = "template"
@@ -256,7 +293,7 @@ def build_stages(
             ResolvedStage(
                 stage=stage,
                 assignment=assignment,
-                requirements=requirements.get(stage, StageRequirements()),
+                requirements=requirements.get(stage, _NO_REQUIREMENTS),
                 origin=origin,
                 explicit=given is not None,
             )

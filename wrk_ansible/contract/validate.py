@@ -234,9 +234,9 @@ def _contract_warnings(fields: WorkItemFields, contract: Contract) -> list[Issue
 
 
 def known_gate_names() -> Collection[str]:
-    from wrk_ansible.contract.gate_names import known_gates
+    from wrk_ansible.contract.gate_names import KnownGates
 
-    return known_gates()
+    return KnownGates()
 
 
 def check_work_item(

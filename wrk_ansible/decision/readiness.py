@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from wrk_ansible.decision.outcomes import Check
+
+#: Hours an observation stays fresh: newer evidence stands in for a probe (``--fresh-hours``,
+#: ``readiness.fresh_hours`` in wrk.yml). Here, light to import, for the settings to read.
+DEFAULT_FRESH_HOURS: Final = 25.0
 
 
 class Basis(StrEnum):

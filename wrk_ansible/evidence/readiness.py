@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from wrk_ansible import clock
+from wrk_ansible.decision.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.evidence.ledger import Ledger, Signer, host_of, read_record
 from wrk_ansible.evidence.records import (
     AttestationBody,
@@ -27,7 +28,6 @@ from wrk_ansible.evidence.records import (
 CHAIN: Final = "_readiness"
 KIND_PROBE: Final = ReadinessBody.KIND
 KIND_LOCAL: Final = AttestationBody.KIND
-DEFAULT_FRESH_HOURS: Final = 25.0
 MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
 
 

@@ -6,40 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from wrk_ansible.contract.models import OutputCheck, StageAssignment
-from wrk_ansible.contract.resolve import Contract, Issue
 from wrk_ansible.evidence.records import PostCheck
 from wrk_ansible.outcome.validators import ValidatorSpec, run_validator
 from wrk_ansible.paths import contained
-
-
-def undefined(names: Sequence[str], defined: Mapping[str, ValidatorSpec]) -> list[str]:
-    """The validator names a row gives that ``wrk.yml`` does not define."""
-    return [name for name in names if name not in defined]
-
-
-def undefined_message(name: str, defined: Mapping[str, ValidatorSpec]) -> str:
-    known = ", ".join(sorted(defined)) or "none (wrk.yml has no validators:)"
-    return f"unknown validator {name!r}; wrk.yml defines: {known}"
-
-
-def validator_issues(contract: Contract, defined: Mapping[str, ValidatorSpec]) -> list[Issue]:
-    """A contract error for every validator a row names that ``wrk.yml`` does not define: on
-    the item's field, or on the matrix's row (``stages.ROW.validators`` in wrk.yml)."""
-    found = []
-    for row in contract.stages:
-        origin = row.origin.get("validators", "")
-        field = (
-            f"stages.{row.stage}.validators (wrk.yml)"
-            if origin == "template"
-            else f"stage_assignments.{row.stage}.validators"
-        )
-        for name in undefined(row.assignment.validators, defined):
-            found.append(Issue(field=field, message=undefined_message(name, defined)))
-    return found
 
 
 def _sha256(path: Path) -> str:

@@ -14,12 +14,15 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from wrk_ansible.contract.resolve import Contract, Issue
 
 #: Characters of each of stdout and stderr a record keeps (the end: where errors are).
 MAX_OUTPUT_CHARS: Final = 4000
@@ -135,3 +138,34 @@ def run_validator(
         stderr=stderr,
         truncated=cut_out or cut_err,
     )
+
+
+# -- the names a contract may use (checked with the contract, before anything runs) --------
+
+
+def undefined(names: Sequence[str], defined: Mapping[str, ValidatorSpec]) -> list[str]:
+    """The validator names a row gives that ``wrk.yml`` does not define."""
+    return [name for name in names if name not in defined]
+
+
+def undefined_message(name: str, defined: Mapping[str, ValidatorSpec]) -> str:
+    known = ", ".join(sorted(defined)) or "none (wrk.yml has no validators:)"
+    return f"unknown validator {name!r}; wrk.yml defines: {known}"
+
+
+def validator_issues(contract: Contract, defined: Mapping[str, ValidatorSpec]) -> list[Issue]:
+    """A contract error for every validator a row names that ``wrk.yml`` does not define: on
+    the item's field, or on the matrix's row (``stages.ROW.validators`` in wrk.yml)."""
+    from wrk_ansible.contract.resolve import Issue
+
+    found = []
+    for row in contract.stages:
+        origin = row.origin.get("validators", "")
+        field = (
+            f"stages.{row.stage}.validators (wrk.yml)"
+            if origin == "template"
+            else f"stage_assignments.{row.stage}.validators"
+        )
+        for name in undefined(row.assignment.validators, defined):
+            found.append(Issue(field=field, message=undefined_message(name, defined)))
+    return found

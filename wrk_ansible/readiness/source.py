@@ -33,11 +33,10 @@ from typing import TYPE_CHECKING, Any
 from wrk_ansible import clock
 from wrk_ansible.contract.models import StageRequirements
 from wrk_ansible.decision.outcomes import Check, Outcome
-from wrk_ansible.decision.readiness import Basis, HostReadiness
+from wrk_ansible.decision.readiness import DEFAULT_FRESH_HOURS, Basis, HostReadiness
 from wrk_ansible.errors import WrkError
 from wrk_ansible.evidence.ledger import Ledger, Record
 from wrk_ansible.evidence.readiness import (
-    DEFAULT_FRESH_HOURS,
     KIND_LOCAL,
     KIND_PROBE,
     newest_fresh,

@@ -14,13 +14,13 @@ from wrk_ansible.contract.resolve import Contract, ResolvedStage
 from wrk_ansible.contract.validate import item_root
 from wrk_ansible.decision.licence import DEFAULT_TTL_DAYS
 from wrk_ansible.decision.outcomes import Check
+from wrk_ansible.decision.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.fleet import FRESH_HOURS as FLEET_FRESH_HOURS
 from wrk_ansible.evidence.handoff import artifact_checks, has_handoff
 from wrk_ansible.evidence.leases import LeaseView, leases, seats_held
 from wrk_ansible.evidence.ledger import Ledger, folder_of
 from wrk_ansible.evidence.licences import row_licences
-from wrk_ansible.evidence.readiness import DEFAULT_FRESH_HOURS
 from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
 from wrk_ansible.registry.inventory import Registry
