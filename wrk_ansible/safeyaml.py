@@ -187,6 +187,11 @@ _PLAIN_SCALAR_TAGS: Final = frozenset(
 )
 
 
+_ScalarNode: Final = yaml.ScalarNode
+_MappingNode: Final = yaml.MappingNode
+_SequenceNode: Final = yaml.SequenceNode
+
+
 def _fast_build(loader: yaml.SafeLoader, node: yaml.Node, depth: int) -> Any:
     """The data of ``node`` when it is plain: str-keyed mappings without a repeated key,
     lists, scalars; no line bookkeeping. Anything else raises :class:`_Slow`. Hand-written
@@ -194,27 +199,32 @@ def _fast_build(loader: yaml.SafeLoader, node: yaml.Node, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise _Slow
     kind = type(node)
-    if kind is yaml.ScalarNode:
+    if kind is _ScalarNode:
         tag = node.tag
         if tag == _STR:
             return node.value
         if tag in _PLAIN_SCALAR_TAGS:
             return loader.yaml_constructors[tag](loader, node)
         raise _Slow
-    if kind is yaml.MappingNode and node.tag == _MAP:
+    if kind is _MappingNode and node.tag == _MAP:
         pairs = node.value
         if pairs and depth >= MAX_DEPTH:
             raise _Slow  # its keys are one level deeper: the full walk refuses them
         out: dict[str, Any] = {}
+        deeper = depth + 1
         for key_node, value_node in pairs:
-            if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
+            if type(key_node) is not _ScalarNode or key_node.tag != _STR:
                 raise _Slow
-            out[key_node.value] = _fast_build(loader, value_node, depth + 1)
+            if type(value_node) is _ScalarNode and value_node.tag == _STR:
+                out[key_node.value] = value_node.value  # the commonest value: a string
+            else:
+                out[key_node.value] = _fast_build(loader, value_node, deeper)
         if len(out) != len(pairs):
             raise _Slow  # a repeated key: the full walk records where
         return out
-    if kind is yaml.SequenceNode and node.tag == _SEQ:
-        return [_fast_build(loader, item, depth + 1) for item in node.value]
+    if kind is _SequenceNode and node.tag == _SEQ:
+        deeper = depth + 1
+        return [_fast_build(loader, item, deeper) for item in node.value]
     raise _Slow
 
 

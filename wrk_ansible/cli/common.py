@@ -130,9 +130,9 @@ def fresh_hours(args: argparse.Namespace) -> float:
 
 
 def emit_json(value: Any) -> None:
-    """Write ``value`` as the only thing on stdout."""
-    json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """Write ``value`` as the only thing on stdout (one write: ``json.dump`` writes every
+    token on its own, tens of thousands of calls for a queue)."""
+    sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 def note(message: str) -> None:
