@@ -144,6 +144,35 @@ FLOORS = {
     "libraries": "import pydantic, rich.console, rich.table, filelock, yaml",
     "gate_modules": "import wrk_ansible.cli.gate, wrk_ansible.gate",
 }
+#: Lists, in a child running the gate, every pydantic model whose schema the gate builds.
+_LIST_SHAPES = (
+    "import contextlib, io, sys\n"
+    "import pydantic._internal._model_construction as mc\n"
+    "built, complete = [], mc.complete_model_class\n"
+    "def hook(cls, *a, **k):\n"
+    "    built.append(f'{cls.__module__}:{cls.__qualname__}')\n"
+    "    return complete(cls, *a, **k)\n"
+    "mc.complete_model_class = hook\n"
+    "from wrk_ansible.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+    "    try:\n"
+    "        main(sys.argv[1:])\n"
+    "    except SystemExit:\n"
+    "        pass\n"
+    "print(' '.join(built))\n"
+)
+#: The shapes floor: the libraries, then the modules defining the models the gate builds,
+#: each model's schema built (what reading and writing those shapes with pydantic costs).
+_BUILD_SHAPES = (
+    "import importlib, sys\n"
+    "import pydantic, rich.console, rich.table, filelock, yaml\n"
+    "for name in sys.argv[1:]:\n"
+    "    module, _, qualname = name.partition(':')\n"
+    "    cls = importlib.import_module(module)\n"
+    "    for part in qualname.split('.'):\n"
+    "        cls = getattr(cls, part)\n"
+    "    cls.model_rebuild()\n"
+)
 
 
 def bench_fresh_gate(scratch: Path, reps: int) -> dict[str, Any]:
@@ -154,14 +183,21 @@ def bench_fresh_gate(scratch: Path, reps: int) -> dict[str, Any]:
     gate = [*WRK, "gate", "WRK-640.md", "--stage", "execute", "--here", "dev-primary"]
     gate += ["-i", "inventory"]
     _time(gate, repo, 1)  # the warm gate: snapshot written, readiness evidence recorded
+    listed = subprocess.run(
+        [sys.executable, "-c", _LIST_SHAPES, *gate[len(WRK) :]],
+        cwd=repo, env=_env(), capture_output=True, text=True, check=True, timeout=TIMEOUT,
+    )  # fmt: skip
+    shapes = listed.stdout.split()
+    floor_argv = {name: [sys.executable, "-c", code] for name, code in FLOORS.items()}
+    floor_argv["shapes"] = [sys.executable, "-c", _BUILD_SHAPES, *shapes]
     ansible: list[float] = []
     fresh: list[float] = []
-    floors: dict[str, list[float]] = {name: [] for name in FLOORS}
+    floors: dict[str, list[float]] = {name: [] for name in floor_argv}
     for _ in range(reps):  # interleaved: one of each per repetition, same load on all
         fresh += _time(gate, repo, 1)
         ansible += _time([str(BIN / "ansible"), "--version"], repo, 1)
-        for name, code in FLOORS.items():
-            floors[name] += _time([sys.executable, "-c", code], repo, 1)
+        for name, argv in floor_argv.items():
+            floors[name] += _time(argv, repo, 1)
     pairs = [g / a for g, a in zip(fresh, ansible, strict=True)]
     version = statistics.median(ansible)
     return {
@@ -170,9 +206,11 @@ def bench_fresh_gate(scratch: Path, reps: int) -> dict[str, Any]:
         # the target's ratio: from the medians; the per-pair ratios show the spread
         "ratio": round(statistics.median(fresh) / version, 3),
         "pair_ratios": _stats(pairs),
+        "shapes": shapes,
         "floors": {
             name: {
-                "what": FLOORS[name],
+                "what": FLOORS.get(name)
+                or f"the libraries, then the {len(shapes)} pydantic models the gate builds, built",
                 "seconds": _stats(samples),
                 "ratio": round(statistics.median(samples) / version, 3),
             }

@@ -5,6 +5,7 @@ Rows a WRK states come from it; the rest come from the template filled with its 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
@@ -223,8 +224,15 @@ def pydantic_issues(
 
 #: Row keys of the outcome's post-checks: a row that does not state them keeps the matrix's.
 _POST_CHECK_KEYS: Final = ("outputs", "validators", "max_attempts")
-#: The requirements of a row that states none (models are frozen: one serves every row).
-_NO_REQUIREMENTS: Final = StageRequirements()
+
+
+@functools.cache
+def _no_requirements() -> StageRequirements:
+    """The requirements of a row that states none (models are frozen: one serves every row;
+    made on first use, so importing this module builds no schema)."""
+    return StageRequirements()
+
+
 #: Template rows as validated, by their content: most items fill the template alike, and a
 #: validated row is a frozen model, so equal rows share one (bounded: cleared when full).
 _TEMPLATE_ROWS: dict[Any, StageAssignment] = {}
@@ -293,7 +301,7 @@ def build_stages(
             ResolvedStage(
                 stage=stage,
                 assignment=assignment,
-                requirements=requirements.get(stage, _NO_REQUIREMENTS),
+                requirements=requirements[stage] if stage in requirements else _no_requirements(),
                 origin=origin,
                 explicit=given is not None,
             )
