@@ -10,8 +10,9 @@
   target > 1,000 files/s;
 - peak RSS of a 16-host gate (``Fleet.uniform(16)``, the execute row a parallel list of the 16
   hosts, a cold gate that probes them all) and of a 1,200-item ``wrk report``
-  (benchmarks/report.py's queue), each < 200 MB: each measured process runs under a wrapper
-  whose only child it is, and the wrapper reports ``getrusage(RUSAGE_CHILDREN).ru_maxrss``
+  (benchmarks/report.py's queue), no worse than 60 and 108 MB (issue 19): each measured
+  process runs under a wrapper whose only child it is, and the wrapper reports
+  ``getrusage(RUSAGE_CHILDREN).ru_maxrss``
   (the largest process of the tree: wrk, ansible-playbook and its workers);
 - the registry snapshot's key: changes with an inventory file, ``ansible.cfg`` and the
   ansible-core version, and is None for plugin or script inventories (also proven by
@@ -58,6 +59,9 @@ TARGETS = {
     "fresh_gate_ratio_to_ansible_version": 0.5,
     "validate_files_per_second": 1000,
     "peak_rss_mb": 200,
+    #: Issue 19: no worse than measured before it (59.8 MB and 107.9 MB, 2026-11-26).
+    "gate_16_rss_mb": 60,
+    "report_rss_mb": 108,
     #: validate files/s over a bare CSafeLoader parse's files/s (whole runs).
     "validate_vs_bare_parse": 0.6,
 }
@@ -394,11 +398,11 @@ def verdicts(r: dict[str, Any]) -> dict[str, bool]:
         "fresh_gate": r["fresh_gate"]["ratio"] <= TARGETS["fresh_gate_ratio_to_ansible_version"],
         "validate": r["validate"]["files_per_second"] > TARGETS["validate_files_per_second"],
         "validate_vs_bare": r["validate"]["ratio_whole_run"] >= TARGETS["validate_vs_bare_parse"],
-        "report_rss": r["report"]["peak_rss_mb"] < TARGETS["peak_rss_mb"],
+        "report_rss": r["report"]["peak_rss_mb"] <= TARGETS["report_rss_mb"],
         "snapshot_key": all(v for k, v in r["snapshot"].items() if k != "proven_also_by"),
     }
     if r.get("gate_16"):
-        out["gate_16_rss"] = r["gate_16"]["peak_rss_mb"] < TARGETS["peak_rss_mb"]
+        out["gate_16_rss"] = r["gate_16"]["peak_rss_mb"] <= TARGETS["gate_16_rss_mb"]
     return out
 
 
@@ -456,9 +460,11 @@ def update_readme(r: dict[str, Any]) -> None:
         f"{mark('validate')} |",
         _bare_row(v, mark("validate_vs_bare")),
         f"| peak RSS, 16-host gate (cold, parallel row) | "
-        f"{g16.get('peak_rss_mb', '-')} MB | < 200 MB | {mark('gate_16_rss')} |",
+        f"{g16.get('peak_rss_mb', '-')} MB | <= {TARGETS['gate_16_rss_mb']} MB (no worse "
+        f"than before issue 19) | {mark('gate_16_rss')} |",
         f"| peak RSS, `wrk report` over {rep['items']:,} items | {rep['peak_rss_mb']} MB | "
-        f"< 200 MB | {mark('report_rss')} |",
+        f"<= {TARGETS['report_rss_mb']} MB (no worse than before issue 19) | "
+        f"{mark('report_rss')} |",
         "| registry snapshot key: inventory files, ansible.cfg, ansible-core version; "
         "plugin/script inventories never cached | "
         f"{'all hold' if ok['snapshot_key'] else 'NOT all hold'} | all hold | "
