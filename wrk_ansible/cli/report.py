@@ -115,6 +115,8 @@ def _checked(args: argparse.Namespace, directory: Any, what: str) -> list[Any]:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    import gc
+
     from wrk_ansible.cli.common import capacity, open_registry
     from wrk_ansible.cli.evidence import _signing_keys
     from wrk_ansible.contract.validate import bulk_checks
@@ -137,6 +139,7 @@ def run_report(args: argparse.Namespace) -> int:
     directory = placed_directory(args, registry)
     fleet_alone = args.fleet and not args.paths
     checked = [] if fleet_alone else _checked(args, directory, "wrk report")
+    gc.freeze()  # the checked queue lives on: later collections need not scan it again
     if registry is None:
         note(UNCHECKED_NAMES)
     with bulk_checks():  # the whole queue's forecasts and page: objects that all live on
@@ -155,6 +158,7 @@ def run_report(args: argparse.Namespace) -> int:
             fleet=settings(args).fleet(),
             fleet_only=args.fleet,
         )
+        del checked  # the contracts are in the review's facts now: let them go before the page
         report = review.report
         target = write_page(report, args.output) if args.output else None
     note(
