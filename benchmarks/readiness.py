@@ -183,8 +183,8 @@ def _pair_ratios(size: dict[str, Any], over: str) -> list[float]:
 
 def _mark(value: float, target: float | None) -> str:
     if target is None:
-        return f"{value:.2f}"
-    return f"**{value:.2f}** (<= {target:.2f}: {'met' if value <= target else 'missed'})"
+        return f"{value:.3f}"
+    return f"**{value:.3f}** (<= {target:.2f}: {'met' if value <= target else 'missed'})"
 
 
 def verdicts(results: dict[str, Any]) -> dict[str, bool]:
