@@ -107,7 +107,8 @@ def run_post_checks(
     attempt: int,
 ) -> tuple[PostCheck, ...]:
     """Every post-check of ``row``, in order: attempts, outputs, validators. A validator name
-    ``validators`` lacks is refused before this runs (:func:`undefined`)."""
+    ``validators`` lacks is refused before this runs
+    (:func:`~wrk_ansible.outcome.validators.undefined`)."""
     checks: list[PostCheck] = []
     capped = check_attempts(attempt, row.max_attempts)
     if capped is not None:

@@ -19,7 +19,7 @@ from wrk_ansible.errors import InputError
 from wrk_ansible.evidence.fleet import FRESH_HOURS as FLEET_FRESH_HOURS
 from wrk_ansible.evidence.handoff import artifact_checks, has_handoff
 from wrk_ansible.evidence.leases import LeaseView, leases, seats_held
-from wrk_ansible.evidence.ledger import Ledger, folder_of
+from wrk_ansible.evidence.ledger import Ledger
 from wrk_ansible.evidence.licences import row_licences
 from wrk_ansible.placement import placed
 from wrk_ansible.readiness.source import Mode, ReadinessSource, key_base
@@ -61,16 +61,13 @@ def forecast_inputs(
     )
     held = leases(ledger) if held is None else held
     checked: dict[tuple[str, str, tuple[str, ...]], tuple[Check, ...]] = {}
-    # an item with no evidence folder has no handoff: listed once, not looked up per row
-    recorded = {wrk for wrk, _ in ledger.chains()}
-    handed: dict[str, bool] = {}  # item -> it has a handoff record (from file names)
+    handed: dict[str, bool] = {}  # item -> it has a handoff record (from file names, once)
 
     def artifacts(contract: Contract, row: ResolvedStage, hosts: Sequence[str]) -> Sequence[Check]:
         wrk = contract.wrk_id
-        has = handed.get(wrk)
-        if has is None:
-            has = handed[wrk] = folder_of(wrk) in recorded and has_handoff(ledger, wrk)
-        if not has:
+        if wrk not in handed:
+            handed[wrk] = has_handoff(ledger, wrk)
+        if not handed[wrk]:
             return ()
         key = (contract.path, row.stage, tuple(hosts))
         if key not in checked:

@@ -75,8 +75,8 @@ class Entry:
 
     scope: RowScope
     known: Known | None = None
-    #: The forecast of an item with no handoff artifacts, when no text of it names the item.
-    alone: Forecast | None = None
+    #: The forecast every item without handoff artifacts shares, when no text names the item.
+    shared: Forecast | None = None
 
 
 class Memo:
@@ -301,9 +301,9 @@ def forecast(contract: Contract, row: ResolvedStage, hosts: Hosts, inputs: Input
         return _outcome(for_item(known.alone, row, contract.wrk_id), scope, known.seen)
     if entry.known is not known:  # decided for this item alone
         return _outcome(known.alone, scope, known.seen)
-    if entry.alone is None:  # no text of it names the item: one forecast for every item
-        entry.alone = _outcome(known.alone, scope, known.seen)
-    return entry.alone
+    if entry.shared is None:  # no text of it names the item: one forecast for every item
+        entry.shared = _outcome(known.alone, scope, known.seen)
+    return entry.shared
 
 
 def _outcome(decision: Decision, scope: RowScope, seen: Mapping[str, HostReadiness]) -> Forecast:
