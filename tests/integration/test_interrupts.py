@@ -230,3 +230,49 @@ def test_control_the_silent_host_hangs_a_probe_without_a_signal(
         os.kill(proc.pid, signal.SIGTERM)  # and wrk stops what it started (tested above)
         proc.communicate(timeout=EXIT_WAIT)
     assert _left_behind(port, paths) == []
+
+
+@pytest.mark.parametrize("how", sorted(SIGNALS))
+def test_an_interrupt_while_the_inventory_is_read_stops_it_and_leaves_nothing(
+    tmp_path: Path, how: str
+) -> None:
+    """The inventory is read in a forked child of wrk (reading it through Ansible in-process
+    would raise wrk's own peak memory): an interrupt while an inventory script runs ends wrk
+    with the signal's code, records nothing, and the script does not outlive it."""
+    signum, code, target = SIGNALS[how]
+    paths = _setup(tmp_path, 22)
+    started = tmp_path / "script-started"
+    script = paths["inventory"] / "hosts.py"  # an inventory script: Ansible runs it with --list
+    script.write_text(
+        f"#!{sys.executable}\nimport pathlib, time\n"
+        f"pathlib.Path({str(started)!r}).write_text('yes')\ntime.sleep(120)\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    (paths["inventory"] / "hosts.yml").unlink()
+    args = [a.format(wrk=paths["wrk"]) for a in COMMANDS["gate"]]
+    args += ["-i", str(script), "--evidence-dir", str(paths["evidence"])]
+    proc = _started(args, paths)
+    try:
+        end = time.monotonic() + CONNECT_WAIT
+        while not started.exists() and proc.poll() is None and time.monotonic() < end:
+            time.sleep(0.05)
+        assert started.exists(), "the inventory script never started: " + (
+            proc.stderr.read() if proc.poll() is not None and proc.stderr else "still running"
+        )
+        assert _processes_naming(str(script)), "the script is not running"
+        if target == "group":
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)
+        out, err = proc.communicate(timeout=EXIT_WAIT)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == code, f"rc {proc.returncode}\n{out}\n{err}"
+    assert "Traceback" not in err
+    assert "nothing of the interrupted step was recorded" in err
+    assert not paths["evidence"].exists() or not list(paths["evidence"].rglob("*.json"))
+    assert _left_behind(22, paths) == []  # no inventory script, no forked reader
+    assert sorted(p.name for p in paths["tmp"].iterdir()) == []

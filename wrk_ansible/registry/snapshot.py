@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
-from wrk_ansible import __version__
+from wrk_ansible import __version__, forked
 from wrk_ansible.atomic import replace_file
 from wrk_ansible.fleet.model import Baseline
 from wrk_ansible.paths import cache_dir as wrk_cache_dir
@@ -183,12 +185,32 @@ def _decode(data: dict[str, Any]) -> Registry:
     )
 
 
+def _read_encoded(source: str) -> tuple[str, tuple[str, ...]]:
+    """The registry as its snapshot's JSON text: plain data (Ansible's tagged strings would
+    pickle as Ansible's classes and import Ansible where they are unpickled)."""
+    registry = load_registry(source)
+    return json.dumps(_encode(registry)), tuple(str(w) for w in registry.warnings)
+
+
+def read_through_ansible(source: str) -> Registry:
+    """:func:`load_registry`, in a forked child when this process has not imported Ansible:
+    its modules and the inventory's heap (about 20 MB) end with the child, so a cold gate or
+    report peaks no higher than a warm one plus the snapshot. The registry comes back as its
+    snapshot (the same shape a warm run decodes); errors and Ansible's warnings as they were.
+    A process that has Ansible loaded already reads it here (there is nothing to save)."""
+    if "ansible" in sys.modules or not forked.available():
+        return load_registry(source)
+    text, warnings = forked.call("reading the inventory", _read_encoded, source)
+    registry = _decode(json.loads(text))
+    return replace(registry, warnings=warnings) if warnings else registry
+
+
 def cached_registry(source: str, cache_dir: str | None = None) -> Registry:
     """The registry at ``source``: from the snapshot when its key matches, else through
     Ansible (and then saved). A broken or foreign snapshot file is ignored and replaced."""
     key = snapshot_key(source)
     if key is None:
-        return load_registry(source)
+        return read_through_ansible(source)
     folder = Path(cache_dir) if cache_dir else wrk_cache_dir()
     path = folder / f"registry-{key}.json"
     try:
@@ -197,7 +219,7 @@ def cached_registry(source: str, cache_dir: str | None = None) -> Registry:
             return _decode(data)
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    registry = load_registry(source)  # an unreadable inventory raises: nothing is saved
+    registry = read_through_ansible(source)  # an unreadable inventory raises: nothing saved
     if registry.warnings:
         return registry  # Ansible skipped something: say it again next run, never cache it
     try:
