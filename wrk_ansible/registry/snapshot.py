@@ -10,7 +10,8 @@ Any change to any of them is a new key, so the next read goes through Ansible ag
 inventory that uses plugins or scripts (whose output no file hash can pin) is never cached, nor
 is a failure: an inventory Ansible cannot read raises and saves nothing, and one it read with
 warnings (a file it could not parse, a key it skipped) is read through Ansible every time, so
-the warning is never silenced by a snapshot.
+the warning is never silenced by a snapshot. Without a snapshot to use, the inventory is read
+in a forked child (:func:`read_through_ansible`), so Ansible's memory never stays in ``wrk``.
 """
 
 from __future__ import annotations
