@@ -288,15 +288,3 @@ def test_error_found_after_the_fast_walk_names_its_line(tmp_path: Path) -> None:
     assert result.item.parsed.found_lines is None
     [error] = [e for e in result.errors if e.field and "workstations" in e.field]
     assert error.line == 7
-
-
-def test_bulk_checks_raises_the_gc_threshold_and_restores_it() -> None:
-    import gc
-
-    from wrk_ansible.contract.validate import bulk_checks
-
-    before = gc.get_threshold()
-    with bulk_checks():
-        assert gc.get_threshold()[0] >= 10_000
-        assert gc.get_threshold()[1:] == before[1:]
-    assert gc.get_threshold() == before

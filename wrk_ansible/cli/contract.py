@@ -112,24 +112,26 @@ def _print_result(result: Any) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     from wrk_ansible.cli.common import work_items
+    from wrk_ansible.contract.validate import bulk_checks
 
     # Machine names resolve through the registry (host, alias or group) when there is one.
     machines = open_registry(args, required=False)
-    results = work_items(args, args.paths, machines, what="wrk contract validate")
-    if args.json:
-        emit_json([result.as_dict() for result in results])
-    else:
-        for result in results:
-            _print_result(result)
-    if machines is None and any(r.contract is not None for r in results):
-        note(UNCHECKED_NAMES)
-    invalid = sum(not r.valid for r in results)
-    derived = sum(r.derived for r in results if r.valid)
-    note(
-        f"{len(results)} {'item' if any(r.ref for r in results) else 'file'}(s): "
-        f"{len(results) - invalid} valid ({derived} derived), "
-        f"{invalid} invalid"
-    )
+    with bulk_checks():  # the results and their output live on until the command ends
+        results = work_items(args, args.paths, machines, what="wrk contract validate")
+        if args.json:
+            emit_json([result.as_dict() for result in results])
+        else:
+            for result in results:
+                _print_result(result)
+        if machines is None and any(r.contract is not None for r in results):
+            note(UNCHECKED_NAMES)
+        invalid = sum(not r.valid for r in results)
+        derived = sum(r.derived for r in results if r.valid)
+        note(
+            f"{len(results)} {'item' if any(r.ref for r in results) else 'file'}(s): "
+            f"{len(results) - invalid} valid ({derived} derived), "
+            f"{invalid} invalid"
+        )
     return 1 if invalid else 0
 
 

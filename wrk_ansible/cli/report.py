@@ -138,32 +138,29 @@ def run_report(args: argparse.Namespace) -> int:
         raise UsageError("wrk report --fleet needs an inventory (--inventory DIR)")
     directory = placed_directory(args, registry)
     fleet_alone = args.fleet and not args.paths
-    checked = [] if fleet_alone else _checked(args, directory, "wrk report")
-    gc.freeze()  # the checked queue lives on: later collections need not scan it again
-    try:
+    with bulk_checks():  # the queue, its forecasts and page: objects that all live on
+        checked = [] if fleet_alone else _checked(args, directory, "wrk report")
+        gc.freeze()  # the checked queue lives on: later collections need not scan it again
         if registry is None:
             note(UNCHECKED_NAMES)
-        with bulk_checks():  # the whole queue's forecasts and page: objects that all live on
-            review = build_review(
-                checked,
-                registry=registry,
-                ledger=Ledger.at(evidence_dir(args)),
-                drain=args.drain,
-                signing_keys=_signing_keys(args) if registry is not None else {},
-                fresh_hours=fresh_hours(args),
-                title="wrk fleet" if args.fleet and args.title == "wrk review" else args.title,
-                directory=directory,
-                titles=not settings(args).omit_titles.value,
-                capacity=capacity(args).value,
-                attestation_ttl_days=settings(args).attestation_ttl_days().value,
-                fleet=settings(args).fleet(),
-                fleet_only=args.fleet,
-            )
-            del checked  # the contracts are in the review's facts now: let them go before the page
-            report = review.report
-            target = write_page(report, args.output) if args.output else None
-    finally:
-        gc.unfreeze()  # back to the collector (a long-lived caller's heap stays collectable)
+        review = build_review(
+            checked,
+            registry=registry,
+            ledger=Ledger.at(evidence_dir(args)),
+            drain=args.drain,
+            signing_keys=_signing_keys(args) if registry is not None else {},
+            fresh_hours=fresh_hours(args),
+            title="wrk fleet" if args.fleet and args.title == "wrk review" else args.title,
+            directory=directory,
+            titles=not settings(args).omit_titles.value,
+            capacity=capacity(args).value,
+            attestation_ttl_days=settings(args).attestation_ttl_days().value,
+            fleet=settings(args).fleet(),
+            fleet_only=args.fleet,
+        )
+        del checked  # the contracts are in the review's facts now: let them go before the page
+        report = review.report
+        target = write_page(report, args.output) if args.output else None
     note(
         f"wrk report: {len(report.items)} item(s), {report.error_items} with contract errors, "
         f"{len(report.gaps)} gap(s)" + (f"; wrote {target}" if target else "")
