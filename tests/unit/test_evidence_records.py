@@ -416,3 +416,35 @@ def test_every_kind_wrk_writes_has_a_model() -> None:
     assert all(kind == model.KIND for kind, model in KINDS.items())
     assert newest([]) is None
     assert json.dumps(HandoffBody(source="a", target="b").dump()) == '{"from": "a", "to": "b"}'
+
+
+def test_latest_reads_only_the_files_of_its_kind_and_a_misnamed_one_is_left_out(
+    ledger: Ledger, clock_at: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lookup of one kind reads no record of another (a gate's handoff lookup used to read
+    every gate record of the item); a file named for one kind holding another is no record of
+    either, and verify says its kind does not match its place."""
+    gate = _gate(ledger, "b", verdict="pass")
+    for _ in range(5):
+        _gate(ledger, "b", verdict="fail")
+    read: list[str] = []
+    real = ledger_module.read_record
+
+    def counting(path: Path) -> Record:
+        read.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(ledger_module, "read_record", counting)
+    assert latest(ledger, "WRK-1", HandoffBody) is None
+    assert read == []  # six gate records, none read
+    assert latest(ledger, "WRK-1", GateBody) is not None
+    assert len(read) == 6
+    assert all(name.endswith("-gate.json") for name in read)
+    monkeypatch.setattr(ledger_module, "read_record", real)
+    # the first gate record renamed as a handoff: neither lookup takes it
+    first = ledger.get(gate).path
+    first.rename(first.with_name("000001-handoff.json"))
+    assert latest(ledger, "WRK-1", HandoffBody) is None
+    assert gate not in [r.id for r in records_of(ledger, "WRK-1", GateBody)]
+    problems = [p for report in verify(ledger, "WRK-1") for p in report.problems]
+    assert any("kind do not match its place" in p.message for p in problems), problems

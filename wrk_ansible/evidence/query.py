@@ -131,7 +131,8 @@ def records_of(
     **match: Any,
 ) -> list[TypedRecord[Any]]:
     """Every matching record of ``kind`` in ``wrk``'s chains (every writer), oldest first."""
-    found = select(ledger.records(wrk), model_of(kind), where=where, skipped=skipped, **match)
+    model = model_of(kind)
+    found = select(_of_kind(ledger, wrk, model), model, where=where, skipped=skipped, **match)
     return oldest_first(found)
 
 
@@ -165,6 +166,14 @@ def latest(
     **match: Any,
 ) -> TypedRecord[Any] | None:
     """The newest matching record of ``kind`` in ``wrk``'s chains (by time, then id)."""
+    model = model_of(kind)
     return newest(
-        select(ledger.records(wrk), model_of(kind), where=where, skipped=skipped, **match)
+        select(_of_kind(ledger, wrk, model), model, where=where, skipped=skipped, **match)
     )
+
+
+def _of_kind(ledger: Ledger, wrk: str, model: type[Body]) -> list[Record]:
+    """The records of ``wrk`` whose file names say ``model``'s kind: no other file is read
+    (a gate's handoff lookup used to read every gate record of the item). A file whose name
+    and body disagree is left out by :func:`select` (``wrk evidence verify`` names it)."""
+    return ledger.records(wrk, kinds=(model.KIND,))
