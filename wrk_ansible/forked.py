@@ -10,14 +10,16 @@ call printed: it is captured in the child and written here to ``sys.stdout`` and
 (whatever they are in this process: a terminal, a file, a test's capture) once the child is
 done. The capture is a real text stream over bytes, so a library that reconfigures the
 standard streams on import (Ansible's Display does) finds what it expects. The child never
-runs this process's exit handlers. An interrupt (SIGINT or
-SIGTERM, delivered to the whole process group by a terminal or to this process alone) stops
-the child too and is raised here as it would have been from the call itself; what the child
-had started (an inventory script) is stopped with it, through :mod:`wrk_ansible.interrupts`.
+runs this process's exit handlers.
+
+An interrupt (SIGINT or SIGTERM, delivered to the whole process group by a terminal or to
+this process alone) stops the child too and is raised here as it would have been from the
+call itself; what the child had started (an inventory script) is stopped with it, through
+:mod:`wrk_ansible.interrupts`.
 
 Hand-written rather than ``multiprocessing``: one call, no pool, no re-import of ``__main__``,
 and the caller's own signal handling and exit codes are kept (``multiprocessing`` would add
-its own), in about sixty lines.
+its own), in about eighty lines.
 """
 
 from __future__ import annotations
