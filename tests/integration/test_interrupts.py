@@ -157,6 +157,32 @@ def _left_behind(port: int, paths: dict[str, Path]) -> list[str]:
         time.sleep(0.1)
 
 
+def _signalled(proc: subprocess.Popen[str], signum: int, target: str) -> tuple[str, str]:
+    """Send ``signum`` to ``proc``'s group or to it alone; its output once it has exited (or
+    been killed, should it hang)."""
+    try:
+        if target == "group":
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)
+        return proc.communicate(timeout=EXIT_WAIT)
+    finally:
+        _kill(proc)
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """End ``proc``'s group if ``proc`` still runs (a test that failed half-way)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+
+
+def _stopped_as_interrupted(proc: subprocess.Popen[str], code: int, out: str, err: str) -> None:
+    assert proc.returncode == code, f"rc {proc.returncode}\n{out}\n{err}"
+    assert "Traceback" not in err
+    assert "nothing of the interrupted step was recorded" in err
+
+
 COMMANDS = {
     "gate": ["gate", "{wrk}", "--stage", "execute", "--here", "box", "--timeout", "60", "--json"],
     "readiness": ["readiness", "--limit", "stuck", "--here", "box", "--timeout", "60", "--json"],
@@ -188,18 +214,11 @@ def test_an_interrupted_probe_stops_records_nothing_and_leaves_nothing(
             proc.stderr.read() if proc.poll() is not None and proc.stderr else "still running"
         )
         time.sleep(0.3)  # ssh is waiting for the banner; ansible-playbook holds its workers
-        if target == "group":
-            os.killpg(proc.pid, signum)
-        else:
-            os.kill(proc.pid, signum)
-        out, err = proc.communicate(timeout=EXIT_WAIT)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode == code, f"rc {proc.returncode}\n{out}\n{err}"
-    assert "Traceback" not in err
-    assert "nothing of the interrupted step was recorded" in err
+    except BaseException:
+        _kill(proc)
+        raise
+    out, err = _signalled(proc, signum, target)
+    _stopped_as_interrupted(proc, code, out, err)
     if out.strip():  # with --json a user error is an object; an interruption prints nothing
         assert "verdict" not in json.loads(out)
     records = (
@@ -261,18 +280,11 @@ def test_an_interrupt_while_the_inventory_is_read_stops_it_and_leaves_nothing(
             proc.stderr.read() if proc.poll() is not None and proc.stderr else "still running"
         )
         assert _processes_naming(str(script)), "the script is not running"
-        if target == "group":
-            os.killpg(proc.pid, signum)
-        else:
-            os.kill(proc.pid, signum)
-        out, err = proc.communicate(timeout=EXIT_WAIT)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode == code, f"rc {proc.returncode}\n{out}\n{err}"
-    assert "Traceback" not in err
-    assert "nothing of the interrupted step was recorded" in err
+    except BaseException:
+        _kill(proc)
+        raise
+    out, err = _signalled(proc, signum, target)
+    _stopped_as_interrupted(proc, code, out, err)
     assert not paths["evidence"].exists() or not list(paths["evidence"].rglob("*.json"))
     assert _left_behind(22, paths) == []  # no inventory script, no forked reader
     assert sorted(p.name for p in paths["tmp"].iterdir()) == []
