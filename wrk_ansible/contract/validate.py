@@ -86,8 +86,9 @@ class ValidationResult:
 #: Every collection still runs, less often.
 _BULK_GC_THRESHOLD: Final = 10_000
 #: Middle-generation collections between full ones meanwhile (CPython's default is 10): a
-#: full collection scans every result made so far; measured, the default still cost a
-#: 1,200-item validation 5% over none at all, this as good as none.
+#: full collection scans every result made so far. Measured on a 1,200-file validation: with
+#: the default, about 4% slower than with the collector off (7 pairs); with this, no slower
+#: (9 pairs).
 _BULK_GC_FULL_EVERY: Final = 100
 #: The :func:`bulk_checks` open now (only the outermost changes the collector).
 _OPEN_BULKS: list[object] = []
