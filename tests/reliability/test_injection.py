@@ -153,6 +153,11 @@ def test_gate_probes_hostile_paths_and_title_as_data(world: World) -> None:
 
 
 def test_report_shows_hostile_text_escaped_and_runs_nothing(world: World) -> None:
+    # the paths reach the page through a gate's P1 gap: a gate runs first (this test alone too)
+    gate = world.run(
+        "gate", "WRK-901.md", "--stage", "execute", "--here", HERE, "-i", "inventory", "--fresh",
+    )  # fmt: skip
+    assert gate.returncode == 2, gate.stdout + gate.stderr
     page = world.top / "review.html"
     proc = world.run("report", "WRK-901.md", "-i", "inventory", "-o", str(page))
     assert proc.returncode == 0, proc.stderr

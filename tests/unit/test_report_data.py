@@ -290,3 +290,29 @@ def test_a_gate_gap_shared_by_two_files_of_one_wrk_is_listed_once() -> None:
     report = build_report(items, HOSTS)
     assert [(g.kind, g.anchor) for g in report.gaps] == [("p1", "wrk-WRK-20")]
     assert [i.gaps for i in report.items] == [1, 1]
+
+
+def test_equal_ungated_rows_share_one_view_and_gated_rows_keep_their_own() -> None:
+    """Rows no gate ran for are drawn once per distinct row; each item's view is what it is
+    drawn alone (a gated row carries its own verdict)."""
+    from wrk_ansible.report.data import RowView, item_view
+
+    items = [ItemFacts(f"q/WRK-{n}.md", f"WRK-{n}", "t", "pending", rows=rows()) for n in (1, 2)]
+    gated = ItemFacts(
+        "q/WRK-3.md",
+        "WRK-3",
+        "t",
+        "working",
+        rows=rows(),
+        gates=(gate("execute", "pass", "2026-03-01T09:00:00.000000Z"),),
+    )
+    shared: dict[RowFacts, RowView] = {}
+    views = [item_view(i, f"a{n}", shared) for n, i in enumerate([*items, gated])]
+    assert views == [item_view(i, f"a{n}") for n, i in enumerate([*items, gated])]
+    first, second, third = (v.rows for v in views)
+    assert all(a is b for a, b in zip(first, second, strict=True))  # one view per row
+    execute = STAGE_IDS.index("execute")
+    assert third[execute].state == "pass"
+    assert first[execute].state == "not-run"
+    assert third[execute] is not first[execute]
+    assert len(shared) == len(STAGE_IDS)

@@ -31,7 +31,7 @@ from wrk_ansible.report.facts import HostFact
 from wrk_ansible.report.fleet import FleetFacts
 from wrk_ansible.report.leases import LeaseFacts
 from wrk_ansible.report.render import render
-from wrk_ansible.report.whatif import Forecast, Hosts, Inputs, Scenario, forecast, what_if
+from wrk_ansible.report.whatif import Baseline, Forecast, Hosts, Inputs, Scenario, what_if
 
 
 def drained_names(registry: Registry, given: Sequence[str]) -> list[str]:
@@ -126,15 +126,13 @@ def build_review(
     now = datetime.now(UTC)
     held = leases(ledger, now=now)
     scenarios: list[Scenario] = []
-    baseline: dict[tuple[str, str], Forecast] = {}
+    forecasts: dict[tuple[str, str], Forecast] = {}
     if registry is not None and hosts_view is not None:
         inputs = forecast_inputs(registry, ledger, fresh_hours, held, attestation_ttl_days)
-        for contract in found.contracts:
-            for row in contract.stages:
-                key = (contract.path, row.stage)
-                baseline[key] = forecast(contract, row, hosts_view, inputs)
+        baseline = Baseline(found.contracts, hosts_view, inputs)
+        forecasts = baseline.forecasts
         wanted = drained_names(registry, drain)
-        sets = [[host] for host in used_hosts(found.contracts, registry, hosts_view)]
+        sets = [[host] for host in used_hosts(registry, baseline.candidates)]
         if len(wanted) > 1 or (wanted and [wanted[0]] not in sets):
             sets.insert(0, wanted)
         for drained in sets:
@@ -168,7 +166,7 @@ def build_review(
         else None,
         fleet_only=fleet_only,
     )
-    return Review(report, baseline, hosts)
+    return Review(report, forecasts, hosts)
 
 
 def _configured(config: Any) -> bool:

@@ -200,6 +200,17 @@ def row_view(row: RowFacts, gate: GateFact | None) -> RowView:
     )
 
 
+def _row_view(
+    row: RowFacts, gate: GateFact | None, ungated: dict[RowFacts, RowView] | None
+) -> RowView:
+    if gate is not None or ungated is None:
+        return row_view(row, gate)
+    found = ungated.get(row)
+    if found is None:
+        found = ungated[row] = row_view(row, None)
+    return found
+
+
 def _missing_row(stage: str) -> RowView:
     return RowView(stage, STAGE_TITLES[stage], STAGES[stage], "-", "-", "-", "-", (), "not-run")
 
@@ -257,11 +268,15 @@ def compact(views: Sequence[ItemView]) -> tuple[list[ItemView], tuple[ShapeView,
     return out, shapes
 
 
-def item_view(item: ItemFacts, anchor: str) -> ItemView:
+def item_view(
+    item: ItemFacts, anchor: str, ungated: dict[RowFacts, RowView] | None = None
+) -> ItemView:
+    """One item drawn (``ungated``: the views of rows no gate ran for, shared across items:
+    equal facts give equal views)."""
     latest = latest_gates(item.gates)
     by_stage = {row.stage: row for row in item.rows}
     rows = tuple(
-        row_view(by_stage[s], latest.get(s)) if s in by_stage else _missing_row(s)
+        _row_view(by_stage[s], latest.get(s), ungated) if s in by_stage else _missing_row(s)
         for s in STAGE_IDS
     )
     machines = dict.fromkeys(name for row in item.rows for name in (*row.assigned, *row.fallback))
@@ -329,10 +344,11 @@ def build_report(
     anchors = {item.path: anchor_for(item.wrk_id, taken) for item in ordered}
     gaps: list[GapView] = []
     views: list[ItemView] = []
+    ungated: dict[RowFacts, RowView] = {}
     for item in ordered:
         found = item_gaps(item, anchors[item.path])
         gaps += found
-        view = item_view(item, anchors[item.path])
+        view = item_view(item, anchors[item.path], ungated)
         views.append(replace(view, gaps=len(found), order=len(views)))
     leased = LeasesView()
     if leases is not None:

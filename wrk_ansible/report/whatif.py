@@ -323,16 +323,54 @@ def _basis(seen: HostReadiness | None) -> str:
     return Basis.NONE.value if seen is None else seen.basis.value
 
 
-def _lost(
-    row: ResolvedStage, hosts: Hosts, before: Forecast, drained: frozenset[str], memo: Memo | None
-) -> tuple[str, ...]:
+def _scope(row: ResolvedStage, hosts: Hosts, memo: Memo | None) -> RowScope:
+    return memo.entry(row, hosts).scope if memo is not None else row_scope(row, hosts)
+
+
+def _lost(scope: RowScope, before: Forecast, drained: frozenset[str]) -> tuple[str, ...]:
     """Drained hosts the row names directly or ran on (a group member it did not pick is no
     loss)."""
-    scope = memo.entry(row, hosts).scope if memo is not None else row_scope(row, hosts)
     if drained.isdisjoint(scope.named) and drained.isdisjoint(before.hosts):
         return ()
     named = (*(h for h in scope.assigned if h in scope.named), *before.hosts)
     return tuple(sorted({n for n in named if n in drained}))
+
+
+class Baseline:
+    """Every row of a queue forecast over the registry as it is, once for every scenario.
+
+    It also knows, per host, the rows that host could take something from (a row that names
+    it directly or ran on it: :func:`_lost`), so a scenario visits only those rows, and the
+    hosts some row could run on (:attr:`candidates`, the hosts worth draining alone).
+    """
+
+    def __init__(self, contracts: Sequence[Contract], hosts: Hosts, inputs: Inputs) -> None:
+        self.contracts = contracts
+        self.hosts = hosts
+        #: (item path, stage) -> the row's forecast.
+        self.forecasts: dict[tuple[str, str], Forecast] = {}
+        #: Hosts some row may run on (assigned or a fallback), unordered.
+        self.candidates: set[str] = set()
+        self._rows: list[tuple[Contract, ResolvedStage, RowScope, Forecast]] = []
+        self._touching: dict[str, list[int]] = {}
+        for contract in contracts:
+            for row in contract.stages:
+                key = (contract.path, row.stage)
+                before = self.forecasts.get(key)
+                if before is None:
+                    before = self.forecasts[key] = forecast(contract, row, hosts, inputs)
+                scope = _scope(row, hosts, inputs.memo)
+                for host in {*scope.named, *before.hosts}:
+                    self._touching.setdefault(host, []).append(len(self._rows))
+                self._rows.append((contract, row, scope, before))
+                self.candidates.update(scope.assigned, scope.fallback)
+
+    def touching(
+        self, drained: Iterable[str]
+    ) -> list[tuple[Contract, ResolvedStage, RowScope, Forecast]]:
+        """The rows a drained host could take something from, in queue order."""
+        found = sorted({n for host in drained for n in self._touching.get(host, ())})
+        return [self._rows[n] for n in found]
 
 
 def what_if(
@@ -342,30 +380,28 @@ def what_if(
     inputs: Inputs,
     *,
     skipped: Sequence[str] = (),
-    baseline: dict[tuple[str, str], Forecast] | None = None,
+    baseline: Baseline | None = None,
 ) -> Scenario:
     """Rows of ``contracts`` that lose a machine when ``drain`` is drained, and their fate.
 
-    ``drain`` holds canonical host names. ``baseline`` caches the undrained forecasts across
-    scenarios (pass the same dict to every call over the same queue).
+    ``drain`` holds canonical host names. ``baseline``: the undrained forecasts of the same
+    ``contracts`` over the same ``hosts``, shared across scenarios (made here when not given).
     """
+    if baseline is None:
+        baseline = Baseline(contracts, hosts, inputs)
+    elif baseline.contracts is not contracts or baseline.hosts is not hosts:
+        raise ValueError("what_if: the baseline is of another queue or registry view")
     drained = frozenset(drain)
     view = DrainedView(hosts, drained)
-    cache = baseline if baseline is not None else {}
     impacts: list[RowImpact] = []
-    for contract in contracts:
-        for row in contract.stages:
-            key = (contract.path, row.stage)
-            before = cache.get(key)
-            if before is None:
-                before = cache[key] = forecast(contract, row, hosts, inputs)
-            lost = _lost(row, hosts, before, drained, inputs.memo)
-            if not lost:
-                continue
-            after = forecast(contract, row, view, inputs)
-            impacts.append(
-                RowImpact(
-                    contract.wrk_id, contract.path, contract.title, row.stage, lost, before, after
-                )
+    for contract, row, scope, before in baseline.touching(drained):
+        lost = _lost(scope, before, drained)
+        if not lost:
+            continue
+        after = forecast(contract, row, view, inputs)
+        impacts.append(
+            RowImpact(
+                contract.wrk_id, contract.path, contract.title, row.stage, lost, before, after
             )
+        )
     return Scenario(tuple(sorted(drained)), tuple(impacts), len(contracts), tuple(skipped))
